@@ -1,0 +1,197 @@
+"""`python -m model_core train | combine | evaluate | finetune`."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shlex
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .augment import NO_AUGMENTATION, AugmentConfig
+from .data import Dataset, load_mnist, train_val_split
+from .io import Model, load_model, save_model
+from .metrics import classification_report, format_report
+from .network import architecture
+from .train import TrainConfig, as_float_images, train
+
+
+def command_line() -> str:
+    return "python -m model_core " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def evaluate(model: Model, dataset: Dataset) -> dict:
+    predictions = model.predict(as_float_images(dataset.images))
+    return classification_report(dataset.labels, predictions, model.labels)
+
+
+def base_card(name: str, arch: str, train_set: Dataset, val_set: Dataset, test_set: Dataset) -> dict[str, Any]:
+    return {
+        "name": name,
+        "architecture": arch,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "dataset": {
+            "name": "MNIST",
+            "checksums_md5": {**train_set.checksums, **test_set.checksums},
+            "train_size": len(train_set),
+            "validation_size": len(val_set),
+            "test_size": len(test_set),
+        },
+        "versions": {"model_core": __version__, "python": platform.python_version(), "numpy": np.__version__},
+    }
+
+
+def finish_card(model: Model, test_set: Dataset) -> dict:
+    """Describe the layers, count the parameters and add the final test-set report."""
+    first = model.members[0]
+    model.card["layers"] = first.describe()
+    model.card["parameter_count"] = sum(net.parameter_count for net in model.members)
+    model.card["metrics"] = {"test": evaluate(model, test_set)}
+    return model.card["metrics"]["test"]
+
+
+def _config(args: argparse.Namespace, seed: int) -> TrainConfig:
+    return TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        schedule=args.schedule,
+        label_smoothing=args.label_smoothing,
+        patience=args.patience,
+        seed=seed,
+        augmentation=NO_AUGMENTATION if args.no_augment else AugmentConfig(),
+    )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    full = load_mnist("train", args.data)
+    test_set = load_mnist("test", args.data)
+    train_set, val_set = train_val_split(full, args.val_size, seed=args.split_seed)
+    if args.limit:
+        train_set = train_set.subset(slice(0, args.limit))
+    spec = architecture(args.arch, len(full.label_names))
+    members, member_cards = [], []
+    for k in range(args.members):
+        seed = args.seed + k
+        result = train(spec, train_set, val_set, _config(args, seed), progress=not args.quiet)
+        members.append(result.network)
+        member_cards.append(
+            {
+                "seed": seed,
+                "best_epoch": result.best_epoch,
+                "validation_accuracy": result.best_val_accuracy,
+                "seconds": round(result.seconds, 1),
+                "history": result.history,
+            }
+        )
+    name = Path(args.out).name
+    model = Model(members, full.label_names, base_card(name, args.arch, train_set, val_set, test_set))
+    model.card["training"] = {
+        "command": command_line(),
+        "seed": args.seed,
+        "split_seed": args.split_seed,
+        "config": _config(args, args.seed).to_dict(),
+        "history": member_cards[0]["history"],
+    }
+    model.card["members"] = member_cards
+    ensemble_val = evaluate(model, val_set)["accuracy"] if len(val_set) else None
+    model.card["metrics"] = {"validation_accuracy": ensemble_val}
+    report = finish_card(model, test_set)
+    model.card["metrics"]["validation_accuracy"] = ensemble_val
+    path = save_model(model, args.out)
+    print(f"saved {path}  validation {ensemble_val}  test accuracy {report['accuracy'] * 100:.2f}%")
+    return 0
+
+
+def cmd_combine(args: argparse.Namespace) -> int:
+    """Average several trained models of one label set into an ensemble."""
+    parts = [load_model(p) for p in args.models]
+    if any(p.labels != parts[0].labels for p in parts):
+        print("models disagree on their labels", file=sys.stderr)
+        return 2
+    test_set = load_mnist("test", args.data)
+    first = parts[0].card
+    card = {k: first[k] for k in ("architecture", "dataset", "versions") if k in first}
+    card.update(
+        {
+            "name": Path(args.out).name,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "training": {
+                **first.get("training", {}),
+                "combine_command": command_line(),
+                "member_commands": [p.card.get("training", {}).get("command") for p in parts],
+            },
+            "members": [m for p in parts for m in p.card["members"]],
+        }
+    )
+    model = Model([net for p in parts for net in p.members], parts[0].labels, card)
+    full = load_mnist("train", args.data)
+    _, val_set = train_val_split(full, first["dataset"]["validation_size"], first["training"]["split_seed"])
+    report = finish_card(model, test_set)
+    model.card["metrics"]["validation_accuracy"] = evaluate(model, val_set)["accuracy"]
+    path = save_model(model, args.out)
+    print(f"saved {path}  ({len(model.members)} networks)  test accuracy {report['accuracy'] * 100:.2f}%")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    model = load_model(args.model)
+    report = evaluate(model, load_mnist(args.split, args.data))
+    print(f"model {model.name} ({model.version}), MNIST {args.split} split")
+    print(format_report(report))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m model_core", description=__doc__)
+    p.add_argument("--data", default=None, help="directory holding the MNIST IDX files (default: data/mnist)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a model on MNIST and write weights + model card")
+    t.add_argument("--arch", choices=["cnn", "mlp"], default="cnn")
+    t.add_argument("--epochs", type=int, default=15)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--out", required=True, help="output path without extension, e.g. artifacts/cnn")
+    t.add_argument(
+        "--members", type=int, default=1, help="train this many networks (seeds seed, seed+1, …) as an ensemble"
+    )
+    t.add_argument("--batch-size", type=int, default=128)
+    t.add_argument("--optimizer", choices=["adamw", "sgd"], default="adamw")
+    t.add_argument("--lr", type=float, default=3e-3)
+    t.add_argument("--weight-decay", type=float, default=1e-2)
+    t.add_argument("--schedule", choices=["onecycle", "cosine"], default="onecycle")
+    t.add_argument("--label-smoothing", type=float, default=0.0)
+    t.add_argument("--patience", type=int, default=0, help="stop after this many epochs without validation gain")
+    t.add_argument("--val-size", type=int, default=5000, help="images held out of the training set for selection")
+    t.add_argument("--split-seed", type=int, default=1234)
+    t.add_argument("--limit", type=int, default=0, help="train on only this many images (quick runs)")
+    t.add_argument("--no-augment", action="store_true")
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(func=cmd_train)
+
+    c = sub.add_parser("combine", help="average trained models into one ensemble model")
+    c.add_argument("models", nargs="+")
+    c.add_argument("--out", required=True)
+    c.set_defaults(func=cmd_combine)
+
+    e = sub.add_parser("evaluate", help="accuracy, per-class precision/recall and confusion matrix")
+    e.add_argument("--model", default=None, help="model path or name in artifacts/ (default: the shipped cnn)")
+    e.add_argument("--split", choices=["test", "train"], default="test")
+    e.set_defaults(func=cmd_evaluate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.data is None:
+        from .data import MNIST_DIR
+
+        args.data = MNIST_DIR
+    return args.func(args)

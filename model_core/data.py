@@ -1,0 +1,165 @@
+"""Datasets: MNIST (and EMNIST-format sets) from IDX files, and MNIST-style CSV.
+
+Every file with a known checksum is verified when it is read, so a damaged download or
+a half-written file fails loudly instead of training a model on garbage.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+MNIST_DIR = DATA_DIR / "mnist"
+DIGIT_LABELS = [str(d) for d in range(10)]
+
+# Canonical MD5s of the *uncompressed* IDX files, as published with MNIST.
+MNIST_FILES = {
+    "train": (
+        ("train-images-idx3-ubyte.gz", "6bbc9ace898e44ae57da46a324031adb"),
+        ("train-labels-idx1-ubyte.gz", "a25bea736e30d166cdddb491f175f624"),
+    ),
+    "test": (
+        ("t10k-images-idx3-ubyte.gz", "2646ac647ad5339dbf082846283269ea"),
+        ("t10k-labels-idx1-ubyte.gz", "27ae3e4e09519cfbb04c329615203637"),
+    ),
+}
+SPLITS = tuple(MNIST_FILES)
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+class DataError(ValueError):
+    """A data file is missing, damaged or not what it claims to be."""
+
+
+@dataclass
+class Dataset:
+    """Images (N, H, W) uint8, white ink on black, and integer labels into `label_names`."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    label_names: list[str]
+    checksums: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, index: np.ndarray | slice) -> Dataset:
+        return Dataset(self.images[index], self.labels[index], self.label_names, self.checksums)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from exc
+    if path.suffix == ".gz":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{path} is not a valid gzip file: {exc}") from exc
+    return raw
+
+
+def read_idx(path: str | Path, expected_md5: str | None = None) -> np.ndarray:
+    """Read an IDX file (optionally gzipped), checking the MD5 of its uncompressed bytes."""
+    path = Path(path)
+    raw = _read_bytes(path)
+    if expected_md5 is not None:
+        actual = hashlib.md5(raw).hexdigest()
+        if actual != expected_md5:
+            raise DataError(f"checksum mismatch for {path.name}: {actual} != {expected_md5}")
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise DataError(f"{path.name} is not an IDX file (bad magic number)")
+    ndim = raw[3]
+    header_end = 4 + 4 * ndim
+    shape = tuple(int(d) for d in np.frombuffer(raw[4:header_end], dtype=">u4"))
+    dtype = np.dtype(_IDX_DTYPES[raw[2]])
+    expected_len = header_end + int(np.prod(shape)) * dtype.itemsize
+    if len(raw) != expected_len:
+        raise DataError(f"{path.name}: {len(raw)} bytes, header promises {expected_len}")
+    return np.frombuffer(raw, dtype=dtype, offset=header_end).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def load_mnist(split: str = "train", data_dir: str | Path = MNIST_DIR) -> Dataset:
+    """The MNIST `train` (60,000) or `test` (10,000) split, checksums verified."""
+    if split not in MNIST_FILES:
+        raise DataError(f"unknown split {split!r}; expected one of {SPLITS}")
+    (img_name, img_md5), (lbl_name, lbl_md5) = MNIST_FILES[split]
+    images = read_idx(Path(data_dir) / img_name, img_md5)
+    labels = read_idx(Path(data_dir) / lbl_name, lbl_md5).astype(np.int64)
+    if len(images) != len(labels):
+        raise DataError(f"{split}: {len(images)} images but {len(labels)} labels")
+    return Dataset(images, labels, list(DIGIT_LABELS), {img_name: img_md5, lbl_name: lbl_md5})
+
+
+def read_mapping(path: str | Path) -> list[str]:
+    """An EMNIST mapping file: lines of `class_index ascii_code` → label names in order."""
+    pairs = []
+    for line in Path(path).read_text().split("\n"):
+        if line.strip():
+            index, code = line.split()
+            pairs.append((int(index), chr(int(code))))
+    pairs.sort()
+    if [i for i, _ in pairs] != list(range(len(pairs))):
+        raise DataError(f"{path}: class indices are not 0..{len(pairs) - 1}")
+    return [name for _, name in pairs]
+
+
+def load_emnist(images_path: str | Path, labels_path: str | Path, mapping_path: str | Path) -> Dataset:
+    """An EMNIST-format split. EMNIST stores each image transposed; we turn it upright."""
+    images = read_idx(images_path)
+    labels = read_idx(labels_path).astype(np.int64)
+    names = read_mapping(mapping_path)
+    if len(images) != len(labels):
+        raise DataError(f"{len(images)} images but {len(labels)} labels")
+    if labels.size and (labels.min() < 0 or labels.max() >= len(names)):
+        raise DataError("a label falls outside the mapping file")
+    checksums = {Path(p).name: _md5(p) for p in (images_path, labels_path, mapping_path)}
+    return Dataset(np.ascontiguousarray(images.transpose(0, 2, 1)), labels, names, checksums)
+
+
+def _md5(path: str | Path) -> str:
+    return hashlib.md5(_read_bytes(Path(path))).hexdigest()
+
+
+def train_val_split(dataset: Dataset, val_size: int, seed: int) -> tuple[Dataset, Dataset]:
+    """A seeded random hold-out from the training set, used for model selection only."""
+    order = np.random.default_rng(seed).permutation(len(dataset))
+    return dataset.subset(order[val_size:]), dataset.subset(np.sort(order[:val_size]))
+
+
+def write_csv(path: str | Path, images: np.ndarray, labels: Iterable[int]) -> None:
+    """MNIST-style CSV: one row per image, the label then its pixels (0-255) row-major."""
+    flat = np.asarray(images, dtype=np.uint8).reshape(len(images), -1)
+    table = np.column_stack([np.asarray(list(labels), dtype=np.int64), flat])
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "wt", newline="") as fh:
+        fh.write("label," + ",".join(f"pixel{i}" for i in range(flat.shape[1])) + "\n")
+        np.savetxt(fh, table, fmt="%d", delimiter=",")
+
+
+def read_csv(source: str | Path | bytes, size: int = 28) -> tuple[np.ndarray, np.ndarray]:
+    """Read MNIST-style CSV (header optional) into (images (N, size, size) uint8, labels)."""
+    text = source.decode() if isinstance(source, bytes) else _read_bytes(Path(source)).decode()
+    first_line = text.split("\n", 1)[0]
+    skip = 1 if first_line and not first_line.split(",")[0].strip().lstrip("-").isdigit() else 0
+    try:
+        table = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=skip, dtype=np.int64, ndmin=2)
+    except ValueError as exc:
+        raise DataError(f"CSV rows must be {size * size + 1} integers: {exc}") from exc
+    if table.size == 0:
+        return np.zeros((0, size, size), np.uint8), np.zeros(0, np.int64)
+    if table.ndim != 2 or table.shape[1] != size * size + 1:
+        raise DataError(f"CSV rows must have {size * size + 1} columns (label + pixels)")
+    pixels = table[:, 1:]
+    if pixels.min() < 0 or pixels.max() > 255:
+        raise DataError("CSV pixels must lie in 0-255")
+    return pixels.astype(np.uint8).reshape(-1, size, size), table[:, 0]

@@ -1,0 +1,139 @@
+"""A Sequential network built from an architecture spec (plain data, stored in model cards)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .layers import LAYER_TYPES, Conv2D, Layer
+
+INPUT_SHAPE = (28, 28, 1)
+
+# The shipped architectures. A spec is a list of {"type": ..., **arguments}.
+ARCHITECTURES: dict[str, list[dict[str, Any]]] = {
+    "mlp": [
+        {"type": "flatten"},
+        {"type": "dense", "units": 1024},
+        {"type": "batchnorm"},
+        {"type": "relu"},
+        {"type": "dropout", "rate": 0.3},
+        {"type": "dense", "units": 512},
+        {"type": "batchnorm"},
+        {"type": "relu"},
+        {"type": "dropout", "rate": 0.3},
+        {"type": "dense", "units": 10},
+    ],
+    "cnn": [
+        {"type": "conv2d", "filters": 32, "kernel": 3, "padding": 1},
+        {"type": "batchnorm"},
+        {"type": "relu"},
+        {"type": "maxpool2d", "size": 2},
+        {"type": "conv2d", "filters": 64, "kernel": 3, "padding": 1},
+        {"type": "batchnorm"},
+        {"type": "relu"},
+        {"type": "maxpool2d", "size": 2},
+        {"type": "conv2d", "filters": 128, "kernel": 3, "padding": 0},
+        {"type": "batchnorm"},
+        {"type": "relu"},
+        {"type": "flatten"},
+        {"type": "dropout", "rate": 0.3},
+        {"type": "dense", "units": 128},
+        {"type": "batchnorm"},
+        {"type": "relu"},
+        {"type": "dropout", "rate": 0.3},
+        {"type": "dense", "units": 10},
+    ],
+}
+
+
+def architecture(name: str, num_classes: int = 10) -> list[dict[str, Any]]:
+    """A copy of a named spec whose last layer has `num_classes` outputs."""
+    if name not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {name!r}; choose from {sorted(ARCHITECTURES)}")
+    spec = [dict(layer) for layer in ARCHITECTURES[name]]
+    spec[-1]["units"] = num_classes
+    return spec
+
+
+class Sequential:
+    """Layers applied in order. Inputs are (N, 28, 28) or NHWC (N, 28, 28, 1) float32."""
+
+    def __init__(self, spec: list[dict[str, Any]], seed: int = 0, input_shape: tuple[int, ...] = INPUT_SHAPE):
+        self.spec = [dict(entry) for entry in spec]
+        self.input_shape = tuple(input_shape)
+        rng = np.random.default_rng(seed)
+        self.layers: list[Layer] = []
+        self.shapes: list[tuple[int, ...]] = []
+        shape = self.input_shape
+        for entry in self.spec:
+            args = {k: v for k, v in entry.items() if k != "type"}
+            try:
+                layer = LAYER_TYPES[entry["type"]](**args)
+            except KeyError as exc:
+                raise ValueError(f"unknown layer type {entry.get('type')!r}") from exc
+            shape = layer.build(shape, rng)
+            self.layers.append(layer)
+            self.shapes.append(tuple(int(d) for d in shape))
+        first = self.layers[0] if self.layers else None
+        if isinstance(first, Conv2D):
+            first.input_grad = False
+
+    def _as_input(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim == len(self.input_shape):  # (N, 28, 28) → (N, 28, 28, 1)
+            x = x[..., None]
+        return x
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        x = self._as_input(x)
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def backward(self, grad: np.ndarray) -> None:
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+            if grad is None:
+                break
+
+    def logits(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """Inference-mode outputs, computed in batches to bound memory."""
+        x = np.asarray(x, dtype=np.float32)
+        return np.concatenate([self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    @property
+    def parameter_count(self) -> int:
+        return int(sum(p.size for layer in self.layers for p in layer.params.values()))
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Each layer's spec with its output shape and parameter count."""
+        return [
+            {**entry, "output_shape": list(shape), "parameters": int(sum(p.size for p in layer.params.values()))}
+            for entry, shape, layer in zip(self.spec, self.shapes, self.layers, strict=True)
+        ]
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """Every parameter and state array, keyed `<layer index>.<name>`."""
+        out = {}
+        for i, layer in enumerate(self.layers):
+            for name, value in {**layer.params, **layer.state}.items():
+                out[f"{i}.{name}"] = value
+        return out
+
+    def set_weights(self, weights: dict[str, np.ndarray]) -> None:
+        """Load arrays produced by `weights()`; every key and shape must match exactly."""
+        expected = self.weights()
+        missing, unexpected = set(expected) - set(weights), set(weights) - set(expected)
+        if missing or unexpected:
+            raise ValueError(
+                f"weights do not fit the architecture (missing {sorted(missing)[:5]}, "
+                f"unexpected {sorted(unexpected)[:5]})"
+            )
+        for key, value in weights.items():
+            if value.shape != expected[key].shape:
+                raise ValueError(f"weight {key} has shape {value.shape}, architecture needs {expected[key].shape}")
+            index, name = key.split(".", 1)
+            layer = self.layers[int(index)]
+            target = layer.params if name in layer.params else layer.state
+            target[name] = np.asarray(value, dtype=np.float32).copy()

@@ -1,0 +1,252 @@
+"""From what users send (a canvas, a photo, raw pixels) to what the network was trained on.
+
+MNIST was made by a precise recipe: crop to the ink, fit the longer side into 20×20 keeping
+the aspect ratio (anti-aliased), then place it in a 28×28 field with its centre of mass at
+the centre. Shrinking a whole canvas instead, or sending dark ink on white, is why canvas
+recognizers that score 98% on MNIST get a fifth of real drawings right. This module
+reproduces the recipe for any input:
+
+    bytes | data URL | base64 | PIL image | array
+      → decode under limits (size and pixel count checked before decoding; EXIF orientation;
+        transparency flattened; grey)
+      → polarity (dark ink on a light background is inverted) and background clean-up
+      → crop to the ink → fit 20×20 → centre of mass at (14, 14) → float32 (28, 28) in [0, 1]
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+SIZE, BOX = 28, 20
+ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+_DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[^,]*?)?(?P<b64>;base64)?,", re.IGNORECASE)
+
+
+class PreprocessError(ValueError):
+    """The input cannot become a digit image. `code` says why, for the API to map."""
+
+    code = "invalid_image"
+
+
+class ImageDecodeError(PreprocessError):
+    code = "invalid_image"
+
+
+class UnsupportedImageError(PreprocessError):
+    code = "unsupported_image_type"
+
+
+class ImageTooLargeError(PreprocessError):
+    code = "image_too_large"
+
+
+class EmptyImageError(PreprocessError):
+    """Nothing drawn: a blank canvas, or no ink distinguishable from the background."""
+
+    code = "empty_image"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 8 * 1024 * 1024
+    max_pixels: int = 25_000_000  # e.g. a 5000×5000 photo; bigger is refused before decoding
+    min_contrast: float = 0.15  # ink must differ from the background by this much (of 0..1)
+    min_extent: float = 0.06  # ink spanning less than this share of the image is a stray mark
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def decode_base64(text: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """A data URL (`data:image/png;base64,...`) or bare base64 → bytes."""
+    text = text.strip()
+    match = _DATA_URL.match(text)
+    if match:
+        if not match.group("b64"):
+            raise ImageDecodeError("data URL must be base64-encoded (data:image/...;base64,...)")
+        text = text[match.end() :]
+    if len(text) > limits.max_bytes * 4 // 3 + 4:
+        raise ImageTooLargeError(f"image exceeds {limits.max_bytes} bytes")
+    try:
+        return base64.b64decode(re.sub(r"\s+", "", text), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImageDecodeError("image is not valid base64") from exc
+
+
+def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Image.Image:
+    """Encoded bytes → an upright PIL image, refusing bombs before any pixel is decoded."""
+    if len(data) > limits.max_bytes:
+        raise ImageTooLargeError(f"image is {len(data)} bytes; the limit is {limits.max_bytes}")
+    if not data:
+        raise EmptyImageError("the image is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except UnidentifiedImageError as exc:
+        raise UnsupportedImageError(f"not an image in a supported format ({', '.join(ACCEPTED_FORMATS)})") from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLargeError("image has too many pixels") from exc
+    width, height = image.size
+    if width * height > limits.max_pixels:
+        raise ImageTooLargeError(f"image is {width}×{height}; the limit is {limits.max_pixels} pixels")
+    if width == 0 or height == 0:
+        raise ImageDecodeError("image has no pixels")
+    try:
+        image.seek(0)  # GIF / animated WebP: the first frame
+        image.load()
+        return ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageDecodeError(f"image data is truncated or corrupt: {exc}") from exc
+
+
+def to_grey(image: Image.Image) -> np.ndarray:
+    """Grey float32 in [0, 1]. Transparent pixels become background: the colour the
+    opaque strokes are *not*, so a white or a black stroke on a clear canvas both survive."""
+    if image.mode in ("P", "PA") or (image.mode != "RGBA" and "transparency" in image.info):
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "La", "RGBa"):
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
+        return flatten_alpha(rgba)
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        grey = np.asarray(image, dtype=np.float32)
+        return grey / max(1.0, float(grey.max()))
+    if image.mode == "F":
+        return np.clip(np.asarray(image, dtype=np.float32), 0, 1)
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+
+
+def flatten_alpha(rgba: np.ndarray) -> np.ndarray:
+    grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    alpha = rgba[..., 3]
+    if alpha.min() > 0.99:
+        return grey
+    opaque = alpha > 0.5
+    strokes_are_light = opaque.any() and float(grey[opaque].mean()) > 0.5
+    background = 0.0 if strokes_are_light else 1.0
+    return grey * alpha + background * (1.0 - alpha)
+
+
+def array_to_grey(pixels: np.ndarray) -> np.ndarray:
+    """Numbers (H, W), (H, W, 1|3|4), in 0-1 or 0-255 → grey float32 in [0, 1]."""
+    a = np.asarray(pixels)
+    if a.dtype == bool or a.dtype.kind not in "uif":
+        raise ImageDecodeError("pixels must be numbers")
+    a = a.astype(np.float32)
+    if not np.isfinite(a).all():
+        raise ImageDecodeError("pixels must be finite numbers")
+    if a.ndim == 3 and a.shape[2] in (1, 3, 4):
+        channels = a.shape[2]
+    elif a.ndim == 2:
+        channels = 0
+    else:
+        raise ImageDecodeError(f"pixels must be (height, width[, 1|3|4]), got shape {a.shape}")
+    if a.size == 0:
+        raise ImageDecodeError("pixels are empty")
+    if a.min() < 0 or a.max() > 255:
+        raise ImageDecodeError("pixel values must lie in 0-255 (or 0-1)")
+    if a.max() > 1.0:
+        a /= 255.0
+    if channels == 0:
+        return a
+    if channels == 1:
+        return a[..., 0]
+    if channels == 3:
+        return a @ np.array([0.299, 0.587, 0.114], np.float32)
+    return flatten_alpha(a)
+
+
+def load_grey(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
+    """Any accepted input → grey float32 (H, W) in [0, 1], polarity not yet decided."""
+    if isinstance(source, np.ndarray) or (isinstance(source, list) and source):
+        grey = array_to_grey(np.asarray(source))
+        if grey.size > limits.max_pixels:
+            raise ImageTooLargeError(f"the limit is {limits.max_pixels} pixels")
+        return grey
+    if isinstance(source, Image.Image):
+        return to_grey(ImageOps.exif_transpose(source))
+    if isinstance(source, str):
+        source = decode_base64(source, limits)
+    if isinstance(source, bytes | bytearray | memoryview):
+        return to_grey(decode_bytes(bytes(source), limits))
+    raise ImageDecodeError(f"cannot read an image from {type(source).__name__}")
+
+
+def ink_map(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
+    """Grey → ink in [0, 1] on a 0 background: polarity fixed, background removed.
+
+    The background level is the median of the image's border (ink rarely covers most of
+    it); if it is light, the image is dark-on-light and is inverted. Paper texture and
+    sensor noise sit a few MADs from that level, so the ink starts just above them.
+    """
+    border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
+    if float(np.median(border)) > 0.5:
+        grey = 1.0 - grey
+        border = 1.0 - border
+    background = float(np.median(border))
+    noise = float(np.median(np.abs(border - background))) * 1.4826  # MAD → σ
+    step = max(1, int(np.sqrt(grey.size / 4096)))  # a percentile of ~4k samples is plenty
+    peak = max(float(np.percentile(grey[::step, ::step], 99.9)), float(grey.max()) * 0.9)
+    contrast = peak - background
+    if contrast < max(limits.min_contrast, 6 * noise):
+        raise EmptyImageError("nothing drawn: no ink stands out from the background")
+    floor = background + min(3 * noise, 0.5 * contrast)
+    return np.clip((grey - floor) / (peak - floor), 0.0, 1.0)
+
+
+def fit_and_centre(ink: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
+    """MNIST's recipe: crop to the ink, longer side to 20 px, centre of mass to (14, 14)."""
+    rows, cols = np.nonzero(ink > 0.1)
+    if rows.size == 0:
+        raise EmptyImageError("nothing drawn: the image is blank")
+    top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    height, width = bottom - top, right - left
+    if max(height, width) < limits.min_extent * max(ink.shape) and max(ink.shape) > SIZE:
+        raise EmptyImageError("nothing drawn: only a stray dot or speck, too small to be a digit")
+    crop = ink[top:bottom, left:right]
+    scale = BOX / max(height, width)
+    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+    # Area averaging when shrinking is the anti-aliasing MNIST had; bilinear when growing.
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    small = np.asarray(Image.fromarray(crop.astype(np.float32), mode="F").resize((new_w, new_h), resample))
+    small = np.clip(small, 0.0, None)
+    total = float(small.sum())
+    if total <= 0:
+        raise EmptyImageError("nothing drawn: the image is blank")
+    ys, xs = np.indices(small.shape)
+    com_y, com_x = float((ys * small).sum() / total), float((xs * small).sum() / total)
+    # Place the patch so its centre of mass lands on pixel (14, 14), where MNIST's sits
+    # (measured: 13.99 ± 0.29, 14.01 ± 0.29 over the test set), staying inside the field.
+    y0 = int(np.clip(round(SIZE / 2 - com_y), 0, SIZE - new_h))
+    x0 = int(np.clip(round(SIZE / 2 - com_x), 0, SIZE - new_w))
+    out = np.zeros((SIZE, SIZE), np.float32)
+    out[y0 : y0 + new_h, x0 : x0 + new_w] = small
+    return out / max(float(out.max()), 1e-6)  # MNIST strokes peak at full intensity
+
+
+def preprocess(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
+    """Anything accepted → float32 (28, 28) in [0, 1], white ink on black, MNIST-style.
+
+    Raises EmptyImageError when nothing is drawn, ImageTooLargeError, UnsupportedImageError
+    or ImageDecodeError otherwise (all PreprocessError)."""
+    return fit_and_centre(ink_map(load_grey(source, limits), limits), limits)
+
+
+def to_png(image: np.ndarray) -> bytes:
+    """A (28, 28) float image in [0, 1] as an 8-bit greyscale PNG."""
+    pixels = np.clip(np.rint(np.asarray(image, np.float32) * 255), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def to_data_url(image: np.ndarray) -> str:
+    return "data:image/png;base64," + base64.b64encode(to_png(image)).decode("ascii")

@@ -1,0 +1,22 @@
+import numpy as np
+import pytest
+
+from model_core.data import load_mnist
+
+
+@pytest.fixture(scope="session")
+def mnist_train():
+    return load_mnist("train")
+
+
+@pytest.fixture(scope="session")
+def mnist_test():
+    return load_mnist("test")
+
+
+@pytest.fixture(scope="session")
+def small_split(mnist_train):
+    """3,000 training and 1,000 validation images: enough for a network to visibly learn."""
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(mnist_train))
+    return mnist_train.subset(order[:3000]), mnist_train.subset(order[3000:4000])

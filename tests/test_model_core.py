@@ -1,0 +1,157 @@
+import json
+
+import numpy as np
+import pytest
+
+from model_core import ModelLoadError, load_model, save_model
+from model_core.augment import NO_AUGMENTATION, AugmentConfig, augment
+from model_core.cli import evaluate
+from model_core.io import Model
+from model_core.network import Sequential, architecture
+from model_core.train import TrainConfig, as_float_images, train
+
+
+@pytest.mark.parametrize("arch", ["cnn", "mlp"])
+def test_shapes_and_dtypes(arch):
+    net = Sequential(architecture(arch), seed=0)
+    x = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
+    out = net.forward(x, training=True)
+    assert out.shape == (5, 10) and out.dtype == np.float32
+    assert net.shapes[-1] == (10,)
+    assert all(p.dtype == np.float32 for layer in net.layers for p in layer.params.values())
+    net.backward(np.ones_like(out) / 5)
+    assert all(layer.grads[k].dtype == np.float32 for layer in net.layers for k in layer.params)
+    assert net.parameter_count == sum(row["parameters"] for row in net.describe())
+
+
+def test_architecture_follows_the_label_set():
+    net = Sequential(architecture("cnn", num_classes=47))
+    assert net.forward(np.zeros((1, 28, 28), np.float32)).shape == (1, 47)
+
+
+def test_augmentation_is_seeded_and_keeps_range_and_shape():
+    images = np.zeros((8, 28, 28), np.float32)
+    images[:, 8:20, 12:16] = 1.0
+    a = augment(images, np.random.default_rng(1))
+    b = augment(images, np.random.default_rng(1))
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == images.shape and a.dtype == np.float32
+    assert a.min() >= 0.0 and a.max() <= 1.0
+    assert not np.allclose(a, images)
+    # The ink survives: nothing is pushed off the canvas or erased.
+    assert (a.sum(axis=(1, 2)) > 0.5 * images.sum(axis=(1, 2))).all()
+
+
+def test_thickness_augmentation_changes_ink_amount():
+    images = np.zeros((200, 28, 28), np.float32)
+    images[:, 6:22, 13:15] = 1.0
+    only_thickness = AugmentConfig(0.0, (1.0, 1.0), 0.0, 0.0, 0.5, 0.5)
+    ink = augment(images, np.random.default_rng(0), only_thickness).sum(axis=(1, 2))
+    assert ink.max() > images[0].sum() * 1.3 and ink.min() < images[0].sum() * 0.9
+
+
+def quick_config(seed=0, epochs=2, **kwargs):
+    return TrainConfig(epochs=epochs, batch_size=64, lr=3e-3, seed=seed, **kwargs)
+
+
+def test_training_is_reproducible_from_its_seed(small_split):
+    train_set, val_set = small_split
+    subset = train_set.subset(slice(0, 500))
+    a = train(architecture("mlp"), subset, val_set, quick_config(epochs=1), progress=False)
+    b = train(architecture("mlp"), subset, val_set, quick_config(epochs=1), progress=False)
+    c = train(architecture("mlp"), subset, val_set, quick_config(seed=1, epochs=1), progress=False)
+    for key, value in a.network.weights().items():
+        np.testing.assert_array_equal(value, b.network.weights()[key])
+    assert a.history[0]["loss"] == b.history[0]["loss"] != c.history[0]["loss"]
+
+
+@pytest.mark.parametrize("arch,target", [("mlp", 0.90), ("cnn", 0.90)])
+def test_a_tiny_training_run_learns(small_split, arch, target):
+    train_set, val_set = small_split
+    result = train(architecture(arch), train_set, val_set, quick_config(epochs=3), progress=False)
+    assert result.best_val_accuracy > target
+    assert result.history[-1]["loss"] < result.history[0]["loss"]
+    assert 1 <= result.best_epoch <= 3
+
+
+def test_sgd_and_cosine_schedule_also_learn(small_split):
+    train_set, val_set = small_split
+    config = quick_config(epochs=2, optimizer="sgd", schedule="cosine", augmentation=NO_AUGMENTATION)
+    config.lr = 0.05
+    assert train(architecture("mlp"), train_set, val_set, config, progress=False).best_val_accuracy > 0.85
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory, small_split):
+    train_set, val_set = small_split
+    result = train(architecture("mlp"), train_set.subset(slice(0, 800)), val_set, quick_config(1), progress=False)
+    model = Model([result.network], [str(d) for d in range(10)], {"name": "tiny"})
+    path = save_model(model, tmp_path_factory.mktemp("models") / "tiny")
+    return model, path
+
+
+def test_save_load_round_trip(tiny_model, small_split):
+    model, path = tiny_model
+    loaded = load_model(path)
+    x = as_float_images(small_split[1].images[:50])
+    np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
+    assert loaded.labels == model.labels and loaded.card["weights_sha256"] == model.card["weights_sha256"]
+    assert load_model(path.with_suffix(".npz")).version == loaded.version
+
+
+def test_predict_proba_contract(tiny_model):
+    model, _ = tiny_model
+    probs = model.predict_proba(np.zeros((3, 28, 28)))
+    assert probs.shape == (3, 10) and probs.dtype == np.float32
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    with pytest.raises(ValueError, match="shape"):
+        model.predict_proba(np.zeros((3, 32, 32)))
+
+
+def test_corrupt_weights_are_refused(tiny_model, tmp_path):
+    _, path = tiny_model
+    card = json.loads(path.read_text())
+    blob = bytearray(path.with_suffix(".npz").read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    (tmp_path / card["weights_file"]).write_bytes(bytes(blob))
+    (tmp_path / "tiny.json").write_text(path.read_text())
+    with pytest.raises(ModelLoadError, match="checksum"):
+        load_model(tmp_path / "tiny")
+
+
+def test_mismatched_architecture_is_refused(tiny_model, tmp_path):
+    _, path = tiny_model
+    card = json.loads(path.read_text())
+    card["members"][0]["spec"][1]["units"] = 999
+    (tmp_path / card["weights_file"]).write_bytes(path.with_suffix(".npz").read_bytes())
+    (tmp_path / "tiny.json").write_text(json.dumps(card))
+    with pytest.raises(ModelLoadError, match="shape"):
+        load_model(tmp_path / "tiny")
+
+
+def test_missing_or_garbled_card_is_refused(tmp_path):
+    with pytest.raises(ModelLoadError, match="no model card"):
+        load_model(tmp_path / "nothing")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ModelLoadError, match="unreadable"):
+        load_model(tmp_path / "bad")
+    (tmp_path / "odd.json").write_text("[]")
+    with pytest.raises(ModelLoadError, match="not a model card"):
+        load_model(tmp_path / "odd")
+
+
+@pytest.mark.parametrize("name", ["cnn", "mlp"])
+def test_shipped_model_card_matches_a_fresh_evaluation(name, mnist_test):
+    model = load_model(name)
+    report = evaluate(model, mnist_test)
+    card = model.card
+    assert report["accuracy"] == pytest.approx(card["metrics"]["test"]["accuracy"], abs=1e-9)
+    assert report["confusion_matrix"] == card["metrics"]["test"]["confusion_matrix"]
+    assert card["training"]["command"].startswith("python -m model_core train")
+    assert card["dataset"]["checksums_md5"]["t10k-images-idx3-ubyte.gz"] == "2646ac647ad5339dbf082846283269ea"
+    assert card["parameter_count"] == sum(net.parameter_count for net in model.members)
+
+
+def test_shipped_models_meet_their_accuracy_targets():
+    assert load_model("cnn").card["metrics"]["test"]["accuracy"] >= 0.9965
+    assert load_model("mlp").card["metrics"]["test"]["accuracy"] >= 0.985
