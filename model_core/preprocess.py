@@ -27,7 +27,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 SIZE, BOX = 28, 20
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
-_DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[^,]*?)?(?P<b64>;base64)?,", re.IGNORECASE)
 
 
 class PreprocessError(ValueError):
@@ -68,17 +67,23 @@ DEFAULT_LIMITS = Limits()
 def decode_base64(text: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """A data URL (`data:image/png;base64,...`) or bare base64 → bytes."""
     text = text.strip()
-    match = _DATA_URL.match(text)
-    if match:
-        if not match.group("b64"):
+    if text[:5].lower() == "data:":
+        header, comma, text = text.partition(",")
+        if not comma or not header.lower().endswith(";base64"):
             raise ImageDecodeError("data URL must be base64-encoded (data:image/...;base64,...)")
-        text = text[match.end() :]
     if len(text) > limits.max_bytes * 4 // 3 + 4:
         raise ImageTooLargeError(f"image exceeds {limits.max_bytes} bytes")
     try:
         return base64.b64decode(re.sub(r"\s+", "", text), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ImageDecodeError("image is not valid base64") from exc
+
+
+def looks_supported(data: bytes) -> bool:
+    """Whether the bytes start like one of the accepted formats (so a failure is corruption)."""
+    return data.startswith((b"\x89PNG", b"\xff\xd8", b"GIF87a", b"GIF89a", b"BM")) or (
+        data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    )
 
 
 def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Image.Image:
@@ -92,6 +97,8 @@ def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except UnidentifiedImageError as exc:
+        if looks_supported(data):
+            raise ImageDecodeError("image data is corrupt: its header could not be read") from exc
         raise UnsupportedImageError(f"not an image in a supported format ({', '.join(ACCEPTED_FORMATS)})") from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLargeError("image has too many pixels") from exc

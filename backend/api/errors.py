@@ -1,0 +1,106 @@
+"""Every error a client can cause becomes JSON `{"code", "detail"[, "errors"]}` with the right status."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from model_core.preprocess import (
+    EmptyImageError,
+    ImageDecodeError,
+    ImageTooLargeError,
+    PreprocessError,
+    UnsupportedImageError,
+)
+
+from .services import ModelNotReady, UnknownModel
+
+log = logging.getLogger("backend.api")
+
+
+class EmptyImage(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "empty_image"
+    default_detail = "Nothing drawn: the image has no ink."
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = "Request or image too large."
+
+
+class UnsupportedImage(exceptions.APIException):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    default_code = "unsupported_image_type"
+    default_detail = "Unsupported image type."
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "not_ready"
+    default_detail = "The model is not loaded yet."
+
+
+_PREPROCESS_ERRORS = {
+    EmptyImageError: EmptyImage,
+    ImageTooLargeError: PayloadTooLarge,
+    UnsupportedImageError: UnsupportedImage,
+    ImageDecodeError: exceptions.ValidationError,
+}
+
+
+def as_api_exception(exc: Exception) -> Exception:
+    """Domain errors from model_core and the services → the API exception that reports them."""
+    if isinstance(exc, PreprocessError):
+        for kind, api_error in _PREPROCESS_ERRORS.items():
+            if isinstance(exc, kind):
+                if api_error is exceptions.ValidationError:
+                    return exceptions.ValidationError({"image": [str(exc)]}, code=exc.code)
+                return api_error(str(exc), code=exc.code)
+    if isinstance(exc, UnknownModel):
+        return exceptions.ValidationError({"model": [str(exc)]}, code="unknown_model")
+    if isinstance(exc, ModelNotReady):
+        return ServiceUnavailable(str(exc))
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge("Request body too large.")
+    return exc
+
+
+def _first_code(codes) -> str:
+    while isinstance(codes, dict | list) and codes:
+        codes = next(iter(codes.values())) if isinstance(codes, dict) else codes[0]
+    return codes if isinstance(codes, str) else "error"
+
+
+def _first_message(detail) -> str:
+    if isinstance(detail, dict):
+        field, value = next(iter(detail.items()))
+        message = _first_message(value)
+        return message if field == "non_field_errors" else f"{field}: {message}"
+    if isinstance(detail, list):
+        return _first_message(detail[0]) if detail else "Invalid input."
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    exc = as_api_exception(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real server error: Django's handler500 answers (in JSON, see urls)
+    body = {"code": _first_code(exc.get_codes()), "detail": _first_message(exc.detail)}
+    if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
+        body["errors"] = exc.detail
+        if body["code"] in ("invalid", "required", "null", "blank"):
+            body["code"] = "invalid_input"
+    response.data = body
+    log.info("%s %s → %s %s", context["request"].method, context["request"].path, response.status_code, body["code"])
+    return response
+
+
+def json_error(status_code: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse({"code": code, "detail": detail}, status=status_code)

@@ -1,0 +1,273 @@
+"""What comes in and what goes out. The OpenAPI schema is generated from these."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from model_core.data import SPLITS
+
+PIXELS_SCHEMA = {
+    "type": "array",
+    "description": "Rows of grey values (0-255, or 0-1), white ink on black; 28×28 like MNIST, or any size. "
+    "A flat list whose length is a square (784) is accepted too.",
+    "items": {"oneOf": [{"type": "array", "items": {"type": "number"}}, {"type": "number"}]},
+}
+
+
+@extend_schema_field(PIXELS_SCHEMA)
+class PixelsField(serializers.Field):
+    """A 2-D array of numbers, converted with NumPy in one step rather than per element."""
+
+    def to_internal_value(self, data):
+        try:
+            pixels = np.asarray(data, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise serializers.ValidationError("pixels must be a rectangular array of numbers") from None
+        if pixels.ndim == 1:
+            side = int(round(pixels.size**0.5))
+            if side < 2 or side * side != pixels.size:
+                raise serializers.ValidationError("a flat pixel list must have a square length, e.g. 784")
+            pixels = pixels.reshape(side, side)
+        if pixels.ndim != 2 or min(pixels.shape) < 2:
+            raise serializers.ValidationError("pixels must be a 2-D array (rows of numbers)")
+        if pixels.size > settings.MAX_IMAGE_PIXELS:
+            raise serializers.ValidationError("too many pixels")
+        if not np.isfinite(pixels).all() or pixels.min() < 0 or pixels.max() > 255:
+            raise serializers.ValidationError("pixel values must lie in 0-255 (or 0-1)")
+        return pixels
+
+    def to_representation(self, value):
+        return np.asarray(value).tolist()
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "description": "A data URL (data:image/png;base64,...) or bare base64."},
+            PIXELS_SCHEMA,
+        ]
+    }
+)
+class ImageItemField(serializers.Field):
+    """One batch item: an encoded image as a string, or pixels."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            return _image_string(data)
+        if isinstance(data, list):
+            return PixelsField().to_internal_value(data)
+        raise serializers.ValidationError("each item must be a data URL / base64 string or an array of pixels")
+
+
+def _image_string(value: str) -> str:
+    if not value.strip():
+        raise serializers.ValidationError("image is an empty string")
+    if len(value) > settings.MAX_IMAGE_BYTES * 4 // 3 + 100:
+        from .errors import PayloadTooLarge
+
+        raise PayloadTooLarge(f"image exceeds {settings.MAX_IMAGE_BYTES} bytes")
+    return value
+
+
+class PredictOptionsSerializer(serializers.Serializer):
+    model = serializers.CharField(
+        required=False, help_text="Which shipped model (see /api/model-info/); default: the default model."
+    )
+    top_k = serializers.IntegerField(required=False, default=3, min_value=1, max_value=10)
+
+
+class PredictJSONSerializer(PredictOptionsSerializer):
+    """Exactly one of `image`, `pixels` or `images`."""
+
+    image = serializers.CharField(
+        required=False,
+        trim_whitespace=False,
+        help_text="What a canvas sends: canvas.toDataURL('image/png'), or bare base64 of PNG/JPEG/WebP/GIF/BMP.",
+    )
+    pixels = PixelsField(required=False)
+    images = serializers.ListField(
+        child=ImageItemField(),
+        required=False,
+        min_length=1,
+        max_length=settings.MAX_BATCH_SIZE,
+        help_text=f"A batch of up to {settings.MAX_BATCH_SIZE} images (strings or pixel arrays); "
+        "answered as {results: [...]} in order.",
+    )
+
+    def validate_image(self, value):
+        return _image_string(value)
+
+    def validate(self, attrs):
+        given = [key for key in ("image", "pixels", "images") if key in attrs]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                "send exactly one of 'image' (data URL or base64), 'pixels' or 'images' (a batch)", code="invalid_input"
+            )
+        return attrs
+
+
+class PredictUploadSerializer(PredictOptionsSerializer):
+    image = serializers.FileField(required=False, help_text="An image file (PNG, JPEG, WebP, GIF, BMP).")
+    file = serializers.FileField(required=False, help_text="Alias of `image`.")
+
+    def validate(self, attrs):
+        upload = attrs.get("image") or attrs.get("file")
+        if upload is None:
+            raise serializers.ValidationError("attach the image as the multipart field 'image' (or 'file')")
+        if upload.size > settings.MAX_IMAGE_BYTES:
+            from .errors import PayloadTooLarge
+
+            raise PayloadTooLarge(f"image is {upload.size} bytes; the limit is {settings.MAX_IMAGE_BYTES}")
+        attrs["upload"] = upload
+        return attrs
+
+
+class TopKSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    probability = serializers.FloatField()
+
+
+class ModelRefSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.CharField()
+
+
+class PredictionSerializer(serializers.Serializer):
+    prediction = serializers.CharField(help_text="The most probable label.")
+    confidence = serializers.FloatField(help_text="Its probability, 0-1.")
+    probabilities = serializers.ListField(child=serializers.FloatField(), help_text="One per label, in label order.")
+    labels = serializers.ListField(child=serializers.CharField(), help_text="The label order.")
+    top_k = TopKSerializer(many=True)
+    processed_image = serializers.CharField(help_text="PNG data URL of the 28×28 image the network saw.")
+    model = ModelRefSerializer()
+    elapsed_ms = serializers.FloatField(help_text="Server time for preprocessing and inference.")
+
+
+class BatchPredictionSerializer(serializers.Serializer):
+    results = PredictionSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. empty_image, too_large.")
+    detail = serializers.CharField(help_text="A sentence for people.")
+    errors = serializers.DictField(required=False, help_text="Per-field messages, for invalid input.")
+
+
+class DisplayImagesQuerySerializer(serializers.Serializer):
+    count = serializers.IntegerField(required=False, default=12, min_value=1, max_value=100)
+    digit = serializers.IntegerField(required=False, min_value=0, max_value=9, help_text="Only this digit.")
+    split = serializers.ChoiceField(choices=SPLITS, required=False, default="test")
+    seed = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**63 - 1, help_text="Same seed, same samples."
+    )
+
+
+class SampleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Row index in the split's CSV.")
+    label = serializers.CharField()
+    split = serializers.CharField()
+    image = serializers.CharField(help_text="PNG data URL, 28×28.")
+
+
+class DisplayImagesSerializer(serializers.Serializer):
+    seed = serializers.IntegerField(help_text="Pass it back to get the same samples.")
+    images = SampleSerializer(many=True)
+
+
+class ModelInfoQuerySerializer(serializers.Serializer):
+    model = serializers.CharField(required=False)
+
+
+class LayerSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    output_shape = serializers.ListField(child=serializers.IntegerField())
+    parameters = serializers.IntegerField()
+    config = serializers.SerializerMethodField()
+
+    def get_config(self, layer) -> dict:
+        return {k: v for k, v in layer.items() if k not in {"type", "output_shape", "parameters"}}
+
+
+class EpochSerializer(serializers.Serializer):
+    epoch = serializers.IntegerField()
+    loss = serializers.FloatField()
+    train_accuracy = serializers.FloatField()
+    val_accuracy = serializers.FloatField(allow_null=True)
+    lr = serializers.FloatField()
+    seconds = serializers.FloatField()
+
+
+class PerClassSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    precision = serializers.FloatField()
+    recall = serializers.FloatField()
+    support = serializers.IntegerField()
+
+
+class TestMetricsSerializer(serializers.Serializer):
+    accuracy = serializers.FloatField()
+    samples = serializers.IntegerField()
+    per_class = PerClassSerializer(many=True)
+    confusion_matrix = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()))
+
+
+class MetricsSerializer(serializers.Serializer):
+    validation_accuracy = serializers.FloatField(allow_null=True)
+    test = TestMetricsSerializer()
+
+
+class DatasetSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    checksums_md5 = serializers.DictField(child=serializers.CharField())
+    train_size = serializers.IntegerField()
+    validation_size = serializers.IntegerField()
+    test_size = serializers.IntegerField()
+
+
+class TrainingSerializer(serializers.Serializer):
+    command = serializers.CharField()
+    seed = serializers.IntegerField()
+    config = serializers.DictField()
+    history = EpochSerializer(many=True, help_text="Per-epoch loss and accuracy of the first network.")
+    combine_command = serializers.CharField(required=False)
+
+
+class MemberSerializer(serializers.Serializer):
+    seed = serializers.IntegerField()
+    best_epoch = serializers.IntegerField()
+    validation_accuracy = serializers.FloatField(allow_null=True)
+    history = EpochSerializer(many=True)
+
+
+class ModelInfoSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.CharField()
+    default_model = serializers.CharField()
+    available_models = serializers.ListField(child=serializers.CharField())
+    architecture = serializers.CharField(help_text="cnn or mlp.")
+    layers = LayerSerializer(many=True)
+    ensemble_size = serializers.SerializerMethodField()
+    parameter_count = serializers.IntegerField()
+    labels = serializers.ListField(child=serializers.CharField())
+    dataset = DatasetSerializer()
+    training = TrainingSerializer()
+    members = MemberSerializer(many=True)
+    metrics = MetricsSerializer()
+    created = serializers.DateTimeField()
+    parent = serializers.CharField(required=False, allow_null=True, help_text="The model this was fine-tuned from.")
+
+    def get_ensemble_size(self, card) -> int:
+        return len(card["members"])
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.CharField()
+
+
+class ReadinessSerializer(serializers.Serializer):
+    ready = serializers.BooleanField()
+    detail = serializers.CharField()
+    models_loaded = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,26 @@
+"""gunicorn settings from the environment; each worker loads the model once, before serving."""
+
+import os
+
+# One BLAS thread per worker thread: single-image inference gains nothing from more, and
+# workers × threads × BLAS threads would oversubscribe the cores.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('API_PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = 30
+graceful_timeout = 10
+max_requests = 5000
+max_requests_jitter = 500
+limit_request_line = 8190
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def post_worker_init(worker):
+    from backend.api import services
+
+    services.readiness()  # load the default model now, not on the first request
