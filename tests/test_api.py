@@ -3,6 +3,7 @@
 import base64
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -239,7 +240,7 @@ def test_display_images_bounds(client, query):
 
 def test_model_info_is_the_card(client):
     body = client.get("/api/model-info/").json()
-    card = json.loads(open("artifacts/cnn.json").read())
+    card = json.loads(Path("artifacts/cnn.json").read_text())
     assert body["name"] == "cnn" and body["version"] == card["version"]
     assert set(body["available_models"]) >= {"cnn", "mlp"} and body["default_model"] == "cnn"
     assert body["parameter_count"] == card["parameter_count"]
