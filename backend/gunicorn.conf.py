@@ -16,7 +16,7 @@ graceful_timeout = 10
 max_requests = 5000
 max_requests_jitter = 500
 limit_request_line = 8190
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 

@@ -1,0 +1,73 @@
+// The API client: the one place that knows the API's URLs and error format.
+
+export class ApiError extends Error {
+  constructor(status, code, detail) {
+    super(detail);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function apiBase() {
+  const fromQuery = new URLSearchParams(window.location.search).get("api");
+  const configured = window.DIGITS_CONFIG?.apiBase;
+  const base = fromQuery ?? configured ?? "http://127.0.0.1:8000";
+  return base.replace(/\/+$/, "");
+}
+
+export const docsUrl = () => `${apiBase()}/api/docs/`;
+
+async function request(path, { method = "GET", body, signal, json } = {}) {
+  const headers = { Accept: "application/json" };
+  let payload = body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(json);
+  }
+  let response;
+  try {
+    response = await fetch(`${apiBase()}${path}`, { method, headers, body: payload, signal, credentials: "omit" });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError(0, "unreachable", `The API at ${apiBase()} is unreachable. Is the server running?`);
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    /* not JSON: handled below */
+  }
+  if (!response.ok) {
+    const detail = data?.detail ?? `The API answered ${response.status}.`;
+    throw new ApiError(response.status, data?.code ?? "http_error", detail);
+  }
+  return data;
+}
+
+const query = (params) => {
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== "");
+  return entries.length ? `?${new URLSearchParams(entries)}` : "";
+};
+
+export const predictImage = (image, { model, topK = 3, signal } = {}) =>
+  request("/api/predict-digit/", { method: "POST", json: { image, model, top_k: topK }, signal });
+
+export function predictFile(file, { model, signal } = {}) {
+  const form = new FormData();
+  form.append("image", file);
+  if (model) form.append("model", model);
+  return request("/api/predict-digit/", { method: "POST", body: form, signal });
+}
+
+export const displayImages = ({ count = 12, digit, split = "test", seed } = {}) =>
+  request(`/api/display-images/${query({ count, digit, split, seed })}`);
+
+export const modelInfo = (model) => request(`/api/model-info/${query({ model })}`);
+
+export const health = () => request("/api/health/");
+
+export const sendFeedback = ({ image, predicted, label, model, modelVersion }) =>
+  request("/api/feedback/", {
+    method: "POST",
+    json: { image, predicted_label: predicted, true_label: label, model, model_version: modelVersion },
+  });

@@ -1,0 +1,117 @@
+// Small chart helpers of our own: probability bars, a confusion-matrix heat map, line charts.
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function el(name, attrs = {}, text) {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const pct = (p, digits = 1) => `${(p * 100).toFixed(digits)}%`;
+
+/** One horizontal bar per label; the predicted label highlighted. */
+export function probabilityBars(container, labels, probabilities, predicted) {
+  container.replaceChildren();
+  labels.forEach((label, i) => {
+    const row = document.createElement("div");
+    row.className = "bar-row" + (label === predicted ? " top" : "");
+    row.setAttribute("role", "listitem");
+    row.innerHTML = `<span class="bar-label">${label}</span>
+      <span class="bar-track"><span class="bar-fill"></span></span>
+      <span class="bar-value"></span>`;
+    row.querySelector(".bar-fill").style.width = pct(probabilities[i], 2);
+    row.querySelector(".bar-value").textContent = pct(probabilities[i]);
+    row.setAttribute("aria-label", `${label}: ${pct(probabilities[i])}`);
+    container.append(row);
+  });
+}
+
+/** A heat map of counts[true][predicted], log-scaled so rare mistakes remain visible. */
+export function confusionMatrix(container, matrix, labels) {
+  const n = labels.length;
+  const cell = 34;
+  const pad = 40;
+  const size = pad + n * cell;
+  const svg = el("svg", {
+    viewBox: `0 0 ${size + 4} ${size + 4}`,
+    role: "img",
+    "aria-label": "Confusion matrix: rows are true labels, columns predicted labels",
+    class: "confusion",
+  });
+  const max = Math.max(...matrix.flat());
+  svg.append(el("text", { x: pad + (n * cell) / 2, y: 11, "text-anchor": "middle", class: "axis" }, "predicted"));
+  svg.append(
+    el("text", { x: 10, y: pad + (n * cell) / 2, "text-anchor": "middle", class: "axis",
+      transform: `rotate(-90 10 ${pad + (n * cell) / 2})` }, "true"),
+  );
+  labels.forEach((label, i) => {
+    svg.append(el("text", { x: pad + i * cell + cell / 2, y: pad - 6, "text-anchor": "middle" }, label));
+    svg.append(el("text", { x: pad - 8, y: pad + i * cell + cell / 2 + 4, "text-anchor": "end" }, label));
+  });
+  matrix.forEach((row, t) =>
+    row.forEach((count, p) => {
+      const strength = count ? Math.log1p(count) / Math.log1p(max) : 0;
+      const hue = t === p ? 150 : 5;
+      const g = el("g", { class: "cm-cell" });
+      const rect = el("rect", {
+        x: pad + p * cell, y: pad + t * cell, width: cell - 1, height: cell - 1,
+        fill: count ? `hsl(${hue} 70% ${92 - strength * 55}%)` : "var(--cm-empty)",
+      });
+      rect.append(el("title", {}, `true ${labels[t]}, predicted ${labels[p]}: ${count}`));
+      g.append(rect);
+      if (count) {
+        g.append(el("text", { x: pad + p * cell + cell / 2, y: pad + t * cell + cell / 2 + 4,
+          "text-anchor": "middle", class: strength > 0.6 ? "light" : "" }, String(count)));
+      }
+      svg.append(g);
+    }),
+  );
+  container.replaceChildren(svg);
+}
+
+/** Lines over epochs. series: [{name, values, className}] sharing one y range. */
+export function lineChart(container, series, { title, format = (v) => v.toFixed(3) } = {}) {
+  const width = 320, height = 180, left = 48, right = 10, top = 22, bottom = 26;
+  const all = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
+  if (!all.length) {
+    container.replaceChildren();
+    return;
+  }
+  let lo = Math.min(...all), hi = Math.max(...all);
+  if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+  const epochs = Math.max(...series.map((s) => s.values.length));
+  const x = (i) => left + (epochs > 1 ? (i / (epochs - 1)) * (width - left - right) : 0);
+  const y = (v) => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
+  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title, class: "line-chart" });
+  svg.append(el("text", { x: left, y: 14, class: "chart-title" }, title));
+  for (const v of [lo, (lo + hi) / 2, hi]) {
+    svg.append(el("line", { x1: left, x2: width - right, y1: y(v), y2: y(v), class: "grid" }));
+    svg.append(el("text", { x: left - 4, y: y(v) + 4, "text-anchor": "end" }, format(v)));
+  }
+  svg.append(el("text", { x: (left + width) / 2, y: height - 4, "text-anchor": "middle" }, "epoch"));
+  series.forEach((s, k) => {
+    const points = s.values.map((v, i) => (Number.isFinite(v) ? `${x(i)},${y(v)}` : null)).filter(Boolean);
+    svg.append(el("polyline", { points: points.join(" "), class: `series s${k}` }));
+    svg.append(el("text", { x: width - right, y: top + 12 * k + 10, "text-anchor": "end", class: `legend s${k}` }, s.name));
+  });
+  container.replaceChildren(svg);
+}
+
+/** Plain bars for per-class figures (e.g. recall per digit). */
+export function classBars(container, rows) {
+  container.replaceChildren();
+  for (const { label, value } of rows) {
+    const row = document.createElement("div");
+    row.className = "bar-row";
+    row.setAttribute("role", "listitem");
+    row.innerHTML = `<span class="bar-label">${label}</span><span class="bar-track"><span class="bar-fill"></span></span><span class="bar-value"></span>`;
+    // Stretch 95–100% over the track: per-class accuracies differ only in the last points.
+    row.querySelector(".bar-fill").style.width = pct(Math.max(0, (value - 0.95) / 0.05));
+    row.querySelector(".bar-value").textContent = pct(value, 2);
+    container.append(row);
+  }
+}
+
+export { pct };

@@ -1,0 +1,295 @@
+// Wires the page: the drawing pad, live recognition, upload, samples, the model panel.
+import * as api from "./api.js";
+import { DrawingPad } from "./canvas.js";
+import { classBars, confusionMatrix, lineChart, pct, probabilityBars } from "./charts.js";
+
+const $ = (selector) => document.querySelector(selector);
+const LIVE_DELAY_MS = 120; // while drawing: at most one request per pause this long
+
+const state = {
+  model: undefined, // the chosen model's name; undefined = the API's default
+  inflight: null, // AbortController of the newest prediction request
+  sequence: 0, // only the newest request may update the page
+  timer: null,
+  lastInput: null, // what the shown result was computed from, for feedback
+  lastResult: null,
+};
+
+// --- Results -----------------------------------------------------------------------------
+
+function showStatus(message) {
+  const banner = $("#api-status");
+  banner.hidden = !message;
+  banner.textContent = message ?? "";
+}
+
+function showIdle(text) {
+  $("#prediction").textContent = "?";
+  $("#prediction").className = "prediction";
+  $("#announce").textContent = text;
+  $("#processed").hidden = true;
+  $("#bars").replaceChildren();
+  $("#latency").textContent = "";
+  $("#truth").hidden = true;
+  $("#feedback").hidden = true;
+  state.lastResult = null;
+}
+
+function showResult(result, truth) {
+  $("#prediction").textContent = result.prediction;
+  $("#prediction").className = "prediction" + (truth === undefined ? "" : truth === result.prediction ? " right" : " wrong");
+  let sentence = `The network reads ${result.prediction}, ${pct(result.confidence)} confident.`;
+  if (truth !== undefined) {
+    sentence += truth === result.prediction ? ` Correct: it is a ${truth}.` : ` Mistake: it is a ${truth}.`;
+  }
+  $("#announce").textContent = sentence;
+  const truthLine = $("#truth");
+  truthLine.hidden = truth === undefined;
+  truthLine.textContent = truth === undefined ? "" : `True label ${truth} · predicted ${result.prediction}`;
+  $("#processed").src = result.processed_image;
+  $("#processed").hidden = false;
+  probabilityBars($("#bars"), result.labels, result.probabilities, result.prediction);
+  $("#latency").textContent = `${result.model.name} ${result.model.version} · ${result.elapsed_ms.toFixed(1)} ms on the server`;
+  state.lastResult = result;
+  $("#feedback").hidden = truth !== undefined;
+  $("#feedback-status").textContent = "";
+}
+
+function showError(error) {
+  if (error.name === "AbortError") return;
+  if (error.code === "empty_image") {
+    showIdle("Nothing drawn yet: draw a digit.");
+    return;
+  }
+  if (error.code === "unreachable") showStatus(error.message);
+  showIdle(`Could not recognise that: ${error.message}`);
+}
+
+/** Run a prediction; a newer call aborts an older one so a stale answer never lands. */
+async function recognise(send, truth) {
+  state.inflight?.abort();
+  const controller = new AbortController();
+  state.inflight = controller;
+  const mine = ++state.sequence;
+  try {
+    const result = await send(controller.signal);
+    if (mine !== state.sequence) return;
+    showStatus(null);
+    showResult(result, truth);
+  } catch (error) {
+    if (mine === state.sequence) showError(error);
+  } finally {
+    if (state.inflight === controller) state.inflight = null;
+  }
+}
+
+// --- Drawing -----------------------------------------------------------------------------
+
+const pad = new DrawingPad($("#pad"));
+
+function recogniseDrawing() {
+  clearTimeout(state.timer);
+  if (pad.isEmpty) {
+    state.inflight?.abort();
+    state.sequence++;
+    showIdle("Draw a digit to start.");
+    return;
+  }
+  const image = pad.toDataURL();
+  state.lastInput = image;
+  recognise((signal) => api.predictImage(image, { model: state.model, signal }));
+}
+
+pad.addEventListener("change", (event) => {
+  clearTimeout(state.timer);
+  if (event.detail.final) recogniseDrawing();
+  else state.timer = setTimeout(recogniseDrawing, LIVE_DELAY_MS);
+});
+
+$("#clear").addEventListener("click", () => pad.clear());
+$("#undo").addEventListener("click", () => pad.undo());
+document.addEventListener("keydown", (event) => {
+  const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName);
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z" && !typing) {
+    event.preventDefault();
+    pad.undo();
+  } else if (event.key === "Escape" && !typing) {
+    pad.clear();
+  }
+});
+
+// --- Upload ------------------------------------------------------------------------------
+
+function recogniseFile(file) {
+  if (!file) return;
+  const reader = new FileReader();
+  reader.onload = () => (state.lastInput = reader.result);
+  reader.readAsDataURL(file);
+  recognise((signal) => api.predictFile(file, { model: state.model, signal }));
+}
+
+$("#upload").addEventListener("change", (event) => {
+  recogniseFile(event.target.files[0]);
+  event.target.value = "";
+});
+const drop = $("#drop");
+drop.addEventListener("dragover", (event) => {
+  event.preventDefault();
+  drop.classList.add("over");
+});
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  drop.classList.remove("over");
+  recogniseFile(event.dataTransfer.files[0]);
+});
+
+// --- Feedback ----------------------------------------------------------------------------
+
+const digitButtons = $("#feedback .digit-buttons");
+for (let d = 0; d <= 9; d++) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = String(d);
+  button.setAttribute("aria-label", `It was a ${d}`);
+  button.addEventListener("click", () => sendCorrection(String(d)));
+  digitButtons.append(button);
+}
+
+async function sendCorrection(label) {
+  const result = state.lastResult;
+  if (!result || !state.lastInput) return;
+  const status = $("#feedback-status");
+  status.textContent = "Sending…";
+  try {
+    await api.sendFeedback({
+      image: state.lastInput,
+      predicted: result.prediction,
+      label,
+      model: result.model.name,
+      modelVersion: result.model.version,
+    });
+    status.textContent = `Thank you! Saved as a ${label}; it will help train the next model.`;
+  } catch (error) {
+    status.textContent = `Could not save the correction: ${error.message}`;
+  }
+}
+
+// --- Samples -----------------------------------------------------------------------------
+
+async function loadSamples() {
+  const gallery = $("#gallery");
+  gallery.setAttribute("aria-busy", "true");
+  try {
+    const digit = $("#sample-digit").value;
+    const { images } = await api.displayImages({ count: 12, digit: digit === "" ? undefined : digit });
+    gallery.replaceChildren(
+      ...images.map((sample) => {
+        const item = document.createElement("li");
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "sample";
+        button.dataset.label = sample.label;
+        button.innerHTML = `<img alt="" width="56" height="56"><span class="sample-mark" aria-hidden="true"></span>`;
+        button.querySelector("img").src = sample.image;
+        button.setAttribute("aria-label", `Sample ${sample.id}, a ${sample.label}: predict it`);
+        button.addEventListener("click", () => predictSample(button, sample));
+        item.append(button);
+        return item;
+      }),
+    );
+    showStatus(null);
+  } catch (error) {
+    if (error.code === "unreachable") showStatus(error.message);
+    else showStatus(`Samples unavailable: ${error.message}`);
+  } finally {
+    gallery.removeAttribute("aria-busy");
+  }
+}
+
+function predictSample(button, sample) {
+  state.lastInput = sample.image;
+  recognise(async (signal) => {
+    const result = await api.predictImage(sample.image, { model: state.model, signal });
+    const right = result.prediction === sample.label;
+    button.classList.toggle("right", right);
+    button.classList.toggle("wrong", !right);
+    button.querySelector(".sample-mark").textContent = right ? "✓" : `✗ ${result.prediction}`;
+    return result;
+  }, sample.label);
+  $("#result").scrollIntoView({ behavior: "smooth", block: "nearest" });
+}
+
+$("#new-samples").addEventListener("click", loadSamples);
+$("#sample-digit").addEventListener("change", loadSamples);
+
+// --- The model ---------------------------------------------------------------------------
+
+async function loadModel(name) {
+  try {
+    const info = await api.modelInfo(name);
+    state.model = info.name;
+    renderModel(info);
+    showStatus(null);
+    if (!pad.isEmpty) recogniseDrawing();
+  } catch (error) {
+    if (error.code === "unreachable") showStatus(error.message);
+    else showStatus(`Model information unavailable: ${error.message}`);
+  }
+}
+
+function renderModel(info) {
+  const select = $("#model-select");
+  select.replaceChildren(...info.available_models.map((name) => new Option(name, name, false, name === info.name)));
+  const test = info.metrics.test;
+  const facts = [
+    ["Name", `${info.name} (${info.architecture}${info.ensemble_size > 1 ? `, ensemble of ${info.ensemble_size}` : ""})`],
+    ["Version", info.version],
+    ["Parameters", info.parameter_count.toLocaleString("en")],
+    ["Test accuracy", `${pct(test.accuracy, 2)} of ${test.samples.toLocaleString("en")} MNIST test images`],
+    ["Trained", new Date(info.created).toISOString().slice(0, 10)],
+  ];
+  $("#model-facts").replaceChildren(
+    ...facts.flatMap(([term, value]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = term;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      return [dt, dd];
+    }),
+  );
+  confusionMatrix($("#confusion"), test.confusion_matrix, info.labels);
+  classBars($("#per-class"), test.per_class.map((row) => ({ label: row.label, value: row.recall })));
+  const history = info.training.history;
+  lineChart($("#curve-loss"), [{ name: "training loss", values: history.map((h) => h.loss) }], {
+    title: "Loss per epoch",
+  });
+  lineChart(
+    $("#curve-acc"),
+    [
+      { name: "train", values: history.map((h) => h.train_accuracy) },
+      { name: "validation", values: history.map((h) => h.val_accuracy ?? NaN) },
+    ],
+    { title: "Accuracy per epoch", format: (v) => pct(v, 1) },
+  );
+  $("#layers tbody").replaceChildren(
+    ...info.layers.map((layer) => {
+      const row = document.createElement("tr");
+      const detail = Object.entries(layer.config).map(([k, v]) => `${k} ${v}`).join(", ");
+      row.innerHTML = "<td></td><td></td><td></td>";
+      row.cells[0].textContent = detail ? `${layer.type} (${detail})` : layer.type;
+      row.cells[1].textContent = layer.output_shape.join("×");
+      row.cells[2].textContent = layer.parameters.toLocaleString("en");
+      return row;
+    }),
+  );
+}
+
+$("#model-select").addEventListener("change", (event) => loadModel(event.target.value));
+
+// --- Start -------------------------------------------------------------------------------
+
+for (const link of [$("#docs-link"), $("#docs-link-2")]) link.href = api.docsUrl();
+showIdle("Draw a digit to start.");
+loadModel();
+loadSamples();

@@ -1,0 +1,86 @@
+"""Servers for end-to-end tests: gunicorn (the API) and the static SPA server, on free loopback ports."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up within {timeout} s")
+
+
+@contextlib.contextmanager
+def api_server(env_extra: dict[str, str] | None = None, workers: int = 1):
+    """gunicorn serving the API on a free loopback port; yields its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "API_PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_ACCESS_LOG": "",
+        **(env_extra or {}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "backend/gunicorn.conf.py", "backend.config.wsgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/api/ready/")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def static_server(directory: Path = ROOT / "frontend"):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "scripts/static_server.py", "--port", str(port), "--directory", str(directory)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/index.html")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

@@ -1,0 +1,211 @@
+"""The SPA in a real browser: Debian's Chromium driven by Playwright, against gunicorn."""
+
+import io
+import math
+import os
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from .browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, api_server, free_port, static_server
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+]
+
+# Strokes as fractions of the pad's side.
+DIGITS = {
+    "1": [[(0.5, 0.15), (0.5, 0.85)]],
+    "7": [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]],
+    "0": [[(0.5 + 0.22 * math.sin(t / 20 * math.tau), 0.5 - 0.32 * math.cos(t / 20 * math.tau)) for t in range(21)]],
+}
+
+
+@pytest.fixture(scope="module")
+def servers():
+    with static_server() as web, api_server({"CORS_ALLOWED_ORIGINS": web}) as api:
+        yield web, api
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_app(browser, servers):
+    contexts, errors = [], []
+
+    def open_page(api=None, **context_args):
+        web, api_base = servers
+        context = browser.new_context(**context_args)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{web}/index.html?api={api or api_base}")
+        return page
+
+    open_page.errors = errors
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def pad_box(page):
+    box = page.locator("#pad").bounding_box()
+    return box["x"], box["y"], box["width"]
+
+
+def interpolate(points, steps=6):
+    out = [points[0]]
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        out += [(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps) for k in range(1, steps + 1)]
+    return out
+
+
+def draw_with_mouse(page, strokes):
+    x, y, side = pad_box(page)
+    for stroke in strokes:
+        path = interpolate(stroke)
+        page.mouse.move(x + path[0][0] * side, y + path[0][1] * side)
+        page.mouse.down()
+        for px, py in path[1:]:
+            page.mouse.move(x + px * side, y + py * side)
+        page.mouse.up()
+
+
+def draw_with_touch(page, strokes):
+    cdp = page.context.new_cdp_session(page)
+    x, y, side = pad_box(page)
+    for stroke in strokes:
+        path = interpolate(stroke)
+        for i, (px, py) in enumerate(path):
+            kind = "touchStart" if i == 0 else "touchMove"
+            cdp.send(
+                "Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x + px * side, "y": y + py * side}]}
+            )
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def expect_prediction(page, digit):
+    from playwright.sync_api import expect
+
+    expect(page.locator("#prediction")).to_have_text(digit, timeout=10_000)
+    expect(page.locator("#bars .bar-row")).to_have_count(10)
+    expect(page.locator("#announce")).to_contain_text(f"reads {digit}")
+    expect(page.locator("#processed")).to_be_visible()
+
+
+@pytest.mark.parametrize("digit", ["1", "7", "0"])
+def test_drawing_with_the_mouse_is_recognised_without_a_button(open_app, digit):
+    page = open_app()
+    draw_with_mouse(page, DIGITS[digit])
+    expect_prediction(page, digit)
+    assert not open_app.errors
+
+
+def test_drawing_with_touch_on_a_phone(open_app):
+    page = open_app(viewport={"width": 360, "height": 740}, has_touch=True, is_mobile=True, device_scale_factor=2)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, "the page must not scroll sideways on a phone"
+    scroll_before = page.evaluate("window.scrollY")
+    draw_with_touch(page, DIGITS["7"])
+    expect_prediction(page, "7")
+    assert page.evaluate("window.scrollY") == scroll_before  # drawing did not scroll the page
+    # High-DPI: the canvas backing store is device pixels, not CSS pixels.
+    assert page.evaluate("document.querySelector('#pad').width") >= 2 * pad_box(page)[2] - 2
+
+
+def test_clear_and_undo_from_buttons_and_keyboard(open_app):
+    from playwright.sync_api import expect
+
+    page = open_app()
+    draw_with_mouse(page, DIGITS["1"])
+    expect_prediction(page, "1")
+    draw_with_mouse(page, [[(0.2, 0.5), (0.8, 0.5)]])  # a cross-bar: no longer a clean 1
+    page.click("#undo")
+    expect_prediction(page, "1")
+    page.click("#clear")
+    expect(page.locator("#prediction")).to_have_text("?")
+    expect(page.locator("#announce")).to_contain_text("Draw a digit")
+    draw_with_mouse(page, DIGITS["7"])
+    expect_prediction(page, "7")
+    draw_with_mouse(page, [[(0.1, 0.9), (0.3, 0.95)]])
+    page.keyboard.press("Control+z")
+    expect_prediction(page, "7")
+    page.keyboard.press("Escape")
+    expect(page.locator("#prediction")).to_have_text("?")
+    assert page.evaluate("document.querySelector('#bars').children.length") == 0
+
+
+def test_upload_of_a_photo_like_png(open_app, tmp_path):
+    image = Image.new("RGB", (400, 300), (235, 232, 225))  # paper, dark pen
+    ImageDraw.Draw(image).line([(170, 60), (250, 60), (200, 240)], fill=(30, 30, 40), width=14)
+    path = tmp_path / "photo.png"
+    image.save(path)
+    page = open_app()
+    page.set_input_files("#upload", str(path))
+    expect_prediction(page, "7")
+
+
+def test_a_sample_is_predicted_against_its_true_label(open_app):
+    from playwright.sync_api import expect
+
+    page = open_app()
+    samples = page.locator("#gallery .sample")
+    expect(samples).to_have_count(12, timeout=10_000)
+    label = samples.first.get_attribute("data-label")
+    samples.first.click()
+    expect(page.locator("#truth")).to_contain_text(f"True label {label}")
+    expect(samples.first).to_have_class(re.compile(r"\b(right|wrong)\b"))
+    page.select_option("#sample-digit", "4")
+    expect(page.locator("#gallery .sample[data-label='4']")).to_have_count(12)
+
+
+def test_model_panel_shows_confusion_matrix_curves_and_switches_models(open_app):
+    from playwright.sync_api import expect
+
+    page = open_app()
+    expect(page.locator("#confusion svg rect")).to_have_count(100, timeout=10_000)
+    expect(page.locator("#per-class .bar-row")).to_have_count(10)
+    expect(page.locator("#curve-loss svg polyline")).to_have_count(1)
+    expect(page.locator("#model-facts")).to_contain_text("Test accuracy")
+    assert page.locator("#docs-link").get_attribute("href").endswith("/api/docs/")
+    page.select_option("#model-select", "mlp")
+    expect(page.locator("#model-facts")).to_contain_text("mlp")
+    draw_with_mouse(page, DIGITS["1"])
+    expect_prediction(page, "1")
+    expect(page.locator("#latency")).to_contain_text("mlp")
+
+
+def test_api_down_shows_a_visible_error(open_app):
+    from playwright.sync_api import expect
+
+    page = open_app(api=f"http://127.0.0.1:{free_port()}")
+    expect(page.locator("#api-status")).to_be_visible(timeout=10_000)
+    expect(page.locator("#api-status")).to_contain_text("unreachable")
+
+
+def test_no_console_errors_and_a_screenshot_for_the_readme(open_app):
+    from playwright.sync_api import expect
+
+    page = open_app(viewport={"width": 1200, "height": 900})
+    expect(page.locator("#gallery .sample")).to_have_count(12, timeout=10_000)
+    expect(page.locator("#confusion svg")).to_be_visible()
+    draw_with_mouse(page, DIGITS["7"])
+    expect_prediction(page, "7")
+    target = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "docs")) / "screenshot.png"
+    target.parent.mkdir(exist_ok=True)
+    png = page.screenshot(full_page=False)
+    Image.open(io.BytesIO(png)).save(target, optimize=True)
+    assert target.stat().st_size > 10_000
+    assert not open_app.errors, open_app.errors
