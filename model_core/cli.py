@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import platform
 import shlex
 import sys
@@ -14,7 +15,7 @@ import numpy as np
 
 from . import __version__
 from .augment import NO_AUGMENTATION, AugmentConfig
-from .data import Dataset, load_mnist, train_val_split
+from .data import Dataset, load_mnist, read_csv, train_val_split
 from .io import Model, load_model, save_model
 from .metrics import classification_report, format_report
 from .network import architecture
@@ -141,6 +142,80 @@ def cmd_combine(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_finetune(args: argparse.Namespace) -> int:
+    """Continue training a shipped model on MNIST plus user corrections (weighted up)."""
+    base = load_model(args.base)
+    extra_images, extra_codes = read_csv(args.extra)
+    try:
+        extra_labels = np.array([base.labels.index(str(code)) for code in extra_codes], dtype=np.int64)
+    except ValueError:
+        print(f"{args.extra}: a label is not one of the model's labels {base.labels}", file=sys.stderr)
+        return 2
+    full = load_mnist("train", args.data)
+    test_set = load_mnist("test", args.data)
+    split = base.card.get("training", {})
+    train_set, val_set = train_val_split(full, base.card["dataset"]["validation_size"], split.get("split_seed", 1234))
+    if args.limit:
+        train_set = train_set.subset(slice(0, args.limit))
+    combined = Dataset(
+        np.concatenate([train_set.images, extra_images]),
+        np.concatenate([train_set.labels, extra_labels]),
+        base.labels,
+        train_set.checksums,
+    )
+    weights = np.concatenate([np.ones(len(train_set)), np.full(len(extra_labels), args.extra_weight)])
+    config = _config(args, args.seed)
+    members = []
+    for k, net in enumerate(base.members):
+        config.seed = args.seed + k
+        result = train(net.spec, combined, val_set, config, weights.astype(np.float32), not args.quiet, network=net)
+        members.append(
+            {
+                "seed": config.seed,
+                "best_epoch": result.best_epoch,
+                "validation_accuracy": result.best_val_accuracy,
+                "history": result.history,
+            }
+        )
+    card = {k: v for k, v in base.card.items() if k not in {"version", "metrics", "weights_sha256", "weights_file"}}
+    card.update(
+        {
+            "name": Path(args.out).name,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "parent": f"{base.name}@{base.version}",
+            "members": members,
+            "training": {
+                **split,
+                "command": command_line(),
+                "history": members[0]["history"],
+                "finetune": {
+                    "base": f"{base.name}@{base.version}",
+                    "extra_file": Path(args.extra).name,
+                    "extra_md5": hashlib.md5(Path(args.extra).read_bytes()).hexdigest(),
+                    "extra_samples": int(len(extra_labels)),
+                    "extra_weight": args.extra_weight,
+                    "config": config.to_dict(),
+                },
+            },
+        }
+    )
+    model = Model(base.members, base.labels, card)
+    report = finish_card(model, test_set)
+    model.card["metrics"]["validation_accuracy"] = evaluate(model, val_set)["accuracy"]
+    path = save_model(model, args.out)
+    before = base.card["metrics"]["test"]["accuracy"]
+    print(f"saved {path}: test accuracy {report['accuracy'] * 100:.2f}% (parent {before * 100:.2f}%)")
+    if args.promote:
+        if report["accuracy"] >= before:
+            save_model(
+                Model(model.members, model.labels, {**model.card, "name": Path(args.promote).name}), args.promote
+            )
+            print(f"promoted to {args.promote}: not worse on the MNIST test set")
+        else:
+            print(f"not promoted: {report['accuracy'] * 100:.2f}% < {before * 100:.2f}% on the MNIST test set")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     report = evaluate(model, load_mnist(args.split, args.data))
@@ -175,6 +250,26 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--no-augment", action="store_true")
     t.add_argument("--quiet", action="store_true")
     t.set_defaults(func=cmd_train)
+
+    f = sub.add_parser("finetune", help="continue training on MNIST plus corrections (CSV: label, 784 pixels)")
+    f.add_argument("--base", default="cnn", help="model to start from (path or name in artifacts/)")
+    f.add_argument("--extra", required=True, help="MNIST-style CSV, e.g. from /api/feedback/export/")
+    f.add_argument("--extra-weight", type=float, default=5.0, help="loss weight of each correction vs an MNIST image")
+    f.add_argument("--out", required=True)
+    f.add_argument("--promote", default=None, help="also write here, but only if not worse on the MNIST test set")
+    f.add_argument("--epochs", type=int, default=2)
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--batch-size", type=int, default=128)
+    f.add_argument("--optimizer", choices=["adamw", "sgd"], default="adamw")
+    f.add_argument("--lr", type=float, default=3e-4)
+    f.add_argument("--weight-decay", type=float, default=1e-2)
+    f.add_argument("--schedule", choices=["onecycle", "cosine"], default="cosine")
+    f.add_argument("--label-smoothing", type=float, default=0.0)
+    f.add_argument("--patience", type=int, default=0)
+    f.add_argument("--limit", type=int, default=0, help="use only this many MNIST training images")
+    f.add_argument("--no-augment", action="store_true")
+    f.add_argument("--quiet", action="store_true")
+    f.set_defaults(func=cmd_finetune)
 
     c = sub.add_parser("combine", help="average trained models into one ensemble model")
     c.add_argument("models", nargs="+")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
 import re
 import warnings
@@ -247,9 +248,34 @@ def preprocess(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
     return fit_and_centre(ink_map(load_grey(source, limits), limits), limits)
 
 
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """A float image in [0, 1] as 0-255 bytes, as MNIST stores it."""
+    return np.clip(np.rint(np.asarray(image, np.float32) * 255), 0, 255).astype(np.uint8)
+
+
+def from_uint8_bytes(raw: bytes, side: int = SIZE) -> np.ndarray:
+    """The inverse of `to_uint8(...).tobytes()`: bytes → float (side, side) in [0, 1]."""
+    return np.frombuffer(raw, np.uint8).reshape(side, side).astype(np.float32) / 255.0
+
+
+def original_bytes(source: object, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, str]:
+    """The input exactly as given, as bytes and a media type, for keeping a faithful copy."""
+    if isinstance(source, str):
+        source = decode_base64(source, limits)
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        with contextlib.suppress(Exception):
+            kind = Image.open(io.BytesIO(data)).format
+            return data, f"image/{(kind or 'octet-stream').lower()}"
+        return data, "application/octet-stream"
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(source), allow_pickle=False)
+    return buffer.getvalue(), "application/x-npy"
+
+
 def to_png(image: np.ndarray) -> bytes:
     """A (28, 28) float image in [0, 1] as an 8-bit greyscale PNG."""
-    pixels = np.clip(np.rint(np.asarray(image, np.float32) * 255), 0, 255).astype(np.uint8)
+    pixels = to_uint8(image)
     buffer = io.BytesIO()
     Image.fromarray(pixels, mode="L").save(buffer, format="PNG")
     return buffer.getvalue()

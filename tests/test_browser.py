@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from .browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, api_server, free_port, static_server
+from .servers import CHROMIUM, CHROMIUM_ARGS, ROOT, api_server, free_port, static_server
 
 pytestmark = [
     pytest.mark.browser,

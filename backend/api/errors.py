@@ -17,7 +17,7 @@ from model_core.preprocess import (
     UnsupportedImageError,
 )
 
-from .services import ModelNotReady, UnknownModel
+from .services import InvalidLabel, ModelNotReady, UnknownModel
 
 log = logging.getLogger("backend.api")
 
@@ -64,6 +64,8 @@ def as_api_exception(exc: Exception) -> Exception:
                 return api_error(str(exc), code=exc.code)
     if isinstance(exc, UnknownModel):
         return exceptions.ValidationError({"model": [str(exc)]}, code="unknown_model")
+    if isinstance(exc, InvalidLabel):
+        return exceptions.ValidationError({"true_label": [str(exc)]}, code="invalid_label")
     if isinstance(exc, ModelNotReady):
         return ServiceUnavailable(str(exc))
     if isinstance(exc, RequestDataTooBig):

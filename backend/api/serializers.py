@@ -271,3 +271,51 @@ class ReadinessSerializer(serializers.Serializer):
     ready = serializers.BooleanField()
     detail = serializers.CharField()
     models_loaded = serializers.ListField(child=serializers.CharField())
+
+
+class FeedbackFieldsSerializer(serializers.Serializer):
+    true_label = serializers.CharField(max_length=16, help_text='What the drawing really is, e.g. "4".')
+    predicted_label = serializers.CharField(max_length=16, required=False, default="", allow_blank=True)
+    model = serializers.CharField(required=False, help_text="The model that made the prediction.")
+    model_version = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+
+
+class FeedbackJSONSerializer(FeedbackFieldsSerializer):
+    """The drawing (exactly one of `image` or `pixels`) and the label it should have had."""
+
+    image = serializers.CharField(required=False, trim_whitespace=False, help_text="Data URL or base64.")
+    pixels = PixelsField(required=False)
+
+    def validate_image(self, value):
+        return _image_string(value)
+
+    def validate(self, attrs):
+        if ("image" in attrs) == ("pixels" in attrs):
+            raise serializers.ValidationError("send exactly one of 'image' or 'pixels'", code="invalid_input")
+        attrs["source"] = attrs.get("image", attrs.get("pixels"))
+        return attrs
+
+
+class FeedbackUploadSerializer(FeedbackFieldsSerializer):
+    image = serializers.FileField(required=False)
+    file = serializers.FileField(required=False, help_text="Alias of `image`.")
+
+    def validate(self, attrs):
+        attrs = PredictUploadSerializer.validate(self, attrs)
+        attrs["source"] = attrs["upload"].read()
+        return attrs
+
+
+class FeedbackSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created = serializers.DateTimeField()
+    true_label = serializers.CharField()
+    predicted_label = serializers.CharField()
+    model = serializers.CharField(source="model_name")
+    model_version = serializers.CharField()
+    processed_image = serializers.SerializerMethodField(help_text="PNG data URL of the stored 28×28 image.")
+
+    def get_processed_image(self, entry) -> str:
+        from .services import feedback_image
+
+        return feedback_image(entry)

@@ -123,3 +123,56 @@ def display_images(count: int, digit: int | None, split: str, seed: int) -> list
 def model_card(name: str | None = None) -> dict[str, Any]:
     model = get_model(name)
     return {**model.card, "available_models": model_names(), "default_model": settings.DEFAULT_MODEL}
+
+
+# --- Feedback ---------------------------------------------------------------------------
+
+
+def save_feedback(source: Any, true_label: str, predicted_label: str, model_name: str | None, model_version: str):
+    """Store a correction with its 28×28 network input; committed before this returns."""
+    from model_core.preprocess import original_bytes, to_uint8
+
+    from .models import Feedback
+
+    model = get_model(model_name)
+    if true_label not in model.labels:
+        raise InvalidLabel(f"true_label must be one of {', '.join(model.labels)}")
+    image = preprocess(source, limits())
+    original, original_type = original_bytes(source, limits())
+    entry = Feedback.objects.create(
+        true_label=true_label,
+        predicted_label=predicted_label,
+        model_name=model.name,
+        model_version=model_version or model.version,
+        processed=to_uint8(image).tobytes(),
+        original=original,
+        original_type=original_type,
+    )
+    log.info("feedback %s stored: %s → %s (%s)", entry.pk, predicted_label or "?", true_label, model.name)
+    return entry
+
+
+def feedback_image(entry) -> str:
+    """A stored correction's 28×28 image as a PNG data URL."""
+    from model_core.preprocess import from_uint8_bytes
+
+    return to_data_url(from_uint8_bytes(bytes(entry.processed)))
+
+
+def feedback_csv_lines():
+    """MNIST-style CSV of every correction, oldest first: `label,pixel0,…,pixel783`."""
+    from .models import Feedback
+
+    yield "label," + ",".join(f"pixel{i}" for i in range(784)) + "\n"
+    for label, processed in Feedback.objects.order_by("id").values_list("true_label", "processed").iterator():
+        yield label + "," + ",".join(map(str, bytes(processed))) + "\n"
+
+
+class InvalidLabel(ValueError):
+    pass
+
+
+def feedback_queryset():
+    from .models import Feedback
+
+    return Feedback.objects.all()

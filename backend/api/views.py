@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import secrets
 
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import services
+from .auth import FeedbackTokenAuthentication, ReadsNeedToken
 from .serializers import (
     BatchPredictionSerializer,
     DisplayImagesQuerySerializer,
     DisplayImagesSerializer,
     ErrorSerializer,
+    FeedbackJSONSerializer,
+    FeedbackSerializer,
+    FeedbackUploadSerializer,
     HealthSerializer,
     ModelInfoQuerySerializer,
     ModelInfoSerializer,
@@ -35,6 +42,8 @@ TINY_PNG = (
 
 def errors(*statuses: int) -> dict[int, OpenApiResponse]:
     described = {
+        401: "Missing or invalid bearer token.",
+        403: "Not allowed.",
         400: "Invalid input (malformed JSON, missing or conflicting fields, undecodable image).",
         405: "Method not allowed.",
         413: "Request body or image too large (bytes or pixels).",
@@ -165,3 +174,75 @@ class ReadinessView(APIView):
     def get(self, request):
         state = services.readiness()
         return Response(ReadinessSerializer(state).data, status=200 if state["ready"] else 503)
+
+
+class FeedbackPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class FeedbackView(APIView):
+    authentication_classes = [FeedbackTokenAuthentication]
+    permission_classes = [ReadsNeedToken]
+    parser_classes = [JSONParser, MultiPartParser]
+    throttle_scope = "feedback"
+
+    @extend_schema(
+        operation_id="feedback_create",
+        summary="Correct a prediction",
+        description="Store the drawing (same input forms as predict-digit) with the label it really has. "
+        "The 28×28 network input is stored too. Acknowledged writes are durable.",
+        request={"application/json": FeedbackJSONSerializer, "multipart/form-data": FeedbackUploadSerializer},
+        responses={201: FeedbackSerializer, **errors(400, 405, 413, 415, 422, 429, 503)},
+        examples=[
+            OpenApiExample(
+                "Correction",
+                request_only=True,
+                value={"image": TINY_PNG, "predicted_label": "1", "true_label": "7", "model": "cnn"},
+            )
+        ],
+    )
+    def post(self, request):
+        serializer_class = (
+            FeedbackUploadSerializer if request.content_type.startswith("multipart/") else FeedbackJSONSerializer
+        )
+        form = serializer_class(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        entry = services.save_feedback(
+            data["source"], data["true_label"], data["predicted_label"], data.get("model"), data["model_version"]
+        )
+        return Response(FeedbackSerializer(entry).data, status=201)
+
+    @extend_schema(
+        operation_id="feedback_list",
+        summary="List corrections (token required)",
+        description="Send `Authorization: Bearer <FEEDBACK_READ_TOKEN>`. Newest first, paginated.",
+        responses={200: FeedbackSerializer(many=True), **errors(401, 403, 405, 429)},
+    )
+    def get(self, request):
+        paginator = FeedbackPagination()
+        page = paginator.paginate_queryset(services.feedback_queryset(), request, view=self)
+        return paginator.get_paginated_response(FeedbackSerializer(page, many=True).data)
+
+
+class FeedbackExportView(APIView):
+    authentication_classes = [FeedbackTokenAuthentication]
+    permission_classes = [ReadsNeedToken]
+    throttle_scope = "feedback"
+
+    @extend_schema(
+        operation_id="feedback_export",
+        summary="Export corrections as MNIST-style CSV (token required)",
+        description="Streams `label,pixel0,...,pixel783`, one row per correction, oldest first: the format "
+        "`python -m model_core finetune --extra` reads.",
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV rows."),
+            **errors(401, 403, 405, 429),
+        },
+    )
+    def get(self, request):
+        response = StreamingHttpResponse(services.feedback_csv_lines(), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="feedback.csv"'
+        return response

@@ -41,9 +41,9 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not come up within {timeout} s")
 
 
-@contextlib.contextmanager
-def api_server(env_extra: dict[str, str] | None = None, workers: int = 1):
-    """gunicorn serving the API on a free loopback port; yields its base URL."""
+def start_api(env_extra: dict[str, str] | None = None, workers: int = 1) -> tuple[subprocess.Popen, str]:
+    """Start gunicorn serving the API on a free loopback port, in its own process group;
+    return the process and the base URL once it answers as ready."""
     port = free_port()
     env = {
         **os.environ,
@@ -58,10 +58,22 @@ def api_server(env_extra: dict[str, str] | None = None, workers: int = 1):
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/api/ready/")
+    except RuntimeError:
+        process.kill()
+        raise
+    return process, base
+
+
+@contextlib.contextmanager
+def api_server(env_extra: dict[str, str] | None = None, workers: int = 1):
+    """gunicorn serving the API for the duration of a `with` block; yields its base URL."""
+    process, base = start_api(env_extra, workers)
+    try:
         yield base
     finally:
         process.terminate()

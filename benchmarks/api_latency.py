@@ -1,0 +1,128 @@
+"""Latency and throughput of the running API (gunicorn on loopback), one client, one run.
+
+p50/p99 for predict (a 280×280 canvas PNG sent as a data URL), display-images and health
+(the framework's floor), measured sequentially on one keep-alive connection; then
+--concurrency connections hammer predict for --duration seconds, counting errors.
+
+    python benchmarks/api_latency.py [--requests 300] [--concurrency 32] [--duration 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import io
+import json
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.servers import api_server  # noqa: E402
+
+
+def canvas_body() -> bytes:
+    image = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
+    ImageDraw.Draw(image).line([(80, 70), (200, 70), (130, 230)], fill=(255, 255, 255, 255), width=20)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()}).encode()
+
+
+def call(conn: http.client.HTTPConnection, method: str, path: str, body: bytes | None) -> int:
+    headers = {"Content-Type": "application/json"} if body else {}
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def latencies(host: str, port: int, method: str, path: str, body: bytes | None, n: int) -> list[float]:
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    for _ in range(10):  # warm-up
+        call(conn, method, path, body)
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        status = call(conn, method, path, body)
+        out.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+    conn.close()
+    return out
+
+
+def load_test(host: str, port: int, body: bytes, concurrency: int, duration: float) -> tuple[int, int, float]:
+    counts = {"ok": 0, "errors": 0}
+    lock = threading.Lock()
+    deadline = time.monotonic() + duration
+
+    def worker():
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        ok = errors = 0
+        while time.monotonic() < deadline:
+            try:
+                if call(conn, "POST", "/api/predict-digit/", body) == 200:
+                    ok += 1
+                else:
+                    errors += 1
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+        with lock:
+            counts["ok"] += ok
+            counts["errors"] += errors
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return counts["ok"], counts["errors"], time.monotonic() - started
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    env = {"API_THROTTLE_PREDICT": "1000000/min", "API_THROTTLE_SAMPLES": "1000000/min", "API_LOG_LEVEL": "WARNING"}
+    with api_server(env, workers=args.workers) as base:
+        host, port = base.removeprefix("http://").split(":")
+        port = int(port)
+        body = canvas_body()
+        table = {
+            "health (floor)": latencies(host, port, "GET", "/api/health/", None, args.requests),
+            "predict (280×280 PNG)": latencies(host, port, "POST", "/api/predict-digit/", body, args.requests),
+            "display-images (12)": latencies(host, port, "GET", "/api/display-images/?count=12", None, args.requests),
+        }
+        ok, errors, seconds = load_test(host, port, body, args.concurrency, args.duration)
+    floor = statistics.median(table["health (floor)"])
+    print(f"\ngunicorn workers: {args.workers}; sequential requests per endpoint: {args.requests}")
+    print("| endpoint | p50 ms | p99 ms | req/s (one connection) | p50 ÷ health p50 |\n|---|---|---|---|---|")
+    for name, values in table.items():
+        p50 = statistics.median(values)
+        print(
+            f"| {name} | {p50:.2f} | {pct(values, 99):.2f} | {1000 / statistics.mean(values):.0f} | {p50 / floor:.2f} |"
+        )
+    print(
+        f"\nload: {args.concurrency} connections × {seconds:.0f} s on predict: {ok} ok, {errors} errors, "
+        f"{ok / seconds:.0f} req/s"
+    )
+
+
+if __name__ == "__main__":
+    main()
