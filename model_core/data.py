@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
-MNIST_DIR = DATA_DIR / "mnist"
+MNIST_DIR = Path(os.environ.get("MNIST_DIR", DATA_DIR / "mnist"))  # overridable for installed copies
 DIGIT_LABELS = [str(d) for d in range(10)]
 
 # Canonical MD5s of the *uncompressed* IDX files, as published with MNIST.

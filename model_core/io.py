@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from .data import PROJECT_ROOT
 from .losses import softmax
 from .network import Sequential
 
-ARTIFACTS_DIR = PROJECT_ROOT / "artifacts"
+ARTIFACTS_DIR = Path(os.environ.get("MODEL_DIR", PROJECT_ROOT / "artifacts"))
 DEFAULT_MODEL = "cnn"
 
 

@@ -53,8 +53,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "backend.api.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",  # DRF views are exempt; kept for anything else
     "backend.api.middleware.JsonErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -90,6 +92,11 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+# The Swagger UI and ReDoc assets come from drf-spectacular-sidecar; WhiteNoise serves them
+# straight from the installed apps, so neither `make run` nor the image needs collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Limits -----------------------------------------------------------------------------
 MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 12 * 1024 * 1024)
@@ -100,7 +107,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES
 
 # --- The models ---------------------------------------------------------------------------
-MODEL_DIR = Path(os.environ.get("MODEL_DIR", BASE_DIR / "artifacts"))
+MODEL_DIR = Path(os.environ.get("MODEL_DIR", BASE_DIR / "artifacts"))  # as model_core.io reads it
 DEFAULT_MODEL = os.environ.get("DEFAULT_MODEL", "cnn")
 FEEDBACK_READ_TOKEN = os.environ.get("FEEDBACK_READ_TOKEN", "")
 

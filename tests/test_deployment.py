@@ -1,0 +1,153 @@
+"""Deployment artefacts: the compose file against the Compose Specification, nginx for real,
+the Dockerfiles' promises, and production settings under `check --deploy`."""
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from .servers import ROOT, api_server, free_port, wait_for
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def compose_validator():
+    schema = json.loads((ROOT / "tests/fixtures/compose-spec.schema.json").read_text())
+    return jsonschema.Draft201909Validator(schema)  # the draft its $schema names
+
+
+def test_compose_file_follows_the_compose_specification(compose, compose_validator):
+    errors = sorted(compose_validator.iter_errors(compose), key=str)
+    assert not errors, [e.message for e in errors]
+
+
+def test_the_validator_does_reject_a_broken_compose_file(compose, compose_validator):
+    broken = json.loads(json.dumps(compose))
+    broken["services"]["api"]["healthcheck"]["retries"] = "three"
+    broken["services"]["web"]["depends_on"] = {"api": {"condition": "whenever"}}
+    assert len(list(compose_validator.iter_errors(broken))) >= 2
+
+
+def test_compose_wires_api_web_and_db(compose):
+    services = compose["services"]
+    assert set(services) == {"api", "web", "db"}
+    api = services["api"]
+    assert "/api/ready/" in " ".join(api["healthcheck"]["test"])
+    assert (
+        api["environment"]["DATABASE_URL"].startswith("postgres://")
+        and "@db:5432/" in api["environment"]["DATABASE_URL"]
+    )
+    assert "ports" not in api, "the API is reached through nginx only"
+    assert services["web"]["depends_on"]["api"]["condition"] == "service_healthy"
+    assert services["db"]["image"].startswith("postgres:") and "db-data" in compose["volumes"]
+    assert any(v.startswith("db-data:") for v in services["db"]["volumes"])
+
+
+def test_dockerfiles_are_slim_non_root_and_bake_in_the_model():
+    api = (ROOT / "docker/api.Dockerfile").read_text()
+    assert "FROM python:3.11-slim" in api and "USER app" in api
+    assert "artifacts/" in api and "HEALTHCHECK" in api
+    for tool in ("build-essential", "gcc", "apt-get install"):
+        assert tool not in api
+    web = (ROOT / "docker/web.Dockerfile").read_text()
+    assert "nginx" in web and 'apiBase: ""' in web  # the deployed SPA calls its own origin
+
+
+@pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed (apt-get install nginx-light)")
+def test_nginx_config_parses_serves_the_spa_and_proxies_the_api(tmp_path):
+    with api_server() as api:
+        port = free_port()
+        conf = (ROOT / "docker/nginx.conf").read_text()
+        conf = conf.replace("server api:8000;", f"server {api.removeprefix('http://')};")
+        conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};")
+        conf = conf.replace("root /usr/share/nginx/html;", f"root {ROOT / 'frontend'};")
+        conf = conf.replace("include mime.types;", "include /etc/nginx/mime.types;")
+        path = tmp_path / "nginx.conf"
+        path.write_text(conf)
+        globals_ = f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; daemon off;"
+        command = [NGINX, "-p", str(tmp_path), "-c", str(path), "-g", globals_]
+        check = subprocess.run([*command, "-t"], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for(f"{base}/index.html")
+            with urllib.request.urlopen(f"{base}/") as response:
+                assert b"Digit recognizer" in response.read()
+            with urllib.request.urlopen(f"{base}/api/ready/") as response:
+                assert json.loads(response.read())["ready"] is True
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def run_deploy_check(env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = run_deploy_check(
+        {
+            "DJANGO_PRODUCTION": "1",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+            "DJANGO_ALLOWED_HOSTS": "digits.example",
+        }
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_deploy_check({"DJANGO_PRODUCTION": "1"})
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    code = "from django.conf import settings; print(settings.DEBUG)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env["DJANGO_SETTINGS_MODULE"] = "backend.config.settings"
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.stdout.strip() == "False", out.stderr
+    env["DJANGO_DEBUG"] = "1"
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.stdout.strip() == "True"
+
+
+def test_readme_quick_start_is_two_commands():
+    readme = (ROOT / "README.md").read_text()
+    assert "make run" in readme and "make test" in readme
+    assert Path(ROOT / ".ci/run").read_text().count("make test") == 1
