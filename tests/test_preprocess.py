@@ -1,0 +1,199 @@
+"""From any drawing or photo to an MNIST-style 28×28 input."""
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from model_core.preprocess import (
+    EmptyImageError,
+    ImageDecodeError,
+    ImageTooLargeError,
+    Limits,
+    UnsupportedImageError,
+    decode_base64,
+    from_uint8_bytes,
+    original_bytes,
+    preprocess,
+    to_data_url,
+    to_png,
+    to_uint8,
+)
+
+
+def drawing(size=(280, 280), mode="L", background=0, ink=255, box=(100, 60, 160, 220), width=18):
+    """A '1'-like bar plus a foot, so the shape has an orientation."""
+    image = Image.new(mode, size, background)
+    d = ImageDraw.Draw(image)
+    x0, y0, x1, y1 = box
+    d.line([((x0 + x1) // 2, y0), ((x0 + x1) // 2, y1)], fill=ink, width=width)
+    d.line([(x0, y1), (x1, y1)], fill=ink, width=width)  # the foot at the bottom
+    return image
+
+
+def encode(image, fmt, **kwargs):
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def assert_mnist_like(out):
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() == pytest.approx(1.0)
+    rows, cols = np.nonzero(out > 0.1)
+    assert max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1) == 20  # fitted to 20×20
+    ys, xs = np.indices(out.shape)
+    com = ((ys * out).sum() / out.sum(), (xs * out).sum() / out.sum())
+    assert abs(com[0] - 14) <= 0.75 and abs(com[1] - 14) <= 0.75  # centre of mass at the centre
+    assert out[0].max() == out[-1].max() == out[:, 0].max() == out[:, -1].max() == 0  # a clean border
+
+
+def foot_is_at_the_bottom(out):
+    rows = np.nonzero(out.sum(axis=1) > 0)[0]
+    bottom, top = out[rows[-3:]].sum(), out[rows[:3]].sum()
+    return bottom > 2 * top
+
+
+REFERENCE = preprocess(np.asarray(drawing(), np.float32) / 255)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "GIF", "BMP"])
+def test_each_format_decodes_to_the_same_digit(fmt):
+    out = preprocess(encode(drawing(mode="RGB" if fmt == "JPEG" else "L"), fmt))
+    assert_mnist_like(out)
+    assert np.abs(out - REFERENCE).mean() < 0.03
+
+
+def test_gif_first_frame_is_used():
+    first, second = drawing(), Image.new("L", (280, 280), 0)
+    data = encode(first, "GIF", save_all=True, append_images=[second])
+    assert np.abs(preprocess(data) - REFERENCE).mean() < 0.03
+
+
+def test_dark_ink_on_white_is_inverted():
+    out = preprocess(encode(drawing(background=255, ink=0), "PNG"))
+    assert_mnist_like(out)
+    assert np.abs(out - REFERENCE).mean() < 0.01
+
+
+def test_photo_of_paper_with_uneven_light_and_noise():
+    rng = np.random.default_rng(0)
+    ink = np.asarray(drawing(size=(640, 480), box=(280, 100, 360, 380), width=10), np.float32) / 255
+    light = np.linspace(200, 240, 640)[None, :] * np.ones((480, 1))  # a gradient of daylight
+    photo = light - ink * 170 + rng.normal(0, 6, ink.shape)
+    data = encode(Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8)), "JPEG", quality=80)
+    out = preprocess(data)
+    assert_mnist_like(out)
+    assert (out > 0.3).sum() > 40  # the thin strokes survived the clean-up
+    assert foot_is_at_the_bottom(out)
+
+
+def test_transparent_canvas_with_white_or_black_strokes():
+    for colour in (255, 0):
+        image = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+        ImageDraw.Draw(image).line([(140, 60), (140, 220)], fill=(colour, colour, colour, 255), width=18)
+        out = preprocess(encode(image, "PNG"))
+        assert out.shape == (28, 28) and out.max() == 1.0
+        columns = np.nonzero(out.sum(axis=0))[0]
+        assert columns.min() >= 11 and columns.max() <= 16  # a vertical bar in the middle ...
+        assert np.ptp(np.nonzero(out.sum(axis=1))[0]) == 19  # ... 20 pixels tall
+
+
+def test_exif_orientation_is_applied():
+    upright = drawing()
+    rotated = upright.rotate(90, expand=True)  # stored turned 90° anticlockwise ...
+    exif = Image.Exif()
+    exif[0x0112] = 6  # ... with orientation 6: "turn 90° clockwise to display"
+    out = preprocess(encode(rotated.convert("RGB"), "JPEG", exif=exif.tobytes(), quality=95))
+    assert foot_is_at_the_bottom(out)
+    assert np.abs(out - REFERENCE).mean() < 0.05
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        Image.new("L", (280, 280), 0),
+        Image.new("L", (280, 280), 255),
+        Image.new("RGBA", (280, 280), (0, 0, 0, 0)),
+        Image.fromarray(np.random.default_rng(1).normal(128, 4, (200, 200)).clip(0, 255).astype(np.uint8)),
+    ],
+    ids=["black", "white", "transparent", "plain-noise"],
+)
+def test_nothing_drawn_is_an_error_not_a_guess(image):
+    with pytest.raises(EmptyImageError, match="nothing drawn"):
+        preprocess(encode(image, "PNG"))
+
+
+def test_a_single_dot_is_not_a_digit():
+    image = Image.new("L", (280, 280), 0)
+    ImageDraw.Draw(image).ellipse([130, 130, 140, 140], fill=255)
+    with pytest.raises(EmptyImageError, match="too small"):
+        preprocess(encode(image, "PNG"))
+
+
+def test_huge_image_is_refused_before_decoding():
+    big = encode(Image.new("L", (6000, 6000), 0), "PNG")  # small file, 36 M pixels
+    with pytest.raises(ImageTooLargeError, match="pixels"):
+        preprocess(big)
+    with pytest.raises(ImageTooLargeError, match="bytes"):
+        preprocess(encode(drawing(), "PNG"), Limits(max_bytes=100))
+
+
+def test_truncated_bytes_are_refused_clearly():
+    data = encode(drawing(), "PNG")
+    with pytest.raises(ImageDecodeError, match="truncated or corrupt"):
+        preprocess(data[: len(data) // 2])
+
+
+def test_unsupported_and_empty_inputs():
+    with pytest.raises(UnsupportedImageError):
+        preprocess(b"%PDF-1.4 not an image")
+    with pytest.raises(UnsupportedImageError):
+        preprocess(encode(drawing(), "TIFF"))
+    with pytest.raises(EmptyImageError):
+        preprocess(b"")
+    with pytest.raises(ImageDecodeError):
+        preprocess(12345)
+
+
+def test_data_url_with_and_without_header():
+    png = encode(drawing(), "PNG")
+    b64 = base64.b64encode(png).decode()
+    for text in (f"data:image/png;base64,{b64}", b64, f"  data:image/png;base64,{b64[:40]}\n{b64[40:]} "):
+        assert np.array_equal(preprocess(text), preprocess(png))
+    with pytest.raises(ImageDecodeError, match="base64"):
+        decode_base64("data:image/png,notbase64")
+    with pytest.raises(ImageDecodeError, match="valid base64"):
+        decode_base64("@@@@")
+
+
+@pytest.mark.parametrize("scale", [1.0, 255.0])
+def test_pixel_arrays_in_either_range_and_with_channels(scale):
+    grey = np.asarray(drawing(), np.float32) / 255 * scale
+    assert np.array_equal(preprocess(grey), REFERENCE)
+    rgb = np.repeat(grey[..., None], 3, axis=2)
+    assert np.abs(preprocess(rgb) - REFERENCE).max() < 1e-5
+    with pytest.raises(ImageDecodeError, match="0-255"):
+        preprocess(grey - 300)
+    with pytest.raises(ImageDecodeError, match="shape"):
+        preprocess(np.zeros((2, 3, 4, 5)))
+
+
+def test_a_centred_mnist_digit_passes_through_almost_unchanged(mnist_test):
+    images = mnist_test.images[:500].astype(np.float32) / 255
+    out = np.stack([preprocess(im) for im in images])
+    per_image = np.abs(out - images).mean(axis=(1, 2))
+    assert np.median(per_image) < 0.002 and per_image.mean() < 0.01
+
+
+def test_png_round_trip_and_bytes_helpers():
+    out = REFERENCE
+    back = np.asarray(Image.open(io.BytesIO(to_png(out))), np.float32) / 255
+    assert np.abs(back - out).max() <= 0.5 / 255 + 1e-6
+    assert to_data_url(out).startswith("data:image/png;base64,")
+    assert np.array_equal(from_uint8_bytes(to_uint8(out).tobytes()), to_uint8(out) / np.float32(255))
+    data, kind = original_bytes(base64.b64encode(encode(drawing(), "PNG")).decode())
+    assert kind == "image/png" and data.startswith(b"\x89PNG")
+    assert original_bytes(np.zeros((2, 2)))[1] == "application/x-npy"
