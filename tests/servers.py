@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -50,8 +51,12 @@ def start_api(env_extra: dict[str, str] | None = None, workers: int = 1) -> tupl
         "API_PORT": str(port),
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_ACCESS_LOG": "",
+        # A database of its own, unless the caller names one: tests never touch var/db.sqlite3.
+        "DATABASE_URL": f"sqlite:///{tempfile.mkdtemp(prefix='digits-db-')}/db.sqlite3",
         **(env_extra or {}),
     }
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "backend/gunicorn.conf.py", "backend.config.wsgi:application"],
         cwd=ROOT,

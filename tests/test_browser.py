@@ -187,6 +187,18 @@ def test_model_panel_shows_confusion_matrix_curves_and_switches_models(open_app)
     expect(page.locator("#latency")).to_contain_text("mlp")
 
 
+def test_a_correction_is_sent_and_thanked_without_a_reload(open_app):
+    from playwright.sync_api import expect
+
+    page = open_app()
+    page.evaluate("window.__marker = 'same page'")
+    draw_with_mouse(page, DIGITS["1"])
+    expect_prediction(page, "1")
+    page.get_by_role("button", name="It was a 7").click()
+    expect(page.locator("#feedback-status")).to_contain_text("Thank you")
+    assert page.evaluate("window.__marker") == "same page"
+
+
 def test_api_down_shows_a_visible_error(open_app):
     from playwright.sync_api import expect
 

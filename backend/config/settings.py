@@ -92,7 +92,6 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
 # The Swagger UI and ReDoc assets come from drf-spectacular-sidecar; WhiteNoise serves them
 # straight from the installed apps, so neither `make run` nor the image needs collectstatic.
 WHITENOISE_USE_FINDERS = True
