@@ -55,8 +55,9 @@ def start_api(env_extra: dict[str, str] | None = None, workers: int = 1) -> tupl
         "DATABASE_URL": f"sqlite:///{tempfile.mkdtemp(prefix='digits-db-')}/db.sqlite3",
         **(env_extra or {}),
     }
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "backend/gunicorn.conf.py", "backend.config.wsgi:application"],
         cwd=ROOT,

@@ -319,3 +319,10 @@ class FeedbackSerializer(serializers.Serializer):
         from .services import feedback_image
 
         return feedback_image(entry)
+
+
+class FeedbackPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = FeedbackSerializer(many=True)

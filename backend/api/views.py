@@ -6,7 +6,7 @@ import secrets
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from .serializers import (
     DisplayImagesSerializer,
     ErrorSerializer,
     FeedbackJSONSerializer,
+    FeedbackPageSerializer,
     FeedbackSerializer,
     FeedbackUploadSerializer,
     HealthSerializer,
@@ -71,7 +72,12 @@ class PredictDigitView(APIView):
         request={"application/json": PredictJSONSerializer, "multipart/form-data": PredictUploadSerializer},
         responses={
             200: OpenApiResponse(
-                PredictionSerializer, description="One prediction; for a batch, `{results: [...]}` (PredictionBatch)."
+                PolymorphicProxySerializer(
+                    component_name="PredictionOrBatch",
+                    serializers=[PredictionSerializer, BatchPredictionSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="One prediction; for a batch (`images`), `{results: [...]}` in order.",
             ),
             **errors(400, 405, 413, 415, 422, 429, 503),
         },
@@ -219,7 +225,7 @@ class FeedbackView(APIView):
         operation_id="feedback_list",
         summary="List corrections (token required)",
         description="Send `Authorization: Bearer <FEEDBACK_READ_TOKEN>`. Newest first, paginated.",
-        responses={200: FeedbackSerializer(many=True), **errors(401, 403, 405, 429)},
+        responses={200: FeedbackPageSerializer, **errors(401, 403, 405, 429)},
     )
     def get(self, request):
         paginator = FeedbackPagination()
