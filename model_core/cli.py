@@ -224,6 +224,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def training_options(p: argparse.ArgumentParser, epochs: int, lr: float, schedule: str) -> None:
+    """The options `train` and `finetune` share (they differ only in defaults)."""
+    p.add_argument("--epochs", type=int, default=epochs)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--optimizer", choices=["adamw", "sgd"], default="adamw")
+    p.add_argument("--lr", type=float, default=lr)
+    p.add_argument("--weight-decay", type=float, default=1e-2)
+    p.add_argument("--schedule", choices=["onecycle", "cosine"], default=schedule)
+    p.add_argument("--label-smoothing", type=float, default=0.0)
+    p.add_argument("--patience", type=int, default=0, help="stop after this many epochs without validation gain")
+    p.add_argument("--limit", type=int, default=0, help="use only this many MNIST training images (quick runs)")
+    p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m model_core", description=__doc__)
     p.add_argument("--data", default=None, help="directory holding the MNIST IDX files (default: data/mnist)")
@@ -231,24 +247,13 @@ def parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a model on MNIST and write weights + model card")
     t.add_argument("--arch", choices=["cnn", "mlp"], default="cnn")
-    t.add_argument("--epochs", type=int, default=15)
-    t.add_argument("--seed", type=int, default=0)
     t.add_argument("--out", required=True, help="output path without extension, e.g. artifacts/cnn")
     t.add_argument(
         "--members", type=int, default=1, help="train this many networks (seeds seed, seed+1, …) as an ensemble"
     )
-    t.add_argument("--batch-size", type=int, default=128)
-    t.add_argument("--optimizer", choices=["adamw", "sgd"], default="adamw")
-    t.add_argument("--lr", type=float, default=3e-3)
-    t.add_argument("--weight-decay", type=float, default=1e-2)
-    t.add_argument("--schedule", choices=["onecycle", "cosine"], default="onecycle")
-    t.add_argument("--label-smoothing", type=float, default=0.0)
-    t.add_argument("--patience", type=int, default=0, help="stop after this many epochs without validation gain")
     t.add_argument("--val-size", type=int, default=5000, help="images held out of the training set for selection")
     t.add_argument("--split-seed", type=int, default=1234)
-    t.add_argument("--limit", type=int, default=0, help="train on only this many images (quick runs)")
-    t.add_argument("--no-augment", action="store_true")
-    t.add_argument("--quiet", action="store_true")
+    training_options(t, epochs=15, lr=3e-3, schedule="onecycle")
     t.set_defaults(func=cmd_train)
 
     f = sub.add_parser("finetune", help="continue training on MNIST plus corrections (CSV: label, 784 pixels)")
@@ -257,18 +262,7 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--extra-weight", type=float, default=5.0, help="loss weight of each correction vs an MNIST image")
     f.add_argument("--out", required=True)
     f.add_argument("--promote", default=None, help="also write here, but only if not worse on the MNIST test set")
-    f.add_argument("--epochs", type=int, default=2)
-    f.add_argument("--seed", type=int, default=0)
-    f.add_argument("--batch-size", type=int, default=128)
-    f.add_argument("--optimizer", choices=["adamw", "sgd"], default="adamw")
-    f.add_argument("--lr", type=float, default=3e-4)
-    f.add_argument("--weight-decay", type=float, default=1e-2)
-    f.add_argument("--schedule", choices=["onecycle", "cosine"], default="cosine")
-    f.add_argument("--label-smoothing", type=float, default=0.0)
-    f.add_argument("--patience", type=int, default=0)
-    f.add_argument("--limit", type=int, default=0, help="use only this many MNIST training images")
-    f.add_argument("--no-augment", action="store_true")
-    f.add_argument("--quiet", action="store_true")
+    training_options(f, epochs=2, lr=3e-4, schedule="cosine")
     f.set_defaults(func=cmd_finetune)
 
     c = sub.add_parser("combine", help="average trained models into one ensemble model")

@@ -124,27 +124,17 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert result.returncode != 0 and "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
-def test_debug_is_off_unless_asked_for():
-    code = "from django.conf import settings; print(settings.DEBUG)"
+def setting_in_a_fresh_process(name: str, **env_extra: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env["DJANGO_SETTINGS_MODULE"] = "backend.config.settings"
-    out = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); " + code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert out.stdout.strip() == "False", out.stderr
-    env["DJANGO_DEBUG"] = "1"
-    out = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); " + code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert out.stdout.strip() == "True"
+    env.update(DJANGO_SETTINGS_MODULE="backend.config.settings", **env_extra)
+    code = f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    return out.stdout.strip() or out.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    assert setting_in_a_fresh_process("DEBUG") == "False"
+    assert setting_in_a_fresh_process("DEBUG", DJANGO_DEBUG="1") == "True"
 
 
 def test_readme_quick_start_is_two_commands():
