@@ -119,28 +119,34 @@ def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Image.Image:
 def to_grey(image: Image.Image) -> np.ndarray:
     """Grey float32 in [0, 1]. Transparent pixels become background: the colour the
     opaque strokes are *not*, so a white or a black stroke on a clear canvas both survive."""
-    if image.mode in ("P", "PA") or (image.mode != "RGBA" and "transparency" in image.info):
+    if image.mode in ("P", "PA") or (image.mode not in ("RGBA", "LA") and "transparency" in image.info):
         image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "La", "RGBa"):
-        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
-        return flatten_alpha(rgba)
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         grey = np.asarray(image, dtype=np.float32)
         return grey / max(1.0, float(grey.max()))
     if image.mode == "F":
         return np.clip(np.asarray(image, dtype=np.float32), 0, 1)
-    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    # Pillow's own conversions (C loops over uint8) are several times faster than NumPy on floats.
+    grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    if image.mode in ("RGBA", "LA", "La", "RGBa"):
+        alpha = image.getchannel("A")
+        if alpha.getextrema()[0] < 253:
+            return composite(grey, np.asarray(alpha, dtype=np.float32) / 255.0)
+    return grey
+
+
+def composite(grey: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Flatten transparency over a background that contrasts with the opaque strokes."""
+    opaque = alpha > 0.5
+    strokes_are_light = opaque.any() and float(grey[opaque].mean()) > 0.5
+    background = 0.0 if strokes_are_light else 1.0
+    return grey * alpha + background * (1.0 - alpha)
 
 
 def flatten_alpha(rgba: np.ndarray) -> np.ndarray:
     grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
     alpha = rgba[..., 3]
-    if alpha.min() > 0.99:
-        return grey
-    opaque = alpha > 0.5
-    strokes_are_light = opaque.any() and float(grey[opaque].mean()) > 0.5
-    background = 0.0 if strokes_are_light else 1.0
-    return grey * alpha + background * (1.0 - alpha)
+    return grey if alpha.min() > 0.99 else composite(grey, alpha)
 
 
 def array_to_grey(pixels: np.ndarray) -> np.ndarray:
