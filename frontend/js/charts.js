@@ -94,6 +94,10 @@ export function lineChart(container, series, { title, format = (v) => v.toFixed(
   series.forEach((s, k) => {
     const points = s.values.map((v, i) => (Number.isFinite(v) ? `${x(i)},${y(v)}` : null)).filter(Boolean);
     svg.append(el("polyline", { points: points.join(" "), class: `series s${k}` }));
+    for (const point of points) {
+      const [cx, cy] = point.split(",");
+      svg.append(el("circle", { cx, cy, r: 2, class: `dot s${k}` }));
+    }
     svg.append(el("text", { x: width - right, y: top + 12 * k + 10, "text-anchor": "end", class: `legend s${k}` }, s.name));
   });
   container.replaceChildren(svg);
