@@ -14,7 +14,17 @@ from django.conf import settings
 
 from model_core import Model, ModelLoadError, available_models, load_model
 from model_core.inference import SampleSet, classify
-from model_core.preprocess import Limits, preprocess, to_data_url
+from model_core.preprocess import (
+    Limits,
+    decode_base64,
+    from_uint8_bytes,
+    original_bytes,
+    preprocess,
+    to_data_url,
+    to_uint8,
+)
+
+from .models import Feedback
 
 log = logging.getLogger("backend.api")
 _lock = threading.Lock()
@@ -27,6 +37,10 @@ class ModelNotReady(RuntimeError):
 
 
 class UnknownModel(ValueError):
+    pass
+
+
+class InvalidLabel(ValueError):
     pass
 
 
@@ -130,13 +144,11 @@ def model_card(name: str | None = None) -> dict[str, Any]:
 
 def save_feedback(source: Any, true_label: str, predicted_label: str, model_name: str | None, model_version: str):
     """Store a correction with its 28×28 network input; committed before this returns."""
-    from model_core.preprocess import original_bytes, to_uint8
-
-    from .models import Feedback
-
     model = get_model(model_name)
     if true_label not in model.labels:
         raise InvalidLabel(f"true_label must be one of {', '.join(model.labels)}")
+    if isinstance(source, str):
+        source = decode_base64(source, limits())  # once, for both copies below
     image = preprocess(source, limits())
     original, original_type = original_bytes(source, limits())
     entry = Feedback.objects.create(
@@ -154,25 +166,15 @@ def save_feedback(source: Any, true_label: str, predicted_label: str, model_name
 
 def feedback_image(entry) -> str:
     """A stored correction's 28×28 image as a PNG data URL."""
-    from model_core.preprocess import from_uint8_bytes
-
     return to_data_url(from_uint8_bytes(bytes(entry.processed)))
 
 
 def feedback_csv_lines():
     """MNIST-style CSV of every correction, oldest first: `label,pixel0,…,pixel783`."""
-    from .models import Feedback
-
     yield "label," + ",".join(f"pixel{i}" for i in range(784)) + "\n"
     for label, processed in Feedback.objects.order_by("id").values_list("true_label", "processed").iterator():
         yield label + "," + ",".join(map(str, bytes(processed))) + "\n"
 
 
-class InvalidLabel(ValueError):
-    pass
-
-
 def feedback_queryset():
-    from .models import Feedback
-
     return Feedback.objects.all()
