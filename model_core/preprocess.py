@@ -24,7 +24,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
 
 SIZE, BOX = 28, 20
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
@@ -126,13 +126,16 @@ def to_grey(image: Image.Image) -> np.ndarray:
         return grey / max(1.0, float(grey.max()))
     if image.mode == "F":
         return np.clip(np.asarray(image, dtype=np.float32), 0, 1)
-    # Pillow's own conversions (C loops over uint8) are several times faster than NumPy on floats.
-    grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    # Pillow's own conversions and compositing (C loops over uint8) beat NumPy on floats.
+    grey = image.convert("L")
     if image.mode in ("RGBA", "LA", "La", "RGBa"):
         alpha = image.getchannel("A")
         if alpha.getextrema()[0] < 253:
-            return composite(grey, np.asarray(alpha, dtype=np.float32) / 255.0)
-    return grey
+            opaque = alpha.point(lambda a: 255 if a > 127 else 0)
+            strokes_are_light = opaque.getbbox() is None or ImageStat.Stat(grey, mask=opaque).mean[0] > 127
+            background = Image.new("L", grey.size, 0 if strokes_are_light else 255)
+            grey = Image.composite(grey, background, alpha)
+    return np.asarray(grey, dtype=np.float32) / 255.0
 
 
 def composite(grey: np.ndarray, alpha: np.ndarray) -> np.ndarray:
