@@ -228,21 +228,29 @@ class BatchNorm(Layer):
         else:
             mean, var = self.state["mean"], self.state["var"]
             centred = x - mean
-        self.inv_std = 1.0 / np.sqrt(var + self.eps)
-        self.x_hat = centred * self.inv_std
-        return (self.x_hat * self.params["gamma"] + self.params["beta"]).reshape(shape)
+        self.inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype)
+        centred *= self.inv_std  # in place: these arrays are the biggest in the network
+        self.x_hat = centred
+        out = self.x_hat * self.params["gamma"]
+        out += self.params["beta"]
+        return out.reshape(shape)
 
     def backward(self, grad):
         shape = grad.shape
         grad = grad.reshape(-1, shape[-1])
         m = len(grad)
         ones = np.ones(m, grad.dtype)
-        dbeta, dgamma = ones @ grad, ones @ (grad * self.x_hat)
+        scratch = grad * self.x_hat
+        dbeta, dgamma = ones @ grad, ones @ scratch
         self.grads = {"gamma": dgamma, "beta": dbeta}
         if not self.training:  # fixed statistics: a per-channel affine map
             return (grad * (self.params["gamma"] * self.inv_std)).reshape(shape)
         # dx = gamma*inv_std/m * (m*dy - sum(dy) - x_hat*sum(dy*x_hat)), with batch statistics.
-        dx = (self.params["gamma"] * self.inv_std / m) * (m * grad - dbeta - self.x_hat * dgamma)
+        np.multiply(self.x_hat, dgamma, out=scratch)
+        dx = grad * m
+        dx -= dbeta
+        dx -= scratch
+        dx *= self.params["gamma"] * self.inv_std / m
         return dx.reshape(shape)
 
     def config(self):
