@@ -2,7 +2,8 @@
 
 Prints seconds per training epoch (55,000 images, batch 128, AdamW, no augmentation, timed
 over --batches batches and scaled to an epoch) and seconds for inference over the 10,000
-test images, for both frameworks in one run, with the ratio NumPy ÷ PyTorch.
+test images (in batches of INFERENCE_BATCH, the size our library uses), for both
+frameworks in one run, with the ratio NumPy ÷ PyTorch.
 Both use the same number of threads. PyTorch is a `bench` extra, never a runtime dependency.
 
     pip install -e '.[bench]' && python benchmarks/train_speed.py [--batches 60] [--threads 2]
@@ -17,7 +18,7 @@ import numpy as np
 
 from model_core.data import load_mnist
 from model_core.losses import SoftmaxCrossEntropy
-from model_core.network import Sequential, architecture
+from model_core.network import INFERENCE_BATCH, Sequential, architecture
 from model_core.optim import AdamW
 from model_core.train import as_float_images
 
@@ -115,17 +116,17 @@ def main() -> None:
             np_train, net = time_numpy(spec, x, y, args.batches)
             pt_train, model = time_torch(spec, x, y, args.batches, torch)
             rows.append((f"{arch} training, s/epoch", np_train, pt_train))
-            net.logits(x_test[:1000])
+            net.logits(x_test[:INFERENCE_BATCH])
             started = time.perf_counter()
-            net.logits(x_test, batch_size=1000)
+            net.logits(x_test, batch_size=INFERENCE_BATCH)
             np_infer = time.perf_counter() - started
             model.eval()
             with torch.no_grad():
                 xt = torch.from_numpy(x_test[:, None])
-                model(xt[:1000])
+                model(xt[:INFERENCE_BATCH])
                 started = time.perf_counter()
-                for i in range(0, len(xt), 1000):
-                    model(xt[i : i + 1000])
+                for i in range(0, len(xt), INFERENCE_BATCH):
+                    model(xt[i : i + INFERENCE_BATCH])
                 pt_infer = time.perf_counter() - started
             rows.append((f"{arch} inference, 10k images, s", np_infer, pt_infer))
     print(f"\nthreads: {args.threads}, numpy {np.__version__}, torch {torch.__version__}")

@@ -19,7 +19,7 @@ import numpy as np
 
 from .data import PROJECT_ROOT
 from .losses import softmax
-from .network import Sequential
+from .network import INFERENCE_BATCH, Sequential
 
 ARTIFACTS_DIR = Path(os.environ.get("MODEL_DIR", PROJECT_ROOT / "artifacts"))
 DEFAULT_MODEL = "cnn"
@@ -45,7 +45,7 @@ class Model:
     def version(self) -> str:
         return str(self.card.get("version", "unversioned"))
 
-    def predict_proba(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    def predict_proba(self, x: np.ndarray, batch_size: int = INFERENCE_BATCH) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
         if x.ndim == 2:
             x = x[None]
