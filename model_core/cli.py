@@ -103,7 +103,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     }
     model.card["members"] = member_cards
     ensemble_val = evaluate(model, val_set)["accuracy"] if len(val_set) else None
-    model.card["metrics"] = {"validation_accuracy": ensemble_val}
     report = finish_card(model, test_set)
     model.card["metrics"]["validation_accuracy"] = ensemble_val
     path = save_model(model, args.out)

@@ -9,6 +9,8 @@ from rest_framework import serializers
 
 from model_core.data import SPLITS
 
+from .errors import PayloadTooLarge
+
 PIXELS_SCHEMA = {
     "type": "array",
     "description": "Rows of grey values (0-255, or 0-1), white ink on black; 28×28 like MNIST, or any size. "
@@ -66,8 +68,6 @@ def _image_string(value: str) -> str:
     if not value.strip():
         raise serializers.ValidationError("image is an empty string")
     if len(value) > settings.MAX_IMAGE_BYTES * 4 // 3 + 100:
-        from .errors import PayloadTooLarge
-
         raise PayloadTooLarge(f"image exceeds {settings.MAX_IMAGE_BYTES} bytes")
     return value
 
@@ -118,8 +118,6 @@ class PredictUploadSerializer(PredictOptionsSerializer):
         if upload is None:
             raise serializers.ValidationError("attach the image as the multipart field 'image' (or 'file')")
         if upload.size > settings.MAX_IMAGE_BYTES:
-            from .errors import PayloadTooLarge
-
             raise PayloadTooLarge(f"image is {upload.size} bytes; the limit is {settings.MAX_IMAGE_BYTES}")
         attrs["upload"] = upload
         return attrs
