@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .compiled import GroupedNetwork
 from .data import PROJECT_ROOT
 from .losses import softmax
 from .network import INFERENCE_BATCH, Sequential
@@ -36,6 +37,19 @@ class Model:
         if not members:
             raise ValueError("a model needs at least one network")
         self.members, self.labels, self.card = members, list(labels), card
+        self._groups: list[GroupedNetwork] | None = None
+
+    def groups(self) -> list[GroupedNetwork]:
+        """The members in inference form, those sharing an architecture grouped; built once.
+
+        A loaded model's weights are frozen: build a new `Model` after training its members.
+        """
+        if self._groups is None:
+            by_spec: dict[str, list[Sequential]] = {}
+            for net in self.members:
+                by_spec.setdefault(json.dumps(net.spec, sort_keys=True), []).append(net)
+            self._groups = [GroupedNetwork(nets) for nets in by_spec.values()]
+        return self._groups
 
     @property
     def name(self) -> str:
@@ -51,7 +65,7 @@ class Model:
             x = x[None]
         if x.ndim != 3 or x.shape[1:] != (28, 28):
             raise ValueError(f"expected images of shape (N, 28, 28), got {x.shape}")
-        probs = sum(softmax(net.logits(x, batch_size)) for net in self.members)
+        probs = sum(softmax(group.logits(x, batch_size)).sum(axis=0) for group in self.groups())
         return (probs / len(self.members)).astype(np.float32)
 
     def predict(self, x: np.ndarray) -> np.ndarray:

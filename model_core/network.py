@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .compiled import GroupedNetwork
 from .layers import LAYER_TYPES, Conv2D, Layer
 
 INPUT_SHAPE = (28, 28, 1)
@@ -99,9 +100,12 @@ class Sequential:
                 break
 
     def logits(self, x: np.ndarray, batch_size: int = INFERENCE_BATCH) -> np.ndarray:
-        """Inference-mode outputs, in batches: small enough for im2col's columns to stay in cache."""
-        x = np.asarray(x, dtype=np.float32)
-        return np.concatenate([self.forward(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+        """Inference-mode outputs, in batches small enough for im2col's columns to stay in cache.
+
+        Runs the folded inference form (BatchNorm merged into the layer before it), built
+        from the current weights on every call, so it is always up to date with training.
+        """
+        return GroupedNetwork([self]).logits(x, batch_size)[0]
 
     @property
     def parameter_count(self) -> int:

@@ -1,0 +1,98 @@
+"""The inference form (BatchNorm folded, members grouped) must answer what the layers answer."""
+
+import numpy as np
+import pytest
+
+from model_core.compiled import GroupedNetwork, fold
+from model_core.io import Model
+from model_core.layers import BatchNorm
+from model_core.network import Sequential, architecture
+from model_core.train import TrainConfig, train
+
+ODD_SPEC = [  # BatchNorm after a ReLU (not foldable), a bare ReLU, stride, odd pooling, no padding
+    {"type": "conv2d", "filters": 6, "kernel": 5, "stride": 2, "padding": 2},
+    {"type": "relu"},
+    {"type": "batchnorm"},
+    {"type": "maxpool2d", "size": 3},
+    {"type": "flatten"},
+    {"type": "relu"},
+    {"type": "dense", "units": 10},
+]
+
+
+def trained_statistics(net: Sequential, seed: int) -> Sequential:
+    """Give every BatchNorm non-trivial running statistics and affine parameters."""
+    rng = np.random.default_rng(seed)
+    for layer in net.layers:
+        if isinstance(layer, BatchNorm):
+            c = layer.state["mean"].shape
+            layer.state["mean"] = rng.normal(0, 0.5, c).astype(np.float32)
+            layer.state["var"] = rng.uniform(0.2, 3.0, c).astype(np.float32)
+            layer.params["gamma"] = rng.uniform(0.5, 1.5, c).astype(np.float32)
+            layer.params["beta"] = rng.normal(0, 0.3, c).astype(np.float32)
+    return net
+
+
+@pytest.mark.parametrize("spec", [architecture("cnn"), architecture("mlp"), ODD_SPEC], ids=["cnn", "mlp", "odd"])
+def test_folded_network_answers_like_its_layers(spec):
+    net = trained_statistics(Sequential(spec, seed=3), seed=4)
+    x = np.random.default_rng(5).random((37, 28, 28), dtype=np.float32)
+    expected = net.forward(x)
+    got = net.logits(x, batch_size=8)  # several batches and a ragged last one
+    assert got.shape == expected.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+
+
+def test_batchnorm_folds_into_the_layer_before_and_relu_fuses():
+    kinds = [(op.kind, op.relu) for op in fold(Sequential(architecture("cnn")).layers)]
+    assert kinds == [
+        ("conv", True), ("pool", False), ("conv", True), ("pool", False), ("conv", True),
+        ("flatten", False), ("dense", True), ("dense", False),
+    ]  # fmt: skip
+    odd = [op.kind for op in fold(Sequential(ODD_SPEC).layers)]
+    assert odd == ["conv", "affine", "pool", "flatten", "relu", "dense"]
+
+
+def test_grouped_members_answer_like_each_alone():
+    nets = [trained_statistics(Sequential(architecture("cnn"), seed=s), seed=s + 10) for s in range(3)]
+    x = np.random.default_rng(0).random((9, 28, 28), dtype=np.float32)
+    grouped = GroupedNetwork(nets).logits(x, batch_size=4)
+    assert grouped.shape == (3, 9, 10)
+    for i, net in enumerate(nets):
+        np.testing.assert_allclose(grouped[i], net.forward(x), rtol=1e-4, atol=1e-4)
+
+
+def test_an_ensemble_of_mixed_architectures_averages_every_member():
+    nets = [
+        trained_statistics(Sequential(architecture(a), seed=i), seed=i) for i, a in enumerate(["cnn", "mlp", "cnn"])
+    ]
+    model = Model(nets, [str(d) for d in range(10)], {})
+    x = np.random.default_rng(1).random((4, 28, 28), dtype=np.float32)
+    logits = np.stack([net.forward(x) for net in nets])
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    expected = (e / e.sum(axis=-1, keepdims=True)).mean(axis=0)
+    np.testing.assert_allclose(model.predict_proba(x), expected, rtol=1e-4, atol=1e-6)
+    assert len(model.groups()) == 2
+
+
+def test_networks_of_different_architectures_cannot_be_grouped():
+    with pytest.raises(ValueError, match="one architecture"):
+        GroupedNetwork([Sequential(architecture("cnn")), Sequential(architecture("mlp"))])
+
+
+def test_logits_follow_the_weights_as_training_changes_them(small_split):
+    train_set, val_set = small_split
+    net = Sequential(architecture("mlp"), seed=0)
+    x = val_set.images[:16].astype(np.float32) / 255.0
+    before = net.logits(x)
+    train(
+        net.spec,
+        train_set.subset(slice(0, 300)),
+        val_set,
+        TrainConfig(epochs=1, batch_size=64),
+        progress=False,
+        network=net,
+    )
+    after = net.logits(x)
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(after, net.forward(x), rtol=1e-4, atol=1e-4)
