@@ -181,6 +181,18 @@ def test_pixel_arrays_in_either_range_and_with_channels(scale):
         preprocess(np.zeros((2, 3, 4, 5)))
 
 
+@pytest.mark.parametrize("background, ink", [(0, 255), (255, 0), (230, 40)])
+def test_byte_pixels_take_the_fast_path_to_the_same_answer(background, ink):
+    # uint8 canvases stay bytes until the crop; the result must match the float route.
+    pixels = np.asarray(drawing(background=background, ink=ink))
+    fast, slow = preprocess(pixels), preprocess(pixels.astype(np.float32) / 255)
+    assert_mnist_like(fast)
+    assert np.abs(fast - slow).max() < 1e-5
+    # A 0/1 mask in bytes is read as 0-1, like any other array whose values stay within 1.
+    mask = (pixels != background).astype(np.uint8)
+    assert np.abs(preprocess(mask) - preprocess(mask.astype(np.float32))).max() < 1e-6
+
+
 def test_a_centred_mnist_digit_passes_through_almost_unchanged(mnist_test):
     images = mnist_test.images[:500].astype(np.float32) / 255
     out = np.stack([preprocess(im) for im in images])
