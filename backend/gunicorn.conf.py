@@ -22,5 +22,7 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 def post_worker_init(worker):
     from backend.api import services
+    from model_core.runtime import keep_freed_memory
 
+    keep_freed_memory()  # each request's image buffers are reused, not faulted in afresh
     services.readiness()  # load the default model now, not on the first request

@@ -1,6 +1,6 @@
 """How long preprocessing takes for a 280×280 canvas drawing, per stage.
 
-python benchmarks/preprocess_speed.py [--repeats 500]
+python benchmarks/preprocess_speed.py [--repeats 500] [--keep-freed-memory]
 
 Stages are timed on their own inputs, so they do not quite add up to the whole pipeline
 (which also pays for memory it allocates afresh). "PNG decoding alone" is Pillow's
@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from model_core.preprocess import ink_box, ink_levels, load_pixels, place, preprocess
+from model_core.runtime import keep_freed_memory
 
 
 def canvas() -> Image.Image:
@@ -40,7 +41,10 @@ def timed(fn, repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=500)
+    parser.add_argument("--keep-freed-memory", action="store_true", help="tune malloc as the API's gunicorn workers do")
     args = parser.parse_args()
+    if args.keep_freed_memory:
+        print(f"keep_freed_memory() applied: {keep_freed_memory()}")
     image = canvas()
     buffer = io.BytesIO()
     image.save(buffer, "PNG")

@@ -11,6 +11,7 @@ from django.test import override_settings
 from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
 
+from backend.api.serializers import PredictionSerializer
 from model_core.preprocess import to_png
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,7 @@ def mnist_digit(mnist_test):
 
 
 def assert_prediction(body, expected=None, labels=10):
+    assert set(body) == set(PredictionSerializer().fields)  # the documented fields, no more, no fewer
     assert len(body["probabilities"]) == labels
     assert abs(sum(body["probabilities"]) - 1) < 1e-4
     assert body["confidence"] == max(body["probabilities"])
@@ -104,7 +106,7 @@ def test_predict_batch_in_order_with_another_model(client, mnist_digit):
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["prediction"] for r in results] == ["1", label, "7"]
-    assert all(r["model"]["name"] == "mlp" for r in results)
+    assert all(set(r) == set(PredictionSerializer().fields) and r["model"]["name"] == "mlp" for r in results)
 
 
 def test_empty_canvas_is_422_not_a_guess(client):
@@ -143,6 +145,12 @@ def test_bad_input_is_a_clear_400(client, payload, code):
     assert response.status_code == 400, response.content
     body = response.json()
     assert body["code"] == code and body["detail"]
+
+
+def test_a_lone_surrogate_in_the_image_string_is_a_400(client):
+    body = '{"image": "iVBORw0KGgo\\ud800AAAA"}'  # valid JSON, but no UTF-8 and no base64 can hold it
+    response = client.post(PREDICT, body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid_image"
 
 
 def test_unsupported_image_format_is_415(client):

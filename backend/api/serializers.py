@@ -6,6 +6,7 @@ import numpy as np
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from model_core.data import SPLITS
 
@@ -64,6 +65,16 @@ class ImageItemField(serializers.Field):
         raise serializers.ValidationError("each item must be a data URL / base64 string or an array of pixels")
 
 
+class ImageStringField(serializers.CharField):
+    """A data URL or base64 text. DRF's per-character surrogate scan is skipped: it walks
+    every character in Python (slow on megabyte images), and base64 decoding refuses
+    anything that is not base64 anyway."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitSurrogateCharactersValidator)]
+
+
 def _image_string(value: str) -> str:
     if not value.strip():
         raise serializers.ValidationError("image is an empty string")
@@ -82,9 +93,8 @@ class PredictOptionsSerializer(serializers.Serializer):
 class PredictJSONSerializer(PredictOptionsSerializer):
     """Exactly one of `image`, `pixels` or `images`."""
 
-    image = serializers.CharField(
+    image = ImageStringField(
         required=False,
-        trim_whitespace=False,
         help_text="What a canvas sends: canvas.toDataURL('image/png'), or bare base64 of PNG/JPEG/WebP/GIF/BMP.",
     )
     pixels = PixelsField(required=False)
