@@ -44,8 +44,13 @@ def test_the_validator_does_reject_a_broken_compose_file(compose, compose_valida
 
 def test_compose_wires_api_web_and_db(compose):
     services = compose["services"]
-    assert set(services) == {"api", "web", "db"}
+    assert set(services) == {"migrate", "api", "web", "db"}
     api = services["api"]
+    # Migrations run once, before any replica, never inside the replicas themselves.
+    assert "migrate" in services["migrate"]["command"] and "migrate" not in " ".join(api["command"])
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["migrate"]["image"] == api["image"]  # built once, used by both
     assert "/api/ready/" in " ".join(api["healthcheck"]["test"])
     assert (
         api["environment"]["DATABASE_URL"].startswith("postgres://")
