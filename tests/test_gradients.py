@@ -74,6 +74,7 @@ def test_conv2d_first_layer_skips_input_gradient_but_keeps_weight_gradients():
 
 def test_maxpool2d():
     check_layer(MaxPool2D(2), (2, 6, 7, 3))  # odd width: the last column is dropped
+    check_layer(MaxPool2D(3), (2, 7, 9, 2))  # a 3×3 window, a trailing row dropped
 
 
 def test_relu():
