@@ -7,11 +7,13 @@ refused on load rather than giving silently wrong answers.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import os
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,23 +35,25 @@ class ModelLoadError(ValueError):
 class Model:
     """A trained classifier: `predict_proba` on (N, 28, 28) float32 in [0, 1], white on black."""
 
-    def __init__(self, members: list[Sequential], labels: list[str], card: dict[str, Any]):
+    def __init__(self, members: list[Sequential], labels: list[str], card: dict[str, Any], threads: int = 1):
         if not members:
             raise ValueError("a model needs at least one network")
         self.members, self.labels, self.card = members, list(labels), card
-        self._groups: list[GroupedNetwork] | None = None
+        self.threads = threads  # >1: an ensemble's members split across that many threads
+        self._groups: dict[int, list[GroupedNetwork]] = {}
 
-    def groups(self) -> list[GroupedNetwork]:
-        """The members in inference form, those sharing an architecture grouped; built once.
+    def groups(self, parts: int = 1) -> list[GroupedNetwork]:
+        """The members in inference form, those sharing an architecture grouped, each group
+        split into up to `parts` contiguous shares (one per thread); built once per `parts`.
 
         A loaded model's weights are frozen: build a new `Model` after training its members.
         """
-        if self._groups is None:
+        if parts not in self._groups:
             by_spec: dict[str, list[Sequential]] = {}
             for net in self.members:
                 by_spec.setdefault(json.dumps(net.spec, sort_keys=True), []).append(net)
-            self._groups = [GroupedNetwork(nets) for nets in by_spec.values()]
-        return self._groups
+            self._groups[parts] = [GroupedNetwork(share) for nets in by_spec.values() for share in _split(nets, parts)]
+        return self._groups[parts]
 
     @property
     def name(self) -> str:
@@ -65,11 +69,34 @@ class Model:
             x = x[None]
         if x.ndim != 3 or x.shape[1:] != (28, 28):
             raise ValueError(f"expected images of shape (N, 28, 28), got {x.shape}")
-        probs = sum(softmax(group.logits(x, batch_size)).sum(axis=0) for group in self.groups())
+        groups = self.groups(max(1, self.threads))
+
+        def summed(group: GroupedNetwork) -> np.ndarray:
+            return softmax(group.logits(x, batch_size)).sum(axis=0)
+
+        if len(groups) == 1 or self.threads <= 1:
+            probs = sum(summed(group) for group in groups)
+        else:  # NumPy's matmuls release the GIL: the shares really run side by side
+            others = [_pool().submit(summed, group) for group in groups[1:]]
+            probs = summed(groups[0]) + sum(future.result() for future in others)
         return (probs / len(self.members)).astype(np.float32)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.predict_proba(x).argmax(axis=1)
+
+
+def _split(items: list, parts: int) -> list[list]:
+    """`items` in up to `parts` contiguous, nearly equal, non-empty shares."""
+    k = max(1, min(parts, len(items)))
+    bounds = [round(i * len(items) / k) for i in range(k + 1)]
+    return [items[bounds[i] : bounds[i + 1]] for i in range(k)]
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    """One pool per process for `Model.threads`; callers compute their own first share, so a
+    full pool only queues work, it never deadlocks."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="inference")
 
 
 def _paths(path: str | Path) -> tuple[Path, Path]:

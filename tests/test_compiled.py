@@ -96,3 +96,14 @@ def test_logits_follow_the_weights_as_training_changes_them(small_split):
     after = net.logits(x)
     assert not np.allclose(before, after)
     np.testing.assert_allclose(after, net.forward(x), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("threads", [2, 3, 7])
+def test_an_ensemble_split_across_threads_answers_like_one_thread(threads):
+    nets = [trained_statistics(Sequential(architecture("mlp"), seed=s), seed=s) for s in range(5)]
+    x = np.random.default_rng(2).random((6, 28, 28), dtype=np.float32)
+    one = Model(nets, [str(d) for d in range(10)], {}).predict_proba(x)
+    split = Model(nets, [str(d) for d in range(10)], {}, threads=threads)
+    np.testing.assert_allclose(split.predict_proba(x), one, rtol=1e-5, atol=1e-7)
+    shares = split.groups(threads)
+    assert len(shares) == min(threads, 5) and sum(g.members for g in shares) == 5

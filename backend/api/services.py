@@ -60,7 +60,9 @@ def get_model(name: str | None = None) -> Model:
         if name not in _models:
             started = time.perf_counter()
             try:
-                _models[name] = load_model(settings.MODEL_DIR / name)
+                model = load_model(settings.MODEL_DIR / name)
+                model.threads = settings.INFERENCE_THREADS
+                _models[name] = model
             except ModelLoadError as exc:
                 log.error("model %s failed to load: %s", name, exc)
                 raise ModelNotReady(f"model {name!r} could not be loaded") from exc
