@@ -156,7 +156,7 @@ def test_shipped_model_card_matches_a_fresh_evaluation(name, mnist_test):
 
 def test_shipped_models_meet_their_accuracy_targets():
     # The issue asks for 99.65% from the CNN; what we ship reaches the figure below (see README).
-    assert load_model("cnn").card["metrics"]["test"]["accuracy"] >= 0.996
+    assert load_model("cnn").card["metrics"]["test"]["accuracy"] >= 0.9964
     assert load_model("mlp").card["metrics"]["test"]["accuracy"] >= 0.985
 
 
