@@ -3,15 +3,17 @@
 Prints seconds per training epoch (55,000 images, batch 128, AdamW, no augmentation, timed
 over --batches batches and scaled to an epoch) and seconds for inference over the 10,000
 test images (in batches of INFERENCE_BATCH, the size our library uses), for both
-frameworks in one run, with the ratio NumPy ÷ PyTorch.
+frameworks in one run, with the ratio NumPy ÷ PyTorch. The two take turns, --rounds times,
+so that drift in the machine's speed during the run falls on both alike.
 Both use the same number of threads. PyTorch is a `bench` extra, never a runtime dependency.
 
-    pip install -e '.[bench]' && python benchmarks/train_speed.py [--batches 60] [--threads 2]
+    pip install -e '.[bench]' && python benchmarks/train_speed.py [--batches 100] [--rounds 5] [--threads 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import numpy as np
@@ -56,7 +58,8 @@ def torch_model(spec, torch):
     return nn.Sequential(*layers)
 
 
-def time_numpy(spec, x, y, batches):
+def numpy_trainer(spec, x, y):
+    """A step function over batch i for our network, and the network."""
     net = Sequential(spec, seed=0)
     opt = AdamW(net.layers, lr=1e-3)
     loss = SoftmaxCrossEntropy()
@@ -67,38 +70,71 @@ def time_numpy(spec, x, y, batches):
         net.backward(loss.backward())
         opt.step()
 
-    step(0)  # warm-up
-    started = time.perf_counter()
-    for i in range(batches):
-        step(i)
-    train = (time.perf_counter() - started) / (batches * BATCH) * EPOCH_IMAGES
-    return train, net
+    def infer(images):
+        return net.logits(images, batch_size=INFERENCE_BATCH)
+
+    return step, infer
 
 
-def time_torch(spec, x, y, batches, torch):
+def torch_trainer(spec, x, y, torch):
     model = torch_model(spec, torch)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     xt, yt = torch.from_numpy(x[:, None]), torch.from_numpy(y)
     loss_fn = torch.nn.CrossEntropyLoss()
 
     def step(i):
+        model.train()
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(xt[i * BATCH : (i + 1) * BATCH]), yt[i * BATCH : (i + 1) * BATCH])
         loss.backward()
         opt.step()
 
-    model.train()
-    step(0)
+    def infer(images):
+        model.eval()
+        with torch.no_grad():
+            batches = torch.from_numpy(images[:, None])
+            for i in range(0, len(batches), INFERENCE_BATCH):
+                model(batches[i : i + INFERENCE_BATCH])
+
+    return step, infer
+
+
+def timed(fn, *args) -> float:
     started = time.perf_counter()
-    for i in range(batches):
+    fn(*args)
+    return time.perf_counter() - started
+
+
+def steps(step, chunk: range) -> None:
+    for i in chunk:
         step(i)
-    train = (time.perf_counter() - started) / (batches * BATCH) * EPOCH_IMAGES
-    return train, model
+
+
+def compare(ours, theirs, x_test, batches: int, rounds: int) -> tuple[list[float], ...]:
+    """Alternate the two frameworks round by round, so a machine that speeds up or slows
+    down over the run (this one does) weighs on both alike. Returns per-round seconds per
+    epoch and per 10k-image inference, ours and theirs."""
+    (our_step, our_infer), (their_step, their_infer) = ours, theirs
+    for fn in (our_step, their_step):
+        fn(0)  # warm-up
+    our_infer(x_test[:INFERENCE_BATCH])
+    their_infer(x_test[:INFERENCE_BATCH])
+    per_round = max(1, batches // rounds)
+    scale = EPOCH_IMAGES / (per_round * BATCH)
+    out = ([], [], [], [])
+    for r in range(rounds):
+        chunk = range(1 + r * per_round, 1 + (r + 1) * per_round)
+        out[0].append(timed(steps, our_step, chunk) * scale)
+        out[1].append(timed(steps, their_step, chunk) * scale)
+        out[2].append(timed(our_infer, x_test))
+        out[3].append(timed(their_infer, x_test))
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", type=int, default=60, help="training batches timed per framework")
+    parser.add_argument("--batches", type=int, default=100, help="training batches timed per framework")
+    parser.add_argument("--rounds", type=int, default=5, help="alternations between the two frameworks")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     import torch
@@ -113,26 +149,20 @@ def main() -> None:
     with threadpool_limits(args.threads), torch.inference_mode(False):
         for arch in ("mlp", "cnn"):
             spec = architecture(arch)
-            np_train, net = time_numpy(spec, x, y, args.batches)
-            pt_train, model = time_torch(spec, x, y, args.batches, torch)
-            rows.append((f"{arch} training, s/epoch", np_train, pt_train))
-            net.logits(x_test[:INFERENCE_BATCH])
-            started = time.perf_counter()
-            net.logits(x_test, batch_size=INFERENCE_BATCH)
-            np_infer = time.perf_counter() - started
-            model.eval()
-            with torch.no_grad():
-                xt = torch.from_numpy(x_test[:, None])
-                model(xt[:INFERENCE_BATCH])
-                started = time.perf_counter()
-                for i in range(0, len(xt), INFERENCE_BATCH):
-                    model(xt[i : i + INFERENCE_BATCH])
-                pt_infer = time.perf_counter() - started
-            rows.append((f"{arch} inference, 10k images, s", np_infer, pt_infer))
-    print(f"\nthreads: {args.threads}, numpy {np.__version__}, torch {torch.__version__}")
-    print("| measure | NumPy (ours) | PyTorch | ratio |\n|---|---|---|---|")
+            ours, theirs, ours_infer, theirs_infer = compare(
+                numpy_trainer(spec, x, y), torch_trainer(spec, x, y, torch), x_test, args.batches, args.rounds
+            )
+            rows.append((f"{arch} training, s/epoch", ours, theirs))
+            rows.append((f"{arch} inference, 10k images, s", ours_infer, theirs_infer))
+    print(f"\nthreads: {args.threads}, rounds: {args.rounds}, numpy {np.__version__}, torch {torch.__version__}")
+    print("medians over the rounds; the ratio is the median of the per-round ratios (and its range)")
+    print("| measure | NumPy (ours) | PyTorch | ratio | range |\n|---|---|---|---|---|")
     for name, ours, theirs in rows:
-        print(f"| {name} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f} |")
+        ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+        print(
+            f"| {name} | {statistics.median(ours):.2f} | {statistics.median(theirs):.2f} | "
+            f"{statistics.median(ratios):.2f} | {min(ratios):.2f}–{max(ratios):.2f} |"
+        )
 
 
 if __name__ == "__main__":

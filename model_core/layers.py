@@ -92,7 +92,8 @@ class Conv2D(Layer):
         n, ho, wo = windows.shape[:3]
         # Rows ordered (ky, kx, channel): channels are contiguous in NHWC, so the copy is fast.
         self.cols = windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * ho * wo, -1)
-        out = self.cols @ self._kernel_matrix().T + self.params["b"]
+        out = self.cols @ self._kernel_matrix().T
+        out += self.params["b"]  # in place: no second output-sized array
         return out.reshape(n, ho, wo, self.filters)
 
     def _kernel_matrix(self) -> np.ndarray:
@@ -160,11 +161,12 @@ class MaxPool2D(Layer):
 
 class ReLU(Layer):
     def forward(self, x, training=False):
-        self.positive = x > 0
-        return np.maximum(x, 0)
+        out = np.maximum(x, 0)
+        self.out = out  # where it is positive is where the gradient flows
+        return out
 
     def backward(self, grad):
-        return grad * self.positive
+        return np.multiply(grad, self.out > 0, dtype=grad.dtype)
 
 
 class Dropout(Layer):
@@ -236,7 +238,7 @@ class BatchNorm(Layer):
         self.inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype)
         centred *= self.inv_std  # in place: these arrays are the biggest in the network
         self.x_hat = centred
-        out = self.x_hat * self.params["gamma"]
+        out = np.multiply(self.x_hat, self.params["gamma"], dtype=x.dtype)
         out += self.params["beta"]
         return out.reshape(shape)
 
