@@ -19,6 +19,7 @@ from .data import Dataset, load_mnist, read_csv, train_val_split
 from .io import Model, load_model, save_model
 from .metrics import classification_report, format_report
 from .network import architecture
+from .preprocess import deskew, to_uint8
 from .train import TrainConfig, as_float_images, train
 
 
@@ -31,10 +32,19 @@ def evaluate(model: Model, dataset: Dataset) -> dict:
     return classification_report(dataset.labels, predictions, model.labels)
 
 
-def base_card(name: str, arch: str, train_set: Dataset, val_set: Dataset, test_set: Dataset) -> dict[str, Any]:
+def deskewed(dataset: Dataset) -> Dataset:
+    """The same digits, each sheared upright (see `preprocess.deskew`)."""
+    images = to_uint8(deskew(as_float_images(dataset.images)))
+    return Dataset(images, dataset.labels, dataset.label_names, dataset.checksums)
+
+
+def base_card(
+    name: str, arch: str, train_set: Dataset, val_set: Dataset, test_set: Dataset, deskew_inputs: bool = False
+) -> dict[str, Any]:
     return {
         "name": name,
         "architecture": arch,
+        "input": {"deskew": deskew_inputs},
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "dataset": {
             "name": "MNIST",
@@ -77,6 +87,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     train_set, val_set = train_val_split(full, args.val_size, seed=args.split_seed)
     if args.limit:
         train_set = train_set.subset(slice(0, args.limit))
+    if args.deskew:  # the model card says so, and the model deskews whatever it is given
+        train_set, val_set = deskewed(train_set), deskewed(val_set)
     spec = architecture(args.arch, len(full.label_names))
     members, member_cards = [], []
     for k in range(args.members):
@@ -93,7 +105,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             }
         )
     name = Path(args.out).name
-    model = Model(members, full.label_names, base_card(name, args.arch, train_set, val_set, test_set))
+    model = Model(members, full.label_names, base_card(name, args.arch, train_set, val_set, test_set, args.deskew))
     model.card["training"] = {
         "command": command_line(),
         "seed": args.seed,
@@ -116,9 +128,12 @@ def cmd_combine(args: argparse.Namespace) -> int:
     if any(p.labels != parts[0].labels for p in parts):
         print("models disagree on their labels", file=sys.stderr)
         return 2
+    if any(p.deskews != parts[0].deskews for p in parts):
+        print("models disagree on deskewing their inputs: they cannot share one input", file=sys.stderr)
+        return 2
     test_set = load_mnist("test", args.data)
     first = parts[0].card
-    card = {k: first[k] for k in ("architecture", "dataset", "versions") if k in first}
+    card = {k: first[k] for k in ("architecture", "input", "dataset", "versions") if k in first}
     card.update(
         {
             "name": Path(args.out).name,
@@ -156,6 +171,9 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     train_set, val_set = train_val_split(full, base.card["dataset"]["validation_size"], split.get("split_seed", 1234))
     if args.limit:
         train_set = train_set.subset(slice(0, args.limit))
+    if base.deskews:
+        train_set, val_set = deskewed(train_set), deskewed(val_set)
+        extra_images = to_uint8(deskew(as_float_images(extra_images)))
     combined = Dataset(
         np.concatenate([train_set.images, extra_images]),
         np.concatenate([train_set.labels, extra_labels]),
@@ -252,6 +270,9 @@ def parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--val-size", type=int, default=5000, help="images held out of the training set for selection")
     t.add_argument("--split-seed", type=int, default=1234)
+    t.add_argument(
+        "--deskew", action="store_true", help="train on deskewed digits; the model then deskews its inputs itself"
+    )
     training_options(t, epochs=15, lr=3e-3, schedule="onecycle")
     t.set_defaults(func=cmd_train)
 

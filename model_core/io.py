@@ -23,6 +23,7 @@ from .compiled import GroupedNetwork
 from .data import PROJECT_ROOT
 from .losses import softmax
 from .network import INFERENCE_BATCH, Sequential
+from .preprocess import deskew
 
 ARTIFACTS_DIR = Path(os.environ.get("MODEL_DIR", PROJECT_ROOT / "artifacts"))
 DEFAULT_MODEL = "cnn"
@@ -63,12 +64,19 @@ class Model:
     def version(self) -> str:
         return str(self.card.get("version", "unversioned"))
 
+    @property
+    def deskews(self) -> bool:
+        """Whether the networks were trained on deskewed digits (so inputs are deskewed too)."""
+        return bool(self.card.get("input", {}).get("deskew", False))
+
     def predict_proba(self, x: np.ndarray, batch_size: int = INFERENCE_BATCH) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
         if x.ndim == 2:
             x = x[None]
         if x.ndim != 3 or x.shape[1:] != (28, 28):
             raise ValueError(f"expected images of shape (N, 28, 28), got {x.shape}")
+        if self.deskews:
+            x = deskew(x)
         groups = self.groups(max(1, self.threads))
 
         def summed(group: GroupedNetwork) -> np.ndarray:

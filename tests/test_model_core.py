@@ -7,8 +7,10 @@ import pytest
 from model_core import ModelLoadError, load_model, save_model
 from model_core.augment import NO_AUGMENTATION, AugmentConfig, augment
 from model_core.cli import evaluate
+from model_core.cli import main as cli_main
 from model_core.io import Model
 from model_core.network import Sequential, architecture
+from model_core.preprocess import deskew
 from model_core.runtime import keep_freed_memory
 from model_core.train import TrainConfig, as_float_images, train
 
@@ -163,3 +165,25 @@ def test_shipped_models_meet_their_accuracy_targets():
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
 def test_servers_can_keep_freed_memory_on_glibc():
     assert keep_freed_memory(mmap_threshold=32 << 20, trim_threshold=128 << 20) is True
+
+
+def test_a_model_trained_on_deskewed_digits_deskews_its_inputs(tiny_model):
+    tiny_model, _ = tiny_model
+    rng = np.random.default_rng(3)
+    x = rng.random((4, 28, 28), dtype=np.float32) * (rng.random((4, 28, 28)) > 0.8)  # sparse "ink"
+    flagged = Model(tiny_model.members, tiny_model.labels, {**tiny_model.card, "input": {"deskew": True}})
+    assert flagged.deskews and not tiny_model.deskews
+    np.testing.assert_array_equal(flagged.predict_proba(x), tiny_model.predict_proba(deskew(x)))
+    assert not np.allclose(flagged.predict_proba(x), tiny_model.predict_proba(x))
+
+
+def test_train_cli_with_deskew_records_it_and_combine_refuses_to_mix(tmp_path, mnist_test, capsys):
+    common = ["train", "--arch", "mlp", "--epochs", "1", "--limit", "1000", "--quiet"]
+    assert cli_main([*common, "--deskew", "--out", str(tmp_path / "skewless")]) == 0
+    assert cli_main([*common, "--out", str(tmp_path / "plain")]) == 0
+    skewless = load_model(tmp_path / "skewless")
+    assert skewless.deskews and skewless.card["input"] == {"deskew": True}
+    assert evaluate(skewless, mnist_test)["accuracy"] == skewless.card["metrics"]["test"]["accuracy"]
+    mix = ["combine", str(tmp_path / "skewless"), str(tmp_path / "plain"), "--out", str(tmp_path / "mix")]
+    assert cli_main(mix) == 2
+    assert "deskew" in capsys.readouterr().err and not (tmp_path / "mix.json").exists()

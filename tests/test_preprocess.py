@@ -14,6 +14,7 @@ from model_core.preprocess import (
     Limits,
     UnsupportedImageError,
     decode_base64,
+    deskew,
     from_uint8_bytes,
     original_bytes,
     preprocess,
@@ -209,3 +210,25 @@ def test_png_round_trip_and_bytes_helpers():
     data, kind = original_bytes(base64.b64encode(encode(drawing(), "PNG")).decode())
     assert kind == "image/png" and data.startswith(b"\x89PNG")
     assert original_bytes(np.zeros((2, 2)))[1] == "application/x-npy"
+
+
+def test_deskew_stands_a_slanted_stroke_upright_and_centres_it():
+    image = np.zeros((28, 28), np.float32)
+    for y in range(4, 24):  # a bar leaning to the right as it goes down, off centre
+        image[y, 3 + (y - 4) // 2 : 6 + (y - 4) // 2] = 1.0
+    out = deskew(image)
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    centres = [np.average(np.arange(28), weights=row) for row in out[6:22] if row.sum() > 0.5]
+    assert np.ptp(centres) < 1.0  # was 9 columns of drift from top to bottom
+    ys, xs = np.indices(out.shape)
+    assert abs((ys * out).sum() / out.sum() - 14) < 0.5 and abs((xs * out).sum() / out.sum() - 14) < 0.5
+    assert out.sum() == pytest.approx(image.sum(), rel=0.02)  # ink is moved, not made or lost
+    batch = deskew(np.stack([image, image[:, ::-1]]))
+    assert batch.shape == (2, 28, 28) and np.allclose(batch[0], out)
+
+
+def test_deskew_leaves_an_upright_centred_digit_alone():
+    image = np.zeros((28, 28), np.float32)
+    image[6:22, 12:16] = 1.0  # centre of mass at (13.5, 13.5): half a pixel from the centre
+    out = deskew(image)
+    assert np.abs(out[6:22, 13:16] - 1).max() < 0.51 and out[:, :11].max() == 0
