@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
 
 from backend.api.serializers import PredictionSerializer
+from model_core import load_model
 from model_core.preprocess import to_png
 
 pytestmark = pytest.mark.django_db
@@ -259,10 +260,13 @@ def test_model_info_is_the_card(client):
     assert body["metrics"]["test"]["accuracy"] == card["metrics"]["test"]["accuracy"]
     assert len(body["metrics"]["test"]["confusion_matrix"]) == 10
     assert body["ensemble_size"] == len(card["members"])
+    assert body["deskews_input"] is card.get("input", {}).get("deskew", False)
 
 
 def test_model_info_for_another_model_and_an_unknown_one(client):
-    assert client.get("/api/model-info/?model=mlp").json()["architecture"] == "mlp"
+    mlp = client.get("/api/model-info/?model=mlp").json()
+    assert mlp["architecture"] == "mlp"
+    assert mlp["deskews_input"] is load_model("mlp").deskews
     response = client.get("/api/model-info/?model=nope")
     assert response.status_code == 400 and response.json()["code"] == "unknown_model"
 

@@ -256,6 +256,9 @@ class ModelInfoSerializer(serializers.Serializer):
     default_model = serializers.CharField()
     available_models = serializers.ListField(child=serializers.CharField())
     architecture = serializers.CharField(help_text="cnn or mlp.")
+    deskews_input = serializers.SerializerMethodField(
+        help_text="Trained on deskewed digits: the model shears every input upright itself after preprocessing."
+    )
     layers = LayerSerializer(many=True)
     ensemble_size = serializers.SerializerMethodField()
     parameter_count = serializers.IntegerField()
@@ -269,6 +272,9 @@ class ModelInfoSerializer(serializers.Serializer):
 
     def get_ensemble_size(self, card) -> int:
         return len(card["members"])
+
+    def get_deskews_input(self, card) -> bool:
+        return bool(card.get("input", {}).get("deskew", False))
 
 
 class HealthSerializer(serializers.Serializer):

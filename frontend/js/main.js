@@ -246,6 +246,7 @@ function renderModel(info) {
     ["Name", `${info.name} (${info.architecture}${info.ensemble_size > 1 ? `, ensemble of ${info.ensemble_size}` : ""})`],
     ["Version", info.version],
     ["Parameters", info.parameter_count.toLocaleString("en")],
+    ["Input", info.deskews_input ? "MNIST-style 28×28, then deskewed (slant removed)" : "MNIST-style 28×28"],
     ["Test accuracy", `${pct(test.accuracy, 2)} of ${test.samples.toLocaleString("en")} MNIST test images`],
     ["Trained", new Date(info.created).toISOString().slice(0, 10)],
   ];
