@@ -179,9 +179,11 @@ def test_model_panel_shows_confusion_matrix_curves_and_switches_models(open_app)
     expect(page.locator("#per-class .bar-row")).to_have_count(10)
     expect(page.locator("#curve-loss svg polyline")).to_have_count(1)
     expect(page.locator("#model-facts")).to_contain_text("Test accuracy")
+    expect(page.locator("#model-facts")).not_to_contain_text("deskewed")  # the CNNs take the plain 28×28
     assert page.locator("#docs-link").get_attribute("href").endswith("/api/docs/")
     page.select_option("#model-select", "mlp")
     expect(page.locator("#model-facts")).to_contain_text("mlp")
+    expect(page.locator("#model-facts")).to_contain_text("deskewed")  # the shipped MLP was trained --deskew
     draw_with_mouse(page, DIGITS["1"])
     expect_prediction(page, "1")
     expect(page.locator("#latency")).to_contain_text("mlp")

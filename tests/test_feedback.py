@@ -184,6 +184,7 @@ def test_finetune_on_corrections_writes_a_loadable_model_recording_its_parent(tm
     parent = load_model("mlp")
     assert model.card["parent"] == f"mlp@{parent.version}"
     assert model.card["training"]["finetune"]["extra_samples"] == 20
+    assert model.deskews == parent.deskews  # the base model's input recipe carries over
     assert "finetune" in model.card["training"]["command"]
     assert model.version != parent.version
     assert model.predict_proba(mnist_test.images[:5] / 255.0).shape == (5, 10)
