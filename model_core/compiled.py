@@ -84,7 +84,10 @@ class GroupedNetwork:
         if not networks:
             raise ValueError("a grouped network needs at least one network")
         per_net = [fold(net.layers) for net in networks]
-        shapes = {tuple((op.kind, op.kernel, op.stride, op.padding, op.size, op.relu) for op in ops) for ops in per_net}
+        shapes = {
+            tuple((op.kind, op.kernel, op.stride, op.padding, op.size, op.relu, np.shape(op.weight)) for op in ops)
+            for ops in per_net
+        }
         if len(shapes) != 1 or len({tuple(net.input_shape) for net in networks}) != 1:
             raise ValueError("networks in a group must share one architecture")
         self.members = len(networks)

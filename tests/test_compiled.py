@@ -107,3 +107,10 @@ def test_an_ensemble_split_across_threads_answers_like_one_thread(threads):
     np.testing.assert_allclose(split.predict_proba(x), one, rtol=1e-5, atol=1e-7)
     shares = split.groups(threads)
     assert len(shares) == min(threads, 5) and sum(g.members for g in shares) == 5
+
+
+def test_networks_of_the_same_kinds_but_other_sizes_cannot_be_grouped():
+    wide = [dict(layer) for layer in architecture("mlp")]
+    wide[1]["units"] = 64
+    with pytest.raises(ValueError, match="one architecture"):
+        GroupedNetwork([Sequential(architecture("mlp")), Sequential(wide)])
