@@ -1,0 +1,51 @@
+"""One image through each shipped model, as the API does it: median milliseconds.
+
+The ensemble runs as one grouped network (model_core.compiled), on one thread or with its
+members split across two (`Model.threads`, the API's API_INFERENCE_THREADS). For
+reference, the same networks one after another through the layer-by-layer training path.
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/inference_latency.py [--repeats 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from model_core import available_models, load_model
+from model_core.data import load_mnist
+from model_core.losses import softmax
+
+
+def median_ms(fn, repeats: int) -> float:
+    fn()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=300)
+    args = parser.parse_args()
+    image = load_mnist("test").images[:1].astype(np.float32) / 255
+    print("| model | networks | layer by layer, ms | grouped, 1 thread, ms | grouped, 2 threads, ms |")
+    print("|---|---|---|---|---|")
+    for name in available_models():
+        model = load_model(name)
+        layer_by_layer = median_ms(lambda m=model: sum(softmax(n.forward(image)) for n in m.members), args.repeats)
+        timings = []
+        for threads in (1, 2):
+            model.threads = threads
+            timings.append(median_ms(lambda m=model: m.predict_proba(image), args.repeats))
+        print(f"| {name} | {len(model.members)} | {layer_by_layer:.2f} | {timings[0]:.2f} | {timings[1]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
