@@ -66,9 +66,10 @@ def numpy_trainer(spec, x, y):
 
     def step(i):
         xb, yb = x[i * BATCH : (i + 1) * BATCH], y[i * BATCH : (i + 1) * BATCH]
-        loss.forward(net.forward(xb, training=True), yb)
-        net.backward(loss.backward())
-        opt.step()
+        with net.training_threads():  # as model_core.train does: the same cores, used our way
+            loss.forward(net.forward(xb, training=True), yb)
+            net.backward(loss.backward())
+            opt.step()
 
     def infer(images):
         return net.logits(images, batch_size=INFERENCE_BATCH)

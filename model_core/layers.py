@@ -8,8 +8,67 @@ non-trainable state (BatchNorm's running statistics) lives in `state`.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+
+# NumPy's elementwise work runs on one core while BLAS spreads its GEMMs over all of them,
+# and OpenBLAS's idle threads spin on the cores in between. Inside `parallel_rows()` (what
+# training uses) BLAS runs on one thread and every big piece of row-wise work, GEMMs
+# included, is split by rows across THREADS threads of ours instead (NumPy releases the GIL).
+THREADS = max(1, int(os.environ.get("MODEL_CORE_THREADS", min(2, os.cpu_count() or 1))))
+PARALLEL_MIN_ELEMENTS = 1 << 18  # below this, a thread hand-off costs more than it saves
+_active = False
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="model-core")
+
+
+@contextlib.contextmanager
+def parallel_rows() -> Iterator[None]:
+    """Split big row-wise work across THREADS threads, with BLAS on one thread, while inside."""
+    global _active
+    if THREADS == 1 or _active:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        _active = True
+        try:
+            yield
+        finally:
+            _active = False
+
+
+def _parts(rows: int, elements: int) -> list[slice]:
+    if not _active or THREADS == 1 or elements < PARALLEL_MIN_ELEMENTS or rows < 2 * THREADS:
+        return [slice(0, rows)]
+    bounds = [rows * i // THREADS for i in range(THREADS + 1)]
+    return [slice(bounds[i], bounds[i + 1]) for i in range(THREADS)]
+
+
+def by_rows(fn: Callable[[slice], object], rows: int, elements: int) -> list:
+    """fn(rows slice) over `rows` leading-axis rows, split across threads inside
+    `parallel_rows()` when the work is big; returns each part's result in order."""
+    first, *rest = _parts(rows, elements)
+    futures = [_pool().submit(fn, part) for part in rest]
+    return [fn(first)] + [future.result() for future in futures]
+
+
+def summed_by_rows(fn: Callable[[slice], np.ndarray], rows: int, elements: int) -> np.ndarray:
+    """The sum of fn(part) over row parts: for reductions such as x.T @ grad."""
+    first, *rest = by_rows(fn, rows, elements)
+    for part in rest:
+        first = first + part
+    return first
 
 
 class Layer:
@@ -52,11 +111,23 @@ class Dense(Layer):
 
     def forward(self, x, training=False):
         self.x = x
-        return x @ self.params["W"] + self.params["b"]
+        w, b = self.params["W"], self.params["b"]
+        out = np.empty((len(x), self.units), np.result_type(x, w))
+
+        def rows(r: slice) -> None:
+            np.matmul(x[r], w, out=out[r])
+            out[r] += b
+
+        by_rows(rows, len(x), x.size)
+        return out
 
     def backward(self, grad):
-        self.grads = {"W": self.x.T @ grad, "b": grad.sum(axis=0)}
-        return grad @ self.params["W"].T
+        x, w = self.x, self.params["W"]
+        dw = summed_by_rows(lambda r: x[r].T @ grad[r], len(x), x.size)
+        self.grads = {"W": dw, "b": grad.sum(axis=0)}
+        dx = np.empty(x.shape, np.result_type(grad, w))
+        by_rows(lambda r: np.matmul(grad[r], w.T, out=dx[r]), len(grad), x.size)
+        return dx
 
     def config(self):
         return {"units": self.units}
@@ -91,9 +162,22 @@ class Conv2D(Layer):
         windows = sliding_window_view(x, (k, k), axis=(1, 2))[:, ::s, ::s]  # (N, Ho, Wo, C, k, k)
         n, ho, wo = windows.shape[:3]
         # Rows ordered (ky, kx, channel): channels are contiguous in NHWC, so the copy is fast.
-        self.cols = windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * ho * wo, -1)
-        out = self.cols @ self._kernel_matrix().T
-        out += self.params["b"]  # in place: no second output-sized array
+        ordered = windows.transpose(0, 1, 2, 4, 5, 3)
+        cols = np.empty(ordered.shape, x.dtype)
+
+        def gather(rows: slice) -> None:
+            cols[rows] = ordered[rows]
+
+        by_rows(gather, n, cols.size)
+        self.cols = cols = cols.reshape(n * ho * wo, -1)
+        kernel, bias = self._kernel_matrix().T, self.params["b"]
+        out = np.empty((len(cols), self.filters), np.result_type(cols, kernel))
+
+        def gemm(r: slice) -> None:
+            np.matmul(cols[r], kernel, out=out[r])
+            out[r] += bias  # in place: no second output-sized array
+
+        by_rows(gemm, len(cols), cols.size)
         return out.reshape(n, ho, wo, self.filters)
 
     def _kernel_matrix(self) -> np.ndarray:
@@ -103,17 +187,23 @@ class Conv2D(Layer):
     def backward(self, grad):
         n, ho, wo, f = grad.shape
         g = grad.reshape(-1, f)
-        dk = (g.T @ self.cols).reshape(f, self.kernel, self.kernel, -1)
+        cols = self.cols
+        dk = summed_by_rows(lambda r: g[r].T @ cols[r], len(g), cols.size).reshape(f, self.kernel, self.kernel, -1)
         self.grads = {"W": dk.transpose(0, 3, 1, 2), "b": g.sum(axis=0)}
         if not self.input_grad:
             return None
         k, s, p = self.kernel, self.stride, self.padding
         dx = np.zeros(self.padded_shape, grad.dtype)
         weights = self.params["W"]
-        for i in range(k):  # col2im, one kernel tap at a time: a GEMM then a strided add
-            for j in range(k):
-                tap = (g @ weights[:, :, i, j]).reshape(n, ho, wo, -1)
-                dx[:, i : i + s * ho : s, j : j + s * wo : s, :] += tap
+
+        def col2im(r: slice) -> None:  # one kernel tap at a time: a GEMM then a strided add
+            gr = grad[r].reshape(-1, f)
+            for i in range(k):
+                for j in range(k):
+                    tap = (gr @ weights[:, :, i, j]).reshape(-1, ho, wo, weights.shape[1])
+                    dx[r, i : i + s * ho : s, j : j + s * wo : s, :] += tap
+
+        by_rows(col2im, n, cols.size)
         h, w = self.padded_shape[1] - 2 * p, self.padded_shape[2] - 2 * p
         return dx[:, p : p + h, p : p + w, :]
 
@@ -142,17 +232,27 @@ class MaxPool2D(Layer):
         # An elementwise maximum over the s×s strided views: much faster than reducing a
         # reshaped (N, Ho, s, Wo, s, C) view over two non-adjacent axes.
         first, *rest = self._offsets(x)
-        out = first.copy()
-        for view in rest:
-            np.maximum(out, view, out=out)
+        out = np.empty(first.shape, x.dtype)
+
+        def pool(r: slice) -> None:
+            out[r] = first[r]
+            for view in rest:
+                np.maximum(out[r], view[r], out=out[r])
+
+        by_rows(pool, len(x), x.size)
         self.x, self.out = x, out
         return out
 
     def backward(self, grad):
         # Each window's gradient goes to where its maximum sat (to every tie, as before).
         dx = np.zeros(self.x.shape, grad.dtype)
-        for view, target in zip(self._offsets(self.x), self._offsets(dx), strict=True):
-            np.multiply(view == self.out, grad, out=target)
+        pairs = list(zip(self._offsets(self.x), self._offsets(dx), strict=True))
+
+        def route(r: slice) -> None:
+            for view, target in pairs:
+                np.multiply(view[r] == self.out[r], grad[r], out=target[r])
+
+        by_rows(route, len(grad), dx.size)
         return dx
 
     def config(self):
@@ -161,12 +261,15 @@ class MaxPool2D(Layer):
 
 class ReLU(Layer):
     def forward(self, x, training=False):
-        out = np.maximum(x, 0)
+        out = np.empty_like(x)
+        by_rows(lambda r: np.maximum(x[r], 0, out=out[r]), len(x), x.size)
         self.out = out  # where it is positive is where the gradient flows
         return out
 
     def backward(self, grad):
-        return np.multiply(grad, self.out > 0, dtype=grad.dtype)
+        dx = np.empty_like(grad)
+        by_rows(lambda r: np.multiply(grad[r], self.out[r] > 0, out=dx[r]), len(grad), grad.size)
+        return dx
 
 
 class Dropout(Layer):
@@ -225,21 +328,34 @@ class BatchNorm(Layer):
         x = x.reshape(-1, shape[-1])
         ones = np.ones(len(x), x.dtype)  # sums over rows as a GEMV: much faster than .sum(0)
         self.training = training
+        centred = np.empty_like(x)
         if training:
             mean = ones @ x / len(x)
-            centred = x - mean
-            var = ones @ (centred * centred) / len(x)
+            squares = np.empty_like(x)
+
+            def centre(r: slice) -> None:
+                np.subtract(x[r], mean, out=centred[r])
+                np.multiply(centred[r], centred[r], out=squares[r])
+
+            by_rows(centre, len(x), x.size)
+            var = ones @ squares / len(x)
             m = self.momentum
             self.state["mean"] = (m * self.state["mean"] + (1 - m) * mean).astype(np.float32)
             self.state["var"] = (m * self.state["var"] + (1 - m) * var).astype(np.float32)
         else:
             mean, var = self.state["mean"], self.state["var"]
-            centred = x - mean
-        self.inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype)
-        centred *= self.inv_std  # in place: these arrays are the biggest in the network
+            by_rows(lambda r: np.subtract(x[r], mean, out=centred[r]), len(x), x.size)
+        self.inv_std = inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype)
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        out = np.empty_like(x)
+
+        def scale(r: slice) -> None:
+            centred[r] *= inv_std  # in place: these arrays are the biggest in the network
+            np.multiply(centred[r], gamma, out=out[r])
+            out[r] += beta
+
+        by_rows(scale, len(x), x.size)
         self.x_hat = centred
-        out = np.multiply(self.x_hat, self.params["gamma"], dtype=x.dtype)
-        out += self.params["beta"]
         return out.reshape(shape)
 
     def backward(self, grad):
@@ -247,17 +363,25 @@ class BatchNorm(Layer):
         grad = grad.reshape(-1, shape[-1])
         m = len(grad)
         ones = np.ones(m, grad.dtype)
-        scratch = grad * self.x_hat
+        x_hat = self.x_hat
+        scratch = np.empty_like(grad)
+        by_rows(lambda r: np.multiply(grad[r], x_hat[r], out=scratch[r]), m, grad.size)
         dbeta, dgamma = ones @ grad, ones @ scratch
         self.grads = {"gamma": dgamma, "beta": dbeta}
         if not self.training:  # fixed statistics: a per-channel affine map
             return (grad * (self.params["gamma"] * self.inv_std)).reshape(shape)
         # dx = gamma*inv_std/m * (m*dy - sum(dy) - x_hat*sum(dy*x_hat)), with batch statistics.
-        np.multiply(self.x_hat, dgamma, out=scratch)
-        dx = grad * m
-        dx -= dbeta
-        dx -= scratch
-        dx *= self.params["gamma"] * self.inv_std / m
+        k = (self.params["gamma"] * self.inv_std / m).astype(grad.dtype)
+        dx = np.empty_like(grad)
+
+        def combine(r: slice) -> None:
+            np.multiply(x_hat[r], dgamma, out=scratch[r])
+            np.multiply(grad[r], m, out=dx[r])
+            dx[r] -= dbeta
+            dx[r] -= scratch[r]
+            dx[r] *= k
+
+        by_rows(combine, m, grad.size)
         return dx.reshape(shape)
 
     def config(self):

@@ -83,22 +83,23 @@ def train(
         order = rng.permutation(len(y))
         loss_sum = correct = seen = 0.0
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", disable=not progress, leave=True)
-        for b in bar:
-            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
-            batch = augment(x[idx], rng, config.augmentation) if config.augmentation != NO_AUGMENTATION else x[idx]
-            logits = net.forward(batch, training=True)
-            weights = sample_weights[idx] if sample_weights is not None else None
-            loss = loss_fn.forward(logits, y[idx], weights)
-            net.backward(loss_fn.backward())
-            optimizer.lr = schedule(step, total_steps, config.lr)
-            optimizer.step()
-            step += 1
-            loss_sum += loss * len(idx)
-            correct += float((logits.argmax(axis=1) == y[idx]).sum())
-            seen += len(idx)
-            if b % 20 == 0 or b == steps_per_epoch - 1:
-                rate = seen / (time.perf_counter() - epoch_start)
-                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}", img_s=f"{rate:.0f}")
+        with net.training_threads():
+            for b in bar:
+                idx = order[b * config.batch_size : (b + 1) * config.batch_size]
+                batch = augment(x[idx], rng, config.augmentation) if config.augmentation != NO_AUGMENTATION else x[idx]
+                logits = net.forward(batch, training=True)
+                weights = sample_weights[idx] if sample_weights is not None else None
+                loss = loss_fn.forward(logits, y[idx], weights)
+                net.backward(loss_fn.backward())
+                optimizer.lr = schedule(step, total_steps, config.lr)
+                optimizer.step()
+                step += 1
+                loss_sum += loss * len(idx)
+                correct += float((logits.argmax(axis=1) == y[idx]).sum())
+                seen += len(idx)
+                if b % 20 == 0 or b == steps_per_epoch - 1:
+                    rate = seen / (time.perf_counter() - epoch_start)
+                    bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}", img_s=f"{rate:.0f}")
         bar.close()
         val_acc = accuracy(net, val_x, val_set.labels) if val_x is not None else None
         record = {

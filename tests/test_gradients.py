@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from model_core import layers
 from model_core.layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
 from model_core.losses import SoftmaxCrossEntropy
 
@@ -117,3 +118,25 @@ def test_softmax_cross_entropy_is_stable_for_huge_logits():
     value = loss.forward(np.array([[1000.0, -1000.0, 0.0]], np.float32), np.array([0]))
     assert np.isfinite(value) and value == pytest.approx(0.0, abs=1e-6)
     assert np.isfinite(loss.backward()).all()
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda: Conv2D(3, kernel=3, padding=1), (6, 5, 5, 2)),
+        (lambda: Conv2D(2, kernel=3, stride=2), (6, 7, 7, 2)),
+        (lambda: Dense(4), (6, 5)),
+        (lambda: BatchNorm(), (6, 3, 3, 2)),
+        (lambda: ReLU(), (6, 7)),
+        (lambda: MaxPool2D(2), (6, 4, 5, 2)),
+    ],
+    ids=["conv2d", "conv2d-stride", "dense", "batchnorm", "relu", "maxpool2d"],
+)
+def test_rows_split_across_threads_give_the_same_gradients(monkeypatch, make, shape):
+    # Inside parallel_rows() a training batch's rows are split across threads; here every
+    # array counts as big, so each layer runs split in three, GEMMs and reductions included.
+    monkeypatch.setattr(layers, "PARALLEL_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(layers, "THREADS", 3)
+    monkeypatch.setattr(layers, "_active", True)
+    assert len(layers._parts(6, 6)) == 3
+    check_layer(make(), shape)
