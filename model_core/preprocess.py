@@ -206,8 +206,8 @@ def load_pixels(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
     """Any accepted input → grey (H, W), uint8 0-255 where the source is 8-bit, else float32 in [0, 1]."""
     if isinstance(source, np.ndarray) or (isinstance(source, list) and source):
         pixels = np.asarray(source)
-        if pixels.size > limits.max_pixels:
-            raise ImageTooLargeError(f"the limit is {limits.max_pixels} pixels")
+        if (np.prod(pixels.shape[:2]) if pixels.ndim >= 2 else pixels.size) > limits.max_pixels:
+            raise ImageTooLargeError(f"the limit is {limits.max_pixels} pixels")  # pixels, not channels
         if pixels.dtype == np.uint8 and pixels.ndim == 2 and pixels.size and pixels.max() > 1:
             return pixels  # grey bytes already (0/1 masks go the general way, read as 0-1)
         return array_to_grey(pixels)

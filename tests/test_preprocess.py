@@ -232,3 +232,10 @@ def test_deskew_leaves_an_upright_centred_digit_alone():
     image[6:22, 12:16] = 1.0  # centre of mass at (13.5, 13.5): half a pixel from the centre
     out = deskew(image)
     assert np.abs(out[6:22, 13:16] - 1).max() < 0.51 and out[:, :11].max() == 0
+
+
+def test_the_pixel_limit_counts_pixels_not_channels():
+    rgba = np.asarray(drawing(mode="RGBA", background=(0, 0, 0, 255), ink=(255, 255, 255, 255)))
+    assert_mnist_like(preprocess(rgba, Limits(max_pixels=280 * 280)))
+    with pytest.raises(ImageTooLargeError):
+        preprocess(rgba, Limits(max_pixels=280 * 280 - 1))
