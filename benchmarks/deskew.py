@@ -16,17 +16,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from model_core.data import Dataset, load_mnist, train_val_split
+from model_core.cli import deskewed
+from model_core.data import load_mnist, train_val_split
 from model_core.network import architecture
-from model_core.preprocess import deskew, to_uint8
-from model_core.train import TrainConfig, as_float_images, train
+from model_core.preprocess import deskew
+from model_core.train import TrainConfig, train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from robustness import build_sets  # noqa: E402
-
-
-def deskewed(dataset: Dataset) -> Dataset:
-    return Dataset(to_uint8(deskew(as_float_images(dataset.images))), dataset.labels, dataset.label_names)
 
 
 def main() -> None:

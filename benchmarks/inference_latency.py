@@ -11,25 +11,14 @@ A model trained on deskewed digits deskews its input first in every column (~0.1
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
+from timing import median_ms  # benchmarks/timing.py
 
 from model_core import available_models, load_model
 from model_core.data import load_mnist
 from model_core.losses import softmax
 from model_core.preprocess import deskew
-
-
-def median_ms(fn, repeats: int) -> float:
-    fn()
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
 
 
 def main() -> None:

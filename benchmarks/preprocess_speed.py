@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
-import time
 
 import numpy as np
 from PIL import Image, ImageDraw
+from timing import median_ms  # benchmarks/timing.py
 
 from model_core.preprocess import ink_box, ink_levels, load_pixels, place, preprocess
 from model_core.runtime import keep_freed_memory
@@ -26,16 +25,6 @@ def canvas() -> Image.Image:
     image = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
     ImageDraw.Draw(image).line([(80, 70), (200, 70), (130, 230)], fill=(255, 255, 255, 255), width=20)
     return image
-
-
-def timed(fn, repeats: int) -> float:
-    fn()
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
 
 
 def main() -> None:
@@ -56,17 +45,17 @@ def main() -> None:
     array = np.asarray(image.convert("L"))
     floats = array / np.float32(255)
     rows = [
-        ("PNG decoding alone (Pillow load: zlib)", timed(lambda: Image.open(io.BytesIO(png)).load(), args.repeats)),
-        ("decode PNG → grey bytes (alpha flattened)", timed(lambda: load_pixels(png), args.repeats)),
-        ("polarity, background level and noise", timed(lambda: ink_levels(pixels), args.repeats)),
+        ("PNG decoding alone (Pillow load: zlib)", median_ms(lambda: Image.open(io.BytesIO(png)).load(), args.repeats)),
+        ("decode PNG → grey bytes (alpha flattened)", median_ms(lambda: load_pixels(png), args.repeats)),
+        ("polarity, background level and noise", median_ms(lambda: ink_levels(pixels), args.repeats)),
         (
             "find the ink's box, normalise the crop",
-            timed(lambda: levels.ink(pixels[ink_box(levels.mask(pixels))]), args.repeats),
+            median_ms(lambda: levels.ink(pixels[ink_box(levels.mask(pixels))]), args.repeats),
         ),
-        ("fit 20×20, centre of mass to (14, 14)", timed(lambda: place(crop), args.repeats)),
-        ("whole pipeline from PNG bytes", timed(lambda: preprocess(png), args.repeats)),
-        ("whole pipeline from a uint8 array", timed(lambda: preprocess(array), args.repeats)),
-        ("whole pipeline from a float array", timed(lambda: preprocess(floats), args.repeats)),
+        ("fit 20×20, centre of mass to (14, 14)", median_ms(lambda: place(crop), args.repeats)),
+        ("whole pipeline from PNG bytes", median_ms(lambda: preprocess(png), args.repeats)),
+        ("whole pipeline from a uint8 array", median_ms(lambda: preprocess(array), args.repeats)),
+        ("whole pipeline from a float array", median_ms(lambda: preprocess(floats), args.repeats)),
     ]
     print("| stage (280×280 canvas) | median ms |\n|---|---|")
     for name, ms in rows:
