@@ -25,4 +25,4 @@ def post_worker_init(worker):
     from model_core.runtime import keep_freed_memory
 
     keep_freed_memory()  # each request's image buffers are reused, not faulted in afresh
-    services.readiness()  # load the default model now, not on the first request
+    services.warm_up()  # load and run the default model now, not on the first request

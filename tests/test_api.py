@@ -334,3 +334,13 @@ def test_api_sets_no_cookies(client):
         client.get("/api/display-images/?count=1"),
     ]
     assert all(not r.cookies for r in responses)
+
+
+def test_warm_up_leaves_the_default_model_built_for_inference(settings, monkeypatch):
+    from backend.api import services
+
+    monkeypatch.setattr(services, "_models", {})  # a fresh worker: nothing loaded yet
+    assert services.warm_up()["ready"] is True
+    model = services.get_model()
+    assert model.threads == settings.INFERENCE_THREADS
+    assert settings.INFERENCE_THREADS in model._groups  # the inference form exists before any request
