@@ -117,24 +117,11 @@ def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Image.Image:
         raise ImageDecodeError(f"image data is truncated or corrupt: {exc}") from exc
 
 
-def to_grey(image: Image.Image) -> np.ndarray:
-    """Grey float32 in [0, 1]. Transparent pixels become background: the colour the
-    opaque strokes are *not*, so a white or a black stroke on a clear canvas both survive."""
-    return unit_float(grey_pixels(image))
-
-
-def unit_float(pixels: np.ndarray) -> np.ndarray:
-    """Grey pixels as `grey_pixels` gives them (uint8, or float in [0, 1]) → float32 in [0, 1]."""
-    if pixels.dtype != np.uint8:
-        return pixels
-    out = pixels.astype(np.float32)
-    out /= 255.0
-    return out
-
-
 def grey_pixels(image: Image.Image) -> np.ndarray:
-    """Like `to_grey`, but 8-bit images stay uint8 (0-255): a canvas is looked at once to find
-    its ink, and only that crop needs floats."""
+    """Grey pixels of an image: uint8 (0-255) for 8-bit images — a canvas is looked at once to
+    find its ink, and only that crop becomes floats — float32 in [0, 1] otherwise.
+    Transparent pixels become background: the colour the opaque strokes are *not*, so a
+    white or a black stroke on a clear canvas both survive."""
     if image.mode in ("P", "PA") or (image.mode not in ("RGBA", "LA") and "transparency" in image.info):
         image = image.convert("RGBA")
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
@@ -195,11 +182,6 @@ def array_to_grey(pixels: np.ndarray) -> np.ndarray:
     if channels == 3:
         return a @ np.array([0.299, 0.587, 0.114], np.float32)
     return flatten_alpha(a)
-
-
-def load_grey(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
-    """Any accepted input → grey float32 (H, W) in [0, 1], polarity not yet decided."""
-    return unit_float(load_pixels(source, limits))
 
 
 def load_pixels(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
@@ -271,11 +253,6 @@ def ink_levels(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> InkLevels:
     return InkLevels(inverted, background + min(3 * noise, 0.5 * contrast), peak, scale)
 
 
-def ink_map(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
-    """Grey → ink in [0, 1] on a 0 background: polarity fixed, background removed."""
-    return ink_levels(grey, limits).ink(grey)
-
-
 def ink_box(mask: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> tuple[slice, slice]:
     """The bounding box of the ink in `mask`; a blank image or a stray speck is EmptyImageError."""
     rows = np.flatnonzero(mask.any(axis=1))
@@ -286,11 +263,6 @@ def ink_box(mask: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> tuple[slice, s
     if max(bottom - top, right - left) < limits.min_extent * max(mask.shape) and max(mask.shape) > SIZE:
         raise EmptyImageError("nothing drawn: only a stray dot or speck, too small to be a digit")
     return slice(top, bottom), slice(left, right)
-
-
-def fit_and_centre(ink: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
-    """MNIST's recipe: crop to the ink, longer side to 20 px, centre of mass to (14, 14)."""
-    return place(ink[ink_box(ink > 0.1, limits)])
 
 
 def place(crop: np.ndarray) -> np.ndarray:
