@@ -2,7 +2,9 @@
 
 p50/p99 for predict (a 280×280 canvas PNG sent as a data URL), display-images and health
 (the framework's floor), measured sequentially on one keep-alive connection; then
---concurrency connections hammer predict for --duration seconds, counting errors.
+--concurrency connections hammer predict for --duration seconds, counting errors. Last, the
+work every prediction must do is timed in this process (PNG decoding, preprocessing, the
+default model on one image), which with the floor bounds how fast predict can be.
 
     python benchmarks/api_latency.py [--requests 300] [--concurrency 32] [--duration 60]
 """
@@ -14,24 +16,47 @@ import base64
 import http.client
 import io
 import json
+import os
 import statistics
 import sys
 import threading
 import time
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in the gunicorn workers
+from PIL import Image, ImageDraw  # noqa: E402
+from timing import median_ms  # noqa: E402  (benchmarks/timing.py)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from model_core import load_model  # noqa: E402
+from model_core.preprocess import decode_bytes, preprocess  # noqa: E402
+from model_core.runtime import keep_freed_memory  # noqa: E402
 from tests.servers import api_server  # noqa: E402
 
 
-def canvas_body() -> bytes:
+def canvas_png() -> bytes:
     image = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
     ImageDraw.Draw(image).line([(80, 70), (200, 70), (130, 230)], fill=(255, 255, 255, 255), width=20)
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
-    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()}).encode()
+    return buffer.getvalue()
+
+
+def canvas_body() -> bytes:
+    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(canvas_png()).decode()}).encode()
+
+
+def work_per_prediction(png: bytes, repeats: int) -> dict[str, float]:
+    """Median ms of what any predict must compute, in this process, set up as a worker is."""
+    keep_freed_memory()
+    model = load_model()
+    model.threads = int(os.environ.get("API_INFERENCE_THREADS", "2"))
+    x = preprocess(png)[None]
+    return {
+        "PNG decoding": median_ms(lambda: decode_bytes(png), repeats),
+        "preprocessing (decoding included)": median_ms(lambda: preprocess(png), repeats),
+        f"default model ({len(model.members)} networks), one image": median_ms(lambda: model.predict_proba(x), repeats),
+    }
 
 
 def call(conn: http.client.HTTPConnection, method: str, path: str, body: bytes | None) -> int:
@@ -110,6 +135,7 @@ def main() -> None:
             "display-images (12)": latencies(host, port, "GET", "/api/display-images/?count=12", None, args.requests),
         }
         ok, errors, seconds = load_test(host, port, body, args.concurrency, args.duration)
+    work = work_per_prediction(canvas_png(), args.requests)
     floor = statistics.median(table["health (floor)"])
     print(f"\ngunicorn workers: {args.workers}; sequential requests per endpoint: {args.requests}")
     print("| endpoint | p50 ms | p99 ms | req/s (one connection) | p50 ÷ health p50 |\n|---|---|---|---|---|")
@@ -122,6 +148,11 @@ def main() -> None:
         f"\nload: {args.concurrency} connections × {seconds:.0f} s on predict: {ok} ok, {errors} errors, "
         f"{ok / seconds:.0f} req/s"
     )
+    print("\n| work every prediction does (in process) | median ms |\n|---|---|")
+    for name, ms in work.items():
+        print(f"| {name} | {ms:.2f} |")
+    bound = floor + sum(list(work.values())[1:])
+    print(f"\nfloor + preprocessing + model = {bound:.2f} ms: predict p50 ≥ {bound / floor:.2f}× the floor")
 
 
 if __name__ == "__main__":
