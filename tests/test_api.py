@@ -228,17 +228,19 @@ def test_display_images_defaults(client):
     assert sample["image"].startswith("data:image/png;base64,")
 
 
-def test_display_images_filter_seed_and_split(client, mnist_train):
+def test_display_images_filter_seed_and_split(client, mnist_train, mnist_test):
     first = client.get("/api/display-images/?count=5&digit=3&seed=7").json()
     again = client.get("/api/display-images/?count=5&digit=3&seed=7").json()
     assert first == again and {s["label"] for s in first["images"]} == {"3"}
     assert len({s["id"] for s in first["images"]}) == 5
-    train = client.get("/api/display-images/?count=3&split=train&seed=1").json()["images"]
-    for sample in train:
-        png = base64.b64decode(sample["image"].split(",", 1)[1])
-        pixels = np.asarray(Image.open(io.BytesIO(png)))
-        np.testing.assert_array_equal(pixels, mnist_train.images[sample["id"]])
-        assert sample["label"] == str(mnist_train.labels[sample["id"]])
+    for split, data in (("train", mnist_train), ("test", mnist_test)):
+        for sample in client.get(f"/api/display-images/?count=3&split={split}&seed=1").json()["images"]:
+            np.testing.assert_array_equal(png_pixels(sample["image"]), data.images[sample["id"]])
+            assert sample["label"] == str(data.labels[sample["id"]]) and sample["split"] == split
+
+
+def png_pixels(data_url: str) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))))
 
 
 @pytest.mark.parametrize("query", ["count=0", "count=101", "digit=10", "digit=-1", "split=validation", "seed=x"])
