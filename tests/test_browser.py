@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from model_core import load_model
+
 from .servers import CHROMIUM, CHROMIUM_ARGS, ROOT, api_server, free_port, static_server
 
 pytestmark = [
@@ -178,12 +180,15 @@ def test_model_panel_shows_confusion_matrix_curves_and_switches_models(open_app)
     expect(page.locator("#confusion svg rect")).to_have_count(100, timeout=10_000)
     expect(page.locator("#per-class .bar-row")).to_have_count(10)
     expect(page.locator("#curve-loss svg polyline")).to_have_count(1)
+    ensemble_size = len(load_model("cnn").members)
+    expect(page.locator("#curve-loss .chart-title")).to_have_text(f"Loss per epoch (network 1 of {ensemble_size})")
     expect(page.locator("#model-facts")).to_contain_text("Test accuracy")
     expect(page.locator("#model-facts")).not_to_contain_text("deskewed")  # the CNNs take the plain 28×28
     assert page.locator("#docs-link").get_attribute("href").endswith("/api/docs/")
     page.select_option("#model-select", "mlp")
     expect(page.locator("#model-facts")).to_contain_text("mlp")
     expect(page.locator("#model-facts")).to_contain_text("deskewed")  # the shipped MLP was trained --deskew
+    expect(page.locator("#curve-loss .chart-title")).to_have_text("Loss per epoch")  # one network: no "of"
     draw_with_mouse(page, DIGITS["1"])
     expect_prediction(page, "1")
     expect(page.locator("#latency")).to_contain_text("mlp")

@@ -262,8 +262,10 @@ function renderModel(info) {
   confusionMatrix($("#confusion"), test.confusion_matrix, info.labels);
   classBars($("#per-class"), test.per_class.map((row) => ({ label: row.label, value: row.recall })));
   const history = info.training.history;
+  // An ensemble's card carries every network's history; the curves are the first network's.
+  const whose = info.ensemble_size > 1 ? ` (network 1 of ${info.ensemble_size})` : "";
   lineChart($("#curve-loss"), [{ name: "training loss", values: history.map((h) => h.loss) }], {
-    title: "Loss per epoch",
+    title: `Loss per epoch${whose}`,
   });
   lineChart(
     $("#curve-acc"),
@@ -271,7 +273,7 @@ function renderModel(info) {
       { name: "train", values: history.map((h) => h.train_accuracy) },
       { name: "validation", values: history.map((h) => h.val_accuracy ?? NaN) },
     ],
-    { title: "Accuracy per epoch", format: (v) => pct(v, 1) },
+    { title: `Accuracy per epoch${whose}`, format: (v) => pct(v, 1) },
   );
   $("#layers tbody").replaceChildren(
     ...info.layers.map((layer) => {
