@@ -1,6 +1,7 @@
 """The SPA in a real browser: Debian's Chromium driven by Playwright, against gunicorn."""
 
 import io
+import json
 import math
 import os
 import re
@@ -8,8 +9,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
-
-from model_core import load_model
 
 from .servers import CHROMIUM, CHROMIUM_ARGS, ROOT, api_server, free_port, static_server
 
@@ -180,7 +179,7 @@ def test_model_panel_shows_confusion_matrix_curves_and_switches_models(open_app)
     expect(page.locator("#confusion svg rect")).to_have_count(100, timeout=10_000)
     expect(page.locator("#per-class .bar-row")).to_have_count(10)
     expect(page.locator("#curve-loss svg polyline")).to_have_count(1)
-    ensemble_size = len(load_model("cnn").members)
+    ensemble_size = len(json.loads((ROOT / "artifacts" / "cnn.json").read_text())["members"])  # its card
     expect(page.locator("#curve-loss .chart-title")).to_have_text(f"Loss per epoch (network 1 of {ensemble_size})")
     expect(page.locator("#model-facts")).to_contain_text("Test accuracy")
     expect(page.locator("#model-facts")).not_to_contain_text("deskewed")  # the CNNs take the plain 28×28
