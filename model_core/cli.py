@@ -9,7 +9,7 @@ import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -23,8 +23,9 @@ from .preprocess import deskew, to_uint8
 from .train import TrainConfig, as_float_images, train
 
 
-def command_line() -> str:
-    return "python -m model_core " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+def command_line(args: argparse.Namespace) -> str:
+    """The command that ran, for the model card (also when `main` was called from Python)."""
+    return "python -m model_core " + " ".join(shlex.quote(a) for a in args.argv)
 
 
 def evaluate(model: Model, dataset: Dataset) -> dict:
@@ -107,7 +108,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     name = Path(args.out).name
     model = Model(members, full.label_names, base_card(name, args.arch, train_set, val_set, test_set, args.deskew))
     model.card["training"] = {
-        "command": command_line(),
+        "command": command_line(args),
         "seed": args.seed,
         "split_seed": args.split_seed,
         "config": _config(args, args.seed).to_dict(),
@@ -122,37 +123,90 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Part(NamedTuple):
+    """Networks picked from one saved model for `combine`, with what their cards say."""
+
+    model: Model
+    networks: list
+    cards: list[dict]
+    commands: list[str | None]
+    split: dict
+
+
+def _combine_part(arg: str) -> _Part:
+    """`PATH` or `PATH@A-B[,C-D…]`: networks A to B of that model, counted from 1."""
+    path, _, picks = arg.partition("@")
+    model = load_model(path)
+    count = len(model.members)
+    training = model.card.get("training", {})
+    commands = training.get("member_commands") or [training.get("command")] * count
+    chosen = list(range(count))
+    if picks:
+        try:
+            bounds = [tuple(int(n) for n in part.split("-", 1)) for part in picks.split(",")]
+            chosen = [i - 1 for b in bounds for i in range(b[0], b[-1] + 1)]
+        except ValueError:
+            raise ValueError(f"{arg}: after @ give network numbers such as 1-9 or 1,3-4") from None
+        if not chosen or min(chosen) < 0 or max(chosen) >= count:
+            raise ValueError(f"{arg}: {path} has networks 1 to {count}")
+    dataset = model.card.get("dataset", {})
+    split = {
+        "train_size": dataset.get("train_size"),
+        "validation_size": dataset.get("validation_size"),
+        "split_seed": training.get("split_seed"),
+    }
+    cards = [{**split, **model.card["members"][i]} for i in chosen]
+    return _Part(model, [model.members[i] for i in chosen], cards, [commands[i] for i in chosen], split)
+
+
 def cmd_combine(args: argparse.Namespace) -> int:
-    """Average several trained models of one label set into an ensemble."""
-    parts = [load_model(p) for p in args.models]
-    if any(p.labels != parts[0].labels for p in parts):
+    """Average several trained models (or chosen networks of them) of one label set into an
+    ensemble. Its validation accuracy is reported only if every network was trained on the
+    same split with the same images held out; otherwise there is no image none of them saw."""
+    try:
+        parts = [_combine_part(arg) for arg in args.models]
+    except (ValueError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    models = [p.model for p in parts]
+    if any(m.labels != models[0].labels for m in models):
         print("models disagree on their labels", file=sys.stderr)
         return 2
-    if any(p.deskews != parts[0].deskews for p in parts):
+    if any(m.deskews != models[0].deskews for m in models):
         print("models disagree on deskewing their inputs: they cannot share one input", file=sys.stderr)
         return 2
     test_set = load_mnist("test", args.data)
-    first = parts[0].card
+    full = load_mnist("train", args.data)
+    first = models[0].card
+    splits = [p.split for p in parts]
+    shared_split = splits[0]["validation_size"] and all(s == splits[0] for s in splits)
     card = {k: first[k] for k in ("architecture", "input", "dataset", "versions") if k in first}
+    if not shared_split:  # as an ensemble it has no held-out images: say so
+        card["dataset"] = {**card.get("dataset", {}), "train_size": len(full), "validation_size": 0}
     card.update(
         {
             "name": Path(args.out).name,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "training": {
                 **first.get("training", {}),
-                "combine_command": command_line(),
-                "member_commands": [p.card.get("training", {}).get("command") for p in parts],
+                "combine_command": command_line(args),
+                "member_commands": [c for p in parts for c in p.commands],
             },
-            "members": [m for p in parts for m in p.card["members"]],
+            "members": [m for p in parts for m in p.cards],
         }
     )
-    model = Model([net for p in parts for net in p.members], parts[0].labels, card)
-    full = load_mnist("train", args.data)
-    _, val_set = train_val_split(full, first["dataset"]["validation_size"], first["training"]["split_seed"])
+    model = Model([net for p in parts for net in p.networks], models[0].labels, card)
     report = finish_card(model, test_set)
-    model.card["metrics"]["validation_accuracy"] = evaluate(model, val_set)["accuracy"]
+    validation = None
+    if shared_split:
+        _, val_set = train_val_split(full, splits[0]["validation_size"], splits[0]["split_seed"])
+        validation = evaluate(model, val_set)["accuracy"]
+    model.card["metrics"]["validation_accuracy"] = validation
     path = save_model(model, args.out)
-    print(f"saved {path}  ({len(model.members)} networks)  test accuracy {report['accuracy'] * 100:.2f}%")
+    print(
+        f"saved {path}  ({len(model.members)} networks)  validation {validation}  "
+        f"test accuracy {report['accuracy'] * 100:.2f}%"
+    )
     return 0
 
 
@@ -203,7 +257,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
             "members": members,
             "training": {
                 **split,
-                "command": command_line(),
+                "command": command_line(args),
                 "history": members[0]["history"],
                 "finetune": {
                     "base": f"{base.name}@{base.version}",
@@ -298,7 +352,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
+    args.argv = argv
     if args.data is None:
         from .data import MNIST_DIR
 

@@ -187,3 +187,38 @@ def test_train_cli_with_deskew_records_it_and_combine_refuses_to_mix(tmp_path, m
     mix = ["combine", str(tmp_path / "skewless"), str(tmp_path / "plain"), "--out", str(tmp_path / "mix")]
     assert cli_main(mix) == 2
     assert "deskew" in capsys.readouterr().err and not (tmp_path / "mix.json").exists()
+
+
+def test_combine_picks_networks_and_reports_validation_only_for_a_shared_split(tmp_path, mnist_test, capsys):
+    common = ["train", "--arch", "mlp", "--epochs", "1", "--limit", "1000", "--quiet"]
+    assert cli_main([*common, "--members", "3", "--seed", "4", "--out", str(tmp_path / "three")]) == 0
+    assert cli_main([*common, "--val-size", "0", "--seed", "9", "--out", str(tmp_path / "all")]) == 0
+    three, everything = load_model(tmp_path / "three"), load_model(tmp_path / "all")
+    assert everything.card["dataset"]["validation_size"] == 0
+
+    assert cli_main(["combine", f"{tmp_path / 'three'}@1,3", "--out", str(tmp_path / "same")]) == 0
+    same = load_model(tmp_path / "same")
+    assert [m["seed"] for m in same.card["members"]] == [4, 6]
+    assert same.card["metrics"]["validation_accuracy"] is not None
+    assert same.card["dataset"]["validation_size"] == 5000
+
+    assert (
+        cli_main(["combine", f"{tmp_path / 'three'}@2-3", str(tmp_path / "all"), "--out", str(tmp_path / "mix")]) == 0
+    )
+    mix = load_model(tmp_path / "mix")
+    assert [m["seed"] for m in mix.card["members"]] == [5, 6, 9]
+    assert [m["validation_size"] for m in mix.card["members"]] == [5000, 5000, 0]
+    assert mix.card["metrics"]["validation_accuracy"] is None  # network 3 trained on the held-out images
+    assert mix.card["dataset"]["validation_size"] == 0
+    commands = mix.card["training"]["member_commands"]
+    assert len(commands) == 3 and "--members 3" in commands[0] and "--val-size 0" in commands[2]
+    x = as_float_images(mnist_test.images[:50])
+    picked = [*three.members[1:], *everything.members]
+    by_hand = np.mean([Model([net], mix.labels, {}).predict_proba(x) for net in picked], axis=0)
+    np.testing.assert_allclose(mix.predict_proba(x), by_hand, rtol=1e-5, atol=1e-6)
+    assert evaluate(mix, mnist_test)["accuracy"] == mix.card["metrics"]["test"]["accuracy"]
+
+    for bad in ("@4", "@0-1", "@x"):
+        assert cli_main(["combine", f"{tmp_path / 'three'}{bad}", "--out", str(tmp_path / "bad")]) == 2
+        assert "networks" in capsys.readouterr().err
+    assert not (tmp_path / "bad.json").exists()

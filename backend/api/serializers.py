@@ -231,7 +231,10 @@ class DatasetSerializer(serializers.Serializer):
     name = serializers.CharField()
     checksums_md5 = serializers.DictField(child=serializers.CharField())
     train_size = serializers.IntegerField()
-    validation_size = serializers.IntegerField()
+    validation_size = serializers.IntegerField(
+        help_text="Training images held out for model selection; 0 when some network trained on all of them "
+        "(then metrics.validation_accuracy is null and each member says what it saw)."
+    )
     test_size = serializers.IntegerField()
 
 
@@ -247,6 +250,10 @@ class MemberSerializer(serializers.Serializer):
     seed = serializers.IntegerField()
     best_epoch = serializers.IntegerField()
     validation_accuracy = serializers.FloatField(allow_null=True)
+    train_size = serializers.IntegerField(
+        required=False, help_text="Training images this network saw (all 60,000 when validation_size is 0)."
+    )
+    validation_size = serializers.IntegerField(required=False, help_text="Images held out of its training.")
     history = EpochSerializer(many=True)
 
 
