@@ -5,7 +5,10 @@ in it is ever trained or tuned on:
   - the 10,000 MNIST *test* digits redrawn as on a 280×280 canvas (35–90% of it, anywhere,
     a 15–25 px brush), as white-on-black PNG, dark-on-white JPEG and transparent PNG;
   - digits typeset in Debian's handwriting-style fonts at varied size, place, slant, weight.
-Every image goes through the same `model_core.preprocess` the API uses.
+Every image goes through the same `model_core.preprocess` the API uses. The font subset
+uses whichever of those fonts are installed (its row says how many); all 24 come with the
+Debian packages fonts-dejavu-core, fonts-dkg-handwriting, fonts-breip, fonts-humor-sans,
+fonts-bwht, fonts-comic-neue, fonts-dancingscript and fonts-kaushanscript.
 
     python benchmarks/robustness.py [--limit N] [--models cnn mlp]
 """
