@@ -18,7 +18,7 @@ from .augment import NO_AUGMENTATION, AugmentConfig
 from .data import Dataset, load_mnist, read_csv, train_val_split
 from .io import Model, load_model, save_model
 from .metrics import classification_report, format_report
-from .network import architecture
+from .network import ARCHITECTURES, architecture
 from .preprocess import deskew, to_uint8
 from .train import TrainConfig, as_float_images, train
 
@@ -317,7 +317,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a model on MNIST and write weights + model card")
-    t.add_argument("--arch", choices=["cnn", "mlp"], default="cnn")
+    t.add_argument("--arch", choices=sorted(ARCHITECTURES), default="cnn")
     t.add_argument("--out", required=True, help="output path without extension, e.g. artifacts/cnn")
     t.add_argument(
         "--members", type=int, default=1, help="train this many networks (seeds seed, seed+1, …) as an ensemble"

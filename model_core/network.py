@@ -13,6 +13,13 @@ from .layers import LAYER_TYPES, Conv2D, Layer, parallel_rows
 INPUT_SHAPE = (28, 28, 1)
 INFERENCE_BATCH = 128  # measured fastest of 128, 256 and 1000 for the 10k test images (im2col stays in cache)
 
+
+def _conv_block(filters: int, kernel: int, stride: int = 1, padding: int = 0) -> list[dict[str, Any]]:
+    """Convolution → BatchNorm → ReLU."""
+    conv = {"type": "conv2d", "filters": filters, "kernel": kernel, "stride": stride, "padding": padding}
+    return [conv, {"type": "batchnorm"}, {"type": "relu"}]
+
+
 # The shipped architectures. A spec is a list of {"type": ..., **arguments}.
 ARCHITECTURES: dict[str, list[dict[str, Any]]] = {
     "mlp": [
@@ -44,6 +51,24 @@ ARCHITECTURES: dict[str, list[dict[str, Any]]] = {
         {"type": "dense", "units": 128},
         {"type": "batchnorm"},
         {"type": "relu"},
+        {"type": "dropout", "rate": 0.3},
+        {"type": "dense", "units": 10},
+    ],
+    # Deeper, after the Kaggle MNIST ensembles that reach 99.7+%: pairs of 3×3 convolutions,
+    # then a strided 5×5 convolution instead of pooling (the network learns how to
+    # downsample), and a 4×4 convolution down to 1×1 instead of a wide dense layer. 2.5× the
+    # multiply-adds of "cnn" with two thirds of its parameters.
+    "cnn-deep": [
+        *_conv_block(32, 3),
+        *_conv_block(32, 3),
+        *_conv_block(32, 5, stride=2, padding=2),
+        {"type": "dropout", "rate": 0.3},
+        *_conv_block(64, 3),
+        *_conv_block(64, 3),
+        *_conv_block(64, 5, stride=2, padding=2),
+        {"type": "dropout", "rate": 0.3},
+        *_conv_block(128, 4),
+        {"type": "flatten"},
         {"type": "dropout", "rate": 0.3},
         {"type": "dense", "units": 10},
     ],
