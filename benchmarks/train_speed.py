@@ -8,6 +8,7 @@ so that drift in the machine's speed during the run falls on both alike.
 Both use the same number of threads. PyTorch is a `bench` extra, never a runtime dependency.
 
     pip install -e '.[bench]' && python benchmarks/train_speed.py [--batches 100] [--rounds 5] [--threads 2]
+        [--archs mlp cnn cnn-deep]
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=100, help="training batches timed per framework")
     parser.add_argument("--rounds", type=int, default=5, help="alternations between the two frameworks")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--archs", nargs="+", default=["mlp", "cnn"], help="named architectures to compare")
     args = parser.parse_args()
     import torch
     from threadpoolctl import threadpool_limits
@@ -148,7 +150,7 @@ def main() -> None:
     x_test = as_float_images(test_set.images)
     rows = []
     with threadpool_limits(args.threads), torch.inference_mode(False):
-        for arch in ("mlp", "cnn"):
+        for arch in args.archs:
             spec = architecture(arch)
             ours, theirs, ours_infer, theirs_infer = compare(
                 numpy_trainer(spec, x, y), torch_trainer(spec, x, y, torch), x_test, args.batches, args.rounds

@@ -155,7 +155,8 @@ def _combine_part(arg: str) -> _Part:
         "validation_size": dataset.get("validation_size"),
         "split_seed": training.get("split_seed"),
     }
-    cards = [{**split, **model.card["members"][i]} for i in chosen]
+    arch = {"architecture": model.card.get("architecture")}
+    cards = [{**split, **arch, **model.card["members"][i]} for i in chosen]
     return _Part(model, [model.members[i] for i in chosen], cards, [commands[i] for i in chosen], split)
 
 
@@ -180,7 +181,8 @@ def cmd_combine(args: argparse.Namespace) -> int:
     first = models[0].card
     splits = [p.split for p in parts]
     shared_split = splits[0]["validation_size"] and all(s == splits[0] for s in splits)
-    card = {k: first[k] for k in ("architecture", "input", "dataset", "versions") if k in first}
+    card = {k: first[k] for k in ("input", "dataset", "versions") if k in first}
+    card["architecture"] = "+".join(dict.fromkeys(str(c["architecture"]) for p in parts for c in p.cards))
     if not shared_split:  # as an ensemble it has no held-out images: say so
         card["dataset"] = {**card.get("dataset", {}), "train_size": len(full), "validation_size": 0}
     card.update(

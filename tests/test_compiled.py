@@ -33,7 +33,11 @@ def trained_statistics(net: Sequential, seed: int) -> Sequential:
     return net
 
 
-@pytest.mark.parametrize("spec", [architecture("cnn"), architecture("mlp"), ODD_SPEC], ids=["cnn", "mlp", "odd"])
+@pytest.mark.parametrize(
+    "spec",
+    [architecture("cnn"), architecture("cnn-deep"), architecture("mlp"), ODD_SPEC],
+    ids=["cnn", "cnn-deep", "mlp", "odd"],
+)
 def test_folded_network_answers_like_its_layers(spec):
     net = trained_statistics(Sequential(spec, seed=3), seed=4)
     x = np.random.default_rng(5).random((37, 28, 28), dtype=np.float32)

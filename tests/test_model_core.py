@@ -9,13 +9,13 @@ from model_core.augment import NO_AUGMENTATION, AugmentConfig, augment
 from model_core.cli import evaluate
 from model_core.cli import main as cli_main
 from model_core.io import Model
-from model_core.network import Sequential, architecture
+from model_core.network import ARCHITECTURES, Sequential, architecture
 from model_core.preprocess import deskew
 from model_core.runtime import keep_freed_memory
 from model_core.train import TrainConfig, as_float_images, train
 
 
-@pytest.mark.parametrize("arch", ["cnn", "mlp"])
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_shapes_and_dtypes(arch):
     net = Sequential(architecture(arch), seed=0)
     x = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
@@ -189,6 +189,21 @@ def test_train_cli_with_deskew_records_it_and_combine_refuses_to_mix(tmp_path, m
     assert "deskew" in capsys.readouterr().err and not (tmp_path / "mix.json").exists()
 
 
+def test_combine_of_two_architectures_names_both_and_averages_them(tmp_path, mnist_test):
+    common = ["train", "--epochs", "1", "--limit", "300", "--val-size", "500", "--quiet"]
+    assert cli_main([*common, "--arch", "cnn-deep", "--out", str(tmp_path / "deep")]) == 0
+    assert cli_main([*common, "--arch", "mlp", "--out", str(tmp_path / "mlp")]) == 0
+    args = ["combine", str(tmp_path / "deep"), str(tmp_path / "mlp"), "--out", str(tmp_path / "both")]
+    assert cli_main(args) == 0
+    both, deep, mlp = (load_model(tmp_path / name) for name in ("both", "deep", "mlp"))
+    assert both.card["architecture"] == "cnn-deep+mlp"
+    assert [m["architecture"] for m in both.card["members"]] == ["cnn-deep", "mlp"]
+    assert both.card["metrics"]["validation_accuracy"] is not None  # one split, the same images held out
+    x = as_float_images(mnist_test.images[:50])
+    by_hand = (deep.predict_proba(x) + mlp.predict_proba(x)) / 2
+    np.testing.assert_allclose(both.predict_proba(x), by_hand, rtol=1e-5, atol=1e-6)
+
+
 def test_combine_picks_networks_and_reports_validation_only_for_a_shared_split(tmp_path, mnist_test, capsys):
     common = ["train", "--arch", "mlp", "--epochs", "1", "--limit", "1000", "--quiet"]
     assert cli_main([*common, "--members", "3", "--seed", "4", "--out", str(tmp_path / "three")]) == 0
@@ -212,6 +227,7 @@ def test_combine_picks_networks_and_reports_validation_only_for_a_shared_split(t
     assert mix.card["dataset"]["validation_size"] == 0
     commands = mix.card["training"]["member_commands"]
     assert len(commands) == 3 and "--members 3" in commands[0] and "--val-size 0" in commands[2]
+    assert mix.card["architecture"] == "mlp" and {m["architecture"] for m in mix.card["members"]} == {"mlp"}
     x = as_float_images(mnist_test.images[:50])
     picked = [*three.members[1:], *everything.members]
     by_hand = np.mean([Model([net], mix.labels, {}).predict_proba(x) for net in picked], axis=0)

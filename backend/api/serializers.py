@@ -247,6 +247,7 @@ class TrainingSerializer(serializers.Serializer):
 
 
 class MemberSerializer(serializers.Serializer):
+    architecture = serializers.CharField(required=False, help_text="This network's named architecture.")
     seed = serializers.IntegerField()
     best_epoch = serializers.IntegerField()
     validation_accuracy = serializers.FloatField(allow_null=True)
@@ -262,7 +263,9 @@ class ModelInfoSerializer(serializers.Serializer):
     version = serializers.CharField()
     default_model = serializers.CharField()
     available_models = serializers.ListField(child=serializers.CharField())
-    architecture = serializers.CharField(help_text="cnn or mlp.")
+    architecture = serializers.CharField(
+        help_text="A named architecture (cnn, cnn-deep, mlp); an ensemble of several joins them with +."
+    )
     deskews_input = serializers.SerializerMethodField(
         help_text="Trained on deskewed digits: the model shears every input upright itself after preprocessing."
     )
