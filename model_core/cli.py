@@ -128,9 +128,8 @@ class _Part(NamedTuple):
 
     model: Model
     networks: list
-    cards: list[dict]
+    cards: list[dict]  # each network's own entry, with the split it was trained on
     commands: list[str | None]
-    split: dict
 
 
 def _combine_part(arg: str) -> _Part:
@@ -156,8 +155,9 @@ def _combine_part(arg: str) -> _Part:
         "split_seed": training.get("split_seed"),
     }
     arch = {"architecture": model.card.get("architecture")}
+    # A network that came from an earlier `combine` already carries its own split.
     cards = [{**split, **arch, **model.card["members"][i]} for i in chosen]
-    return _Part(model, [model.members[i] for i in chosen], cards, [commands[i] for i in chosen], split)
+    return _Part(model, [model.members[i] for i in chosen], cards, [commands[i] for i in chosen])
 
 
 def cmd_combine(args: argparse.Namespace) -> int:
@@ -179,12 +179,15 @@ def cmd_combine(args: argparse.Namespace) -> int:
     test_set = load_mnist("test", args.data)
     full = load_mnist("train", args.data)
     first = models[0].card
-    splits = [p.split for p in parts]
+    split_keys = ("train_size", "validation_size", "split_seed")
+    splits = [{k: card.get(k) for k in split_keys} for p in parts for card in p.cards]
     shared_split = splits[0]["validation_size"] and all(s == splits[0] for s in splits)
     card = {k: first[k] for k in ("input", "dataset", "versions") if k in first}
     card["architecture"] = "+".join(dict.fromkeys(str(c["architecture"]) for p in parts for c in p.cards))
-    if not shared_split:  # as an ensemble it has no held-out images: say so
-        card["dataset"] = {**card.get("dataset", {}), "train_size": len(full), "validation_size": 0}
+    held_out = {k: splits[0][k] for k in ("train_size", "validation_size")} if shared_split else None
+    # Without one shared split, the ensemble as a whole has no held-out images: say so.
+    held_out = held_out or {"train_size": len(full), "validation_size": 0}
+    card["dataset"] = {**card.get("dataset", {}), **held_out}
     card.update(
         {
             "name": Path(args.out).name,

@@ -216,6 +216,12 @@ def test_combine_picks_networks_and_reports_validation_only_for_a_shared_split(t
     assert [m["seed"] for m in same.card["members"]] == [4, 6]
     assert same.card["metrics"]["validation_accuracy"] is not None
     assert same.card["dataset"]["validation_size"] == 5000
+    # Networks taken out of a combined model keep their own split, so this shares one too.
+    again = ["combine", f"{tmp_path / 'same'}@2", f"{tmp_path / 'three'}@2", "--out", str(tmp_path / "again")]
+    assert cli_main(again) == 0
+    again = load_model(tmp_path / "again")
+    assert again.card["metrics"]["validation_accuracy"] is not None
+    assert (again.card["dataset"]["train_size"], again.card["dataset"]["validation_size"]) == (1000, 5000)
 
     assert (
         cli_main(["combine", f"{tmp_path / 'three'}@2-3", str(tmp_path / "all"), "--out", str(tmp_path / "mix")]) == 0
