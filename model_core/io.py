@@ -42,6 +42,7 @@ class Model:
         self.members, self.labels, self.card = members, list(labels), card
         self.threads = threads  # >1: an ensemble's members split across that many threads
         self._groups: dict[int, list[GroupedNetwork]] = {}
+        self._lanes: dict[int, list[list[GroupedNetwork]]] = {}
 
     def groups(self, parts: int = 1) -> list[GroupedNetwork]:
         """The members in inference form, those sharing an architecture grouped, each group
@@ -53,8 +54,17 @@ class Model:
             by_spec: dict[str, list[Sequential]] = {}
             for net in self.members:
                 by_spec.setdefault(json.dumps(net.spec, sort_keys=True), []).append(net)
-            self._groups[parts] = [GroupedNetwork(share) for nets in by_spec.values() for share in _split(nets, parts)]
+            shares = [[GroupedNetwork(share) for share in _split(nets, parts)] for nets in by_spec.values()]
+            self._groups[parts] = [group for kind in shares for group in kind]
+            # Thread i runs share i of every architecture, so each thread gets a like part of
+            # each kind of work instead of one thread per share (more threads than cores).
+            self._lanes[parts] = [[kind[i] for kind in shares if i < len(kind)] for i in range(len(shares[0]))]
         return self._groups[parts]
+
+    def lanes(self, parts: int) -> list[list[GroupedNetwork]]:
+        """`groups(parts)` dealt to at most `parts` threads."""
+        self.groups(parts)
+        return self._lanes[parts]
 
     @property
     def name(self) -> str:
@@ -77,16 +87,16 @@ class Model:
             raise ValueError(f"expected images of shape (N, 28, 28), got {x.shape}")
         if self.deskews:
             x = deskew(x)
-        groups = self.groups(max(1, self.threads))
+        lanes = self.lanes(max(1, self.threads))
 
-        def summed(group: GroupedNetwork) -> np.ndarray:
-            return softmax(group.logits(x, batch_size)).sum(axis=0)
+        def summed(lane: list[GroupedNetwork]) -> np.ndarray:
+            return sum(softmax(group.logits(x, batch_size)).sum(axis=0) for group in lane)
 
-        if len(groups) == 1 or self.threads <= 1:
-            probs = sum(summed(group) for group in groups)
+        if len(lanes) == 1:
+            probs = summed(lanes[0])
         else:  # NumPy's matmuls release the GIL: the shares really run side by side
-            others = [_pool().submit(summed, group) for group in groups[1:]]
-            probs = summed(groups[0]) + sum(future.result() for future in others)
+            others = [_pool().submit(summed, lane) for lane in lanes[1:]]
+            probs = summed(lanes[0]) + sum(future.result() for future in others)
         return (probs / len(self.members)).astype(np.float32)
 
     def predict(self, x: np.ndarray) -> np.ndarray:

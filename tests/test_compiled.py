@@ -77,6 +77,10 @@ def test_an_ensemble_of_mixed_architectures_averages_every_member():
     expected = (e / e.sum(axis=-1, keepdims=True)).mean(axis=0)
     np.testing.assert_allclose(model.predict_proba(x), expected, rtol=1e-4, atol=1e-6)
     assert len(model.groups()) == 2
+    # On two threads each runs a share of both architectures: the two cnn split, the mlp alone.
+    model.threads = 2
+    np.testing.assert_allclose(model.predict_proba(x), expected, rtol=1e-4, atol=1e-6)
+    assert [[group.members for group in lane] for lane in model.lanes(2)] == [[1, 1], [1]]
 
 
 def test_networks_of_different_architectures_cannot_be_grouped():
