@@ -184,9 +184,10 @@ def cmd_combine(args: argparse.Namespace) -> int:
     shared_split = splits[0]["validation_size"] and all(s == splits[0] for s in splits)
     card = {k: first[k] for k in ("input", "dataset", "versions") if k in first}
     card["architecture"] = "+".join(dict.fromkeys(str(c["architecture"]) for p in parts for c in p.cards))
-    held_out = {k: splits[0][k] for k in ("train_size", "validation_size")} if shared_split else None
-    # Without one shared split, the ensemble as a whole has no held-out images: say so.
-    held_out = held_out or {"train_size": len(full), "validation_size": 0}
+    if shared_split:
+        held_out = {k: splits[0][k] for k in ("train_size", "validation_size")}
+    else:  # as an ensemble it has no held-out images: say so
+        held_out = {"train_size": len(full), "validation_size": 0}
     card["dataset"] = {**card.get("dataset", {}), **held_out}
     card.update(
         {

@@ -41,30 +41,27 @@ class Model:
             raise ValueError("a model needs at least one network")
         self.members, self.labels, self.card = members, list(labels), card
         self.threads = threads  # >1: an ensemble's members split across that many threads
-        self._groups: dict[int, list[GroupedNetwork]] = {}
         self._lanes: dict[int, list[list[GroupedNetwork]]] = {}
 
-    def groups(self, parts: int = 1) -> list[GroupedNetwork]:
+    def lanes(self, parts: int = 1) -> list[list[GroupedNetwork]]:
         """The members in inference form, those sharing an architecture grouped, each group
-        split into up to `parts` contiguous shares (one per thread); built once per `parts`.
+        split into up to `parts` contiguous shares, dealt to up to `parts` threads: thread i
+        runs share i of every architecture, so each thread gets a like part of each kind of
+        work (one thread per share would mean more threads than cores). Built once per `parts`.
 
         A loaded model's weights are frozen: build a new `Model` after training its members.
         """
-        if parts not in self._groups:
+        if parts not in self._lanes:
             by_spec: dict[str, list[Sequential]] = {}
             for net in self.members:
                 by_spec.setdefault(json.dumps(net.spec, sort_keys=True), []).append(net)
             shares = [[GroupedNetwork(share) for share in _split(nets, parts)] for nets in by_spec.values()]
-            self._groups[parts] = [group for kind in shares for group in kind]
-            # Thread i runs share i of every architecture, so each thread gets a like part of
-            # each kind of work instead of one thread per share (more threads than cores).
             self._lanes[parts] = [[kind[i] for kind in shares if i < len(kind)] for i in range(len(shares[0]))]
-        return self._groups[parts]
-
-    def lanes(self, parts: int) -> list[list[GroupedNetwork]]:
-        """`groups(parts)` dealt to at most `parts` threads."""
-        self.groups(parts)
         return self._lanes[parts]
+
+    def groups(self, parts: int = 1) -> list[GroupedNetwork]:
+        """Every grouped share of `lanes(parts)`, in one list."""
+        return [group for lane in self.lanes(parts) for group in lane]
 
     @property
     def name(self) -> str:

@@ -54,7 +54,7 @@ ARCHITECTURES: dict[str, list[dict[str, Any]]] = {
         {"type": "dropout", "rate": 0.3},
         {"type": "dense", "units": 10},
     ],
-    # Deeper, after the Kaggle MNIST ensembles that reach 99.7+%: pairs of 3×3 convolutions,
+    # Deeper, in the style of the well-known Kaggle MNIST ensembles: pairs of 3×3 convolutions,
     # then a strided 5×5 convolution instead of pooling (the network learns how to
     # downsample), and a 4×4 convolution down to 1×1 instead of a wide dense layer. 2.5× the
     # multiply-adds of "cnn" with two thirds of its parameters.

@@ -345,4 +345,4 @@ def test_warm_up_leaves_the_default_model_built_for_inference(settings, monkeypa
     assert services.warm_up()["ready"] is True
     model = services.get_model()
     assert model.threads == settings.INFERENCE_THREADS
-    assert settings.INFERENCE_THREADS in model._groups  # the inference form exists before any request
+    assert settings.INFERENCE_THREADS in model._lanes  # the inference form exists before any request
