@@ -22,7 +22,7 @@ import numpy as np
 from .compiled import GroupedNetwork
 from .data import PROJECT_ROOT
 from .losses import softmax
-from .network import INFERENCE_BATCH, Sequential
+from .network import Sequential
 from .preprocess import deskew
 
 ARTIFACTS_DIR = Path(os.environ.get("MODEL_DIR", PROJECT_ROOT / "artifacts"))
@@ -76,7 +76,10 @@ class Model:
         """Whether the networks were trained on deskewed digits (so inputs are deskewed too)."""
         return bool(self.card.get("input", {}).get("deskew", False))
 
-    def predict_proba(self, x: np.ndarray, batch_size: int = INFERENCE_BATCH) -> np.ndarray:
+    def predict_proba(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+        """Images that fit in one batch (one drawing) split the members across `threads`
+        threads; more images than that share their batches among the library's threads
+        (`layers.THREADS`) instead, one group of members after another."""
         x = np.asarray(x, dtype=np.float32)
         if x.ndim == 2:
             x = x[None]
@@ -89,8 +92,9 @@ class Model:
         def summed(lane: list[GroupedNetwork]) -> np.ndarray:
             return sum(softmax(group.logits(x, batch_size)).sum(axis=0) for group in lane)
 
-        if len(lanes) == 1:
-            probs = summed(lanes[0])
+        one_batch = all(len(x) <= (batch_size or group.batch_size) for lane in lanes for group in lane)
+        if len(lanes) == 1 or not one_batch:
+            probs = sum(summed(lane) for lane in lanes)
         else:  # NumPy's matmuls release the GIL: the shares really run side by side
             others = [_pool().submit(summed, lane) for lane in lanes[1:]]
             probs = summed(lanes[0]) + sum(future.result() for future in others)

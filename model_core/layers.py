@@ -13,6 +13,7 @@ import functools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -24,11 +25,19 @@ from numpy.lib.stride_tricks import sliding_window_view
 THREADS = max(1, int(os.environ.get("MODEL_CORE_THREADS", min(2, os.cpu_count() or 1))))
 PARALLEL_MIN_ELEMENTS = 1 << 18  # below this, a thread hand-off costs more than it saves
 _active = False
+T, R = TypeVar("T"), TypeVar("R")
 
 
 @functools.cache
 def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="model-core")
+
+
+@functools.cache
+def _blas():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()  # built once: finding the libraries takes ~0.2 ms
 
 
 @contextlib.contextmanager
@@ -38,14 +47,21 @@ def parallel_rows() -> Iterator[None]:
     if THREADS == 1 or _active:
         yield
         return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1, user_api="blas"):
+    with _blas().limit(limits=1, user_api="blas"):
         _active = True
         try:
             yield
         finally:
             _active = False
+
+
+def on_threads(fn: Callable[[T], R], items: list[T]) -> list[R]:
+    """[fn(item) for item in items], the items dealt to THREADS threads each running BLAS on
+    one thread: for independent pieces of work, such as inference batches."""
+    if THREADS == 1 or len(items) < 2:
+        return [fn(item) for item in items]
+    with _blas().limit(limits=1, user_api="blas"):
+        return list(_pool().map(fn, items))
 
 
 def _parts(rows: int, elements: int) -> list[slice]:

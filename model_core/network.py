@@ -11,7 +11,6 @@ from .compiled import GroupedNetwork
 from .layers import LAYER_TYPES, Conv2D, Layer, parallel_rows
 
 INPUT_SHAPE = (28, 28, 1)
-INFERENCE_BATCH = 128  # measured fastest of 128, 256 and 1000 for the 10k test images (im2col stays in cache)
 
 
 def _conv_block(filters: int, kernel: int, stride: int = 1, padding: int = 0) -> list[dict[str, Any]]:
@@ -134,8 +133,9 @@ class Sequential:
             if grad is None:
                 break
 
-    def logits(self, x: np.ndarray, batch_size: int = INFERENCE_BATCH) -> np.ndarray:
-        """Inference-mode outputs, in batches small enough for im2col's columns to stay in cache.
+    def logits(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+        """Inference-mode outputs, in batches small enough for im2col's columns to stay in
+        cache (see `compiled.batch_size`), shared among the library's threads.
 
         Runs the folded inference form (BatchNorm merged into the layer before it), built
         from the current weights on every call, so it is always up to date with training.

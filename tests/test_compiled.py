@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model_core.compiled import GroupedNetwork, fold
+from model_core.compiled import MAX_BATCH, GroupedNetwork, batch_size, fold
 from model_core.io import Model
 from model_core.layers import BatchNorm
 from model_core.network import Sequential, architecture
@@ -66,20 +66,22 @@ def test_grouped_members_answer_like_each_alone():
         np.testing.assert_allclose(grouped[i], net.forward(x), rtol=1e-4, atol=1e-4)
 
 
-def test_an_ensemble_of_mixed_architectures_averages_every_member():
+@pytest.mark.parametrize("images", [4, 21], ids=["one batch", "three batches"])
+def test_an_ensemble_of_mixed_architectures_averages_every_member(images):
     nets = [
         trained_statistics(Sequential(architecture(a), seed=i), seed=i) for i, a in enumerate(["cnn", "mlp", "cnn"])
     ]
     model = Model(nets, [str(d) for d in range(10)], {})
-    x = np.random.default_rng(1).random((4, 28, 28), dtype=np.float32)
+    x = np.random.default_rng(1).random((images, 28, 28), dtype=np.float32)
     logits = np.stack([net.forward(x) for net in nets])
     e = np.exp(logits - logits.max(axis=-1, keepdims=True))
     expected = (e / e.sum(axis=-1, keepdims=True)).mean(axis=0)
-    np.testing.assert_allclose(model.predict_proba(x), expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(x, batch_size=8), expected, rtol=1e-4, atol=1e-6)
     assert len(model.groups()) == 2
-    # On two threads each runs a share of both architectures: the two cnn split, the mlp alone.
+    # On two threads: one batch runs a share of both architectures on each thread (the two
+    # cnn split, the mlp alone); several batches are shared among the threads instead.
     model.threads = 2
-    np.testing.assert_allclose(model.predict_proba(x), expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(x, batch_size=8), expected, rtol=1e-4, atol=1e-6)
     assert [[group.members for group in lane] for lane in model.lanes(2)] == [[1, 1], [1]]
 
 
@@ -122,3 +124,13 @@ def test_networks_of_the_same_kinds_but_other_sizes_cannot_be_grouped():
     wide[1]["units"] = 64
     with pytest.raises(ValueError, match="one architecture"):
         GroupedNetwork([Sequential(architecture("mlp")), Sequential(wide)])
+
+
+def test_batches_are_smaller_the_bigger_the_im2col_matrix():
+    deep, cnn, mlp = (Sequential(architecture(a)) for a in ("cnn-deep", "cnn", "mlp"))
+    # cnn-deep's biggest im2col matrix (24×24 windows of 3×3×32) is 2.9× cnn's (14×14 of 3×3×32).
+    assert 1 <= batch_size(deep) < batch_size(cnn) < MAX_BATCH
+    assert batch_size(mlp) == MAX_BATCH  # no im2col at all
+    assert batch_size(cnn, members=4) <= batch_size(cnn) // 4 + 1  # stacked members share the room
+    assert batch_size(deep, members=1000) == 1
+    assert GroupedNetwork([cnn, cnn]).batch_size == batch_size(cnn, members=2)
