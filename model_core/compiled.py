@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-from .layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, ReLU, on_threads
+from .layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, ReLU, on_threads, windows
 
 CACHE_BYTES = 6 << 20  # a batch's biggest im2col matrix stays within this: see batch_size()
 MAX_BATCH = 128
@@ -144,9 +143,9 @@ def _conv(op: Op, x: np.ndarray) -> np.ndarray:
         padded = np.zeros((g, n, h + 2 * p, w + 2 * p, c), np.float32)
         padded[:, :, p : p + h, p : p + w] = x
         x = padded
-    windows = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]  # (G, N, Ho, Wo, C, k, k)
-    ho, wo = windows.shape[2:4]
-    cols = windows.transpose(0, 1, 2, 3, 5, 6, 4).reshape(g, n * ho * wo, k * k * c)
+    win = windows(x.reshape(g * n, *x.shape[2:]), k, s)  # (G*N, Ho, Wo, k, k*C)
+    ho, wo = win.shape[1:3]
+    cols = win.reshape(g, n * ho * wo, k * k * c)  # the copy: each window's rows in runs of k*C floats
     out = np.matmul(cols, op.weight)
     return _finish(op, out).reshape(len(out), n, ho, wo, -1)
 

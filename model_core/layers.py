@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 # NumPy's elementwise work runs on one core while BLAS spreads its GEMMs over all of them,
 # and OpenBLAS's idle threads spin on the cores in between. Inside `parallel_rows()` (what
@@ -149,11 +149,30 @@ class Dense(Layer):
         return {"units": self.units}
 
 
+def windows(x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
+    """Every k×k window of NHWC `x` as an (N, Ho, Wo, k, k*C) view: one window row's k pixels
+    of C channels are contiguous in memory, so copying windows out moves runs of k*C floats."""
+    x = np.ascontiguousarray(x)
+    n, h, w, c = x.shape
+    ho, wo = (h - kernel) // stride + 1, (w - kernel) // stride + 1
+    # Strides from the shape: NumPy calls an array contiguous whatever the stride of an axis
+    # of length 1, such as the channel axis that x[..., None] adds (stride 0).
+    sc = x.itemsize
+    sw, sh = c * sc, w * c * sc
+    strides = (h * sh, sh * stride, sw * stride, sh, sc)
+    return as_strided(x, (n, ho, wo, kernel, kernel * c), strides, writeable=False)
+
+
 class Conv2D(Layer):
     """2-D convolution by im2col: gather every k×k window into a row, then one GEMM.
 
-    Weights are (filters, in_channels, k, k), the layout PyTorch uses.
+    The windows are gathered a few images at a time into a buffer that stays in cache
+    (CHUNK_BYTES), and each chunk's GEMM runs while it is there; backward gathers them
+    again rather than keep a batch's worth (85 MB for cnn-deep's second layer) from the
+    forward pass. Weights are (filters, in_channels, k, k), the layout PyTorch uses.
     """
+
+    CHUNK_BYTES = 2 << 20
 
     def __init__(self, filters: int, kernel: int = 3, stride: int = 1, padding: int = 0) -> None:
         super().__init__()
@@ -170,57 +189,68 @@ class Conv2D(Layer):
         }
         return ((h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1, self.filters)
 
+    def _gathered(self, win: np.ndarray, rows: slice, dtype) -> Iterator[tuple[slice, np.ndarray]]:
+        """`rows` (images) in chunks whose windows fit in CHUNK_BYTES, each chunk's windows
+        copied into one reused buffer: (chunk, its (m, Ho, Wo, k, k*C) windows)."""
+        per_image = win[:1].size * np.dtype(dtype).itemsize
+        step = max(1, min(self.CHUNK_BYTES // per_image, rows.stop - rows.start))
+        buffer = np.empty((step, *win.shape[1:]), dtype)
+        for start in range(rows.start, rows.stop, step):
+            chunk = slice(start, min(start + step, rows.stop))
+            cols = buffer[: chunk.stop - chunk.start]
+            cols[...] = win[chunk]
+            yield chunk, cols
+
     def forward(self, x, training=False):
-        k, s, p = self.kernel, self.stride, self.padding
+        p = self.padding
         if p:
             x = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
         self.padded_shape = x.shape
-        windows = sliding_window_view(x, (k, k), axis=(1, 2))[:, ::s, ::s]  # (N, Ho, Wo, C, k, k)
-        n, ho, wo = windows.shape[:3]
-        # Rows ordered (ky, kx, channel): channels are contiguous in NHWC, so the copy is fast.
-        ordered = windows.transpose(0, 1, 2, 4, 5, 3)
-        cols = np.empty(ordered.shape, x.dtype)
-
-        def gather(rows: slice) -> None:
-            cols[rows] = ordered[rows]
-
-        by_rows(gather, n, cols.size)
-        self.cols = cols = cols.reshape(n * ho * wo, -1)
+        self.windows = win = windows(x, self.kernel, self.stride)
+        n, ho, wo = win.shape[:3]
         kernel, bias = self._kernel_matrix().T, self.params["b"]
-        out = np.empty((len(cols), self.filters), np.result_type(cols, kernel))
+        out = np.empty((n, ho, wo, self.filters), np.result_type(x, kernel))
 
-        def gemm(r: slice) -> None:
-            np.matmul(cols[r], kernel, out=out[r])
-            out[r] += bias  # in place: no second output-sized array
+        def rows(r: slice) -> None:
+            for chunk, cols in self._gathered(win, r, x.dtype):
+                target = out[chunk].reshape(-1, self.filters)
+                np.matmul(cols.reshape(len(target), -1), kernel, out=target)
+                target += bias  # in place, while the chunk is in cache
 
-        by_rows(gemm, len(cols), cols.size)
-        return out.reshape(n, ho, wo, self.filters)
+        by_rows(rows, n, win[:1].size * n)
+        return out
 
     def _kernel_matrix(self) -> np.ndarray:
         """(F, C, k, k) weights as an (F, k*k*C) matrix matching the im2col row order."""
         return self.params["W"].transpose(0, 2, 3, 1).reshape(self.filters, -1)
 
     def backward(self, grad):
-        n, ho, wo, f = grad.shape
-        g = grad.reshape(-1, f)
-        cols = self.cols
-        dk = summed_by_rows(lambda r: g[r].T @ cols[r], len(g), cols.size).reshape(f, self.kernel, self.kernel, -1)
-        self.grads = {"W": dk.transpose(0, 3, 1, 2), "b": g.sum(axis=0)}
-        if not self.input_grad:
+        win, f, k, s, p = self.windows, self.filters, self.kernel, self.stride, self.padding
+        n, ho, wo = win.shape[:3]
+        dx = np.zeros(self.padded_shape, grad.dtype) if self.input_grad else None
+        # dL/dx tap by tap: (k*k, F, C), so each tap's share of dL/dx comes out contiguous and
+        # is added into dx in runs of Wo*C (stride 1), not C, floats.
+        taps = self.params["W"].transpose(2, 3, 0, 1).reshape(k * k, f, -1)
+
+        def rows(r: slice) -> np.ndarray:
+            """This share's dL/dW; its dL/dx added into dx tap by tap."""
+            dk = 0
+            for chunk, cols in self._gathered(win, r, np.result_type(grad, win)):
+                g = grad[chunk].reshape(-1, f)
+                dk = dk + g.T @ cols.reshape(len(g), -1)
+                if dx is None:
+                    continue
+                per_tap = np.matmul(g, taps).reshape(k, k, *cols.shape[:3], -1)  # (k, k, m, Ho, Wo, C)
+                for i in range(k):
+                    for j in range(k):
+                        dx[chunk, i : i + s * ho : s, j : j + s * wo : s] += per_tap[i, j]
+            return dk
+
+        dk = summed_by_rows(rows, n, win[:1].size * n)
+        self.grads = {"W": dk.reshape(f, k, k, -1).transpose(0, 3, 1, 2), "b": grad.reshape(-1, f).sum(axis=0)}
+        if dx is None:
             return None
-        k, s, p = self.kernel, self.stride, self.padding
-        dx = np.zeros(self.padded_shape, grad.dtype)
-        weights = self.params["W"]
-
-        def col2im(r: slice) -> None:  # one kernel tap at a time: a GEMM then a strided add
-            gr = grad[r].reshape(-1, f)
-            for i in range(k):
-                for j in range(k):
-                    tap = (gr @ weights[:, :, i, j]).reshape(-1, ho, wo, weights.shape[1])
-                    dx[r, i : i + s * ho : s, j : j + s * wo : s, :] += tap
-
-        by_rows(col2im, n, cols.size)
-        h, w = self.padded_shape[1] - 2 * p, self.padded_shape[2] - 2 * p
+        h, w = dx.shape[1] - 2 * p, dx.shape[2] - 2 * p
         return dx[:, p : p + h, p : p + w, :]
 
     def config(self):

@@ -63,6 +63,38 @@ def test_conv2d(kernel, stride, padding):
     check_layer(Conv2D(4, kernel, stride, padding), (2, 7, 6, 3))
 
 
+def test_conv2d_gathers_its_windows_a_chunk_at_a_time(monkeypatch):
+    monkeypatch.setattr(Conv2D, "CHUNK_BYTES", 1)  # one image per chunk: 3 images, 3 chunks
+    check_layer(Conv2D(4, 3, 2, 1), (3, 7, 6, 3))
+
+
+def reference_conv(x, weights, bias, stride, padding):
+    x = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    k = weights.shape[-1]
+    win = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(1, 2))[:, ::stride, ::stride]
+    return np.einsum("nhwcij,fcij->nhwf", win, weights) + bias
+
+
+@pytest.mark.parametrize(
+    "make_input",
+    [
+        lambda x: x[..., :1],  # a channel sliced out of a wider array: not contiguous
+        lambda x: np.ascontiguousarray(x[..., 0])[..., None],  # a channel axis added, stride 0
+        lambda x: x[:, ::-1],  # flipped: negative strides
+    ],
+    ids=["sliced", "new-axis", "flipped"],
+)
+@pytest.mark.parametrize("kernel,stride,padding", [(3, 1, 0), (5, 2, 2)])
+def test_conv2d_forward_matches_a_direct_convolution_whatever_the_input_layout(make_input, kernel, stride, padding):
+    rng = np.random.default_rng(3)
+    x = make_input(rng.random((5, 12, 12, 2), dtype=np.float32))
+    layer = Conv2D(4, kernel, stride, padding)
+    layer.build(x.shape[1:], rng)
+    layer.params["b"] = rng.standard_normal(4).astype(np.float32)
+    expected = reference_conv(np.asarray(x, np.float64), layer.params["W"], layer.params["b"], stride, padding)
+    np.testing.assert_allclose(layer.forward(x), expected, rtol=1e-5, atol=1e-5)
+
+
 def test_conv2d_first_layer_skips_input_gradient_but_keeps_weight_gradients():
     layer = Conv2D(2, 3, 1, 1)
     layer.input_grad = False
