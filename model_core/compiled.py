@@ -20,7 +20,7 @@ import numpy as np
 
 from .layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, ReLU, on_threads, windows
 
-CACHE_BYTES = 6 << 20  # a batch's biggest im2col matrix stays within this: see batch_size()
+CACHE_BYTES = 4 << 20  # a batch's biggest im2col matrix stays within this: see batch_size()
 MAX_BATCH = 128
 
 
@@ -84,9 +84,10 @@ def fold(layers: list[Layer]) -> list[Op]:
 def batch_size(net, members: int = 1) -> int:
     """Images per inference batch: as many as keep the biggest im2col matrix of all `members`
     within CACHE_BYTES (so it is still in cache when the GEMM reads it), at most MAX_BATCH.
-    Measured on the 10k test images, batches shared by two threads: cnn-deep 2.5-2.8 s in
-    batches of 8 (a 5.3 MB matrix), 3.1 s in 16s, 3.7 s in 128s; cnn level from 8 to 128
-    (1.2 s); mlp, which has no im2col, fastest from 128 up (0.15 s, 0.23 s in 32s)."""
+    Measured on the 10k test images, batches shared by two threads (best of three runs):
+    cnn-deep 2.59 s in batches of 6 (a 4 MB matrix), 2.65 in 4s, 2.72 in 9s, 3.19 in 25s,
+    3.7 in 128s; cnn level from 13 to 74 (1.14-1.19 s); mlp, which has no im2col, fastest
+    from 128 up (0.15 s, 0.23 s in 32s)."""
     columns, shape = 0, net.input_shape
     for layer, out in zip(net.layers, net.shapes, strict=True):
         if isinstance(layer, Conv2D):

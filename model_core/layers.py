@@ -24,6 +24,7 @@ from numpy.lib.stride_tricks import as_strided
 # included, is split by rows across THREADS threads of ours instead (NumPy releases the GIL).
 THREADS = max(1, int(os.environ.get("MODEL_CORE_THREADS", min(2, os.cpu_count() or 1))))
 PARALLEL_MIN_ELEMENTS = 1 << 18  # below this, a thread hand-off costs more than it saves
+BLOCK_BYTES = 1 << 20  # see blocks()
 _active = False
 T, R = TypeVar("T"), TypeVar("R")
 
@@ -69,6 +70,14 @@ def _parts(rows: int, elements: int) -> list[slice]:
         return [slice(0, rows)]
     bounds = [rows * i // THREADS for i in range(THREADS + 1)]
     return [slice(bounds[i], bounds[i + 1]) for i in range(THREADS)]
+
+
+def blocks(rows: slice, row_bytes: int) -> Iterator[slice]:
+    """`rows` in runs of about BLOCK_BYTES, for a run of elementwise steps to make on each
+    block while it is in cache rather than streaming the whole array through memory per step."""
+    step = max(1, BLOCK_BYTES // max(1, row_bytes))
+    for start in range(rows.start, rows.stop, step):
+        yield slice(start, min(start + step, rows.stop))
 
 
 def by_rows(fn: Callable[[slice], object], rows: int, elements: int) -> list:
@@ -233,11 +242,13 @@ class Conv2D(Layer):
         taps = self.params["W"].transpose(2, 3, 0, 1).reshape(k * k, f, -1)
 
         def rows(r: slice) -> np.ndarray:
-            """This share's dL/dW; its dL/dx added into dx tap by tap."""
+            """This share's dL/dW as (k*k*C + 1, F), dL/db its last row; its dL/dx added into
+            dx tap by tap."""
             dk = 0
             for chunk, cols in self._gathered(win, r, np.result_type(grad, win)):
                 g = grad[chunk].reshape(-1, f)
-                dk = dk + g.T @ cols.reshape(len(g), -1)
+                # cols.T @ g, not g.T @ cols: 1.7× faster for the first layer's 9 columns.
+                dk = dk + np.vstack([cols.reshape(len(g), -1).T @ g, np.ones(len(g), g.dtype) @ g])
                 if dx is None:
                     continue
                 per_tap = np.matmul(g, taps).reshape(k, k, *cols.shape[:3], -1)  # (k, k, m, Ho, Wo, C)
@@ -247,7 +258,7 @@ class Conv2D(Layer):
             return dk
 
         dk = summed_by_rows(rows, n, win[:1].size * n)
-        self.grads = {"W": dk.reshape(f, k, k, -1).transpose(0, 3, 1, 2), "b": grad.reshape(-1, f).sum(axis=0)}
+        self.grads = {"W": dk[:-1].T.reshape(f, k, k, -1).transpose(0, 3, 1, 2), "b": dk[-1]}
         if dx is None:
             return None
         h, w = dx.shape[1] - 2 * p, dx.shape[2] - 2 * p
@@ -376,15 +387,16 @@ class BatchNorm(Layer):
         self.training = training
         centred = np.empty_like(x)
         if training:
-            mean = ones @ x / len(x)
-            squares = np.empty_like(x)
+            mean = summed_by_rows(lambda r: ones[r] @ x[r], len(x), x.size) / len(x)
 
-            def centre(r: slice) -> None:
-                np.subtract(x[r], mean, out=centred[r])
-                np.multiply(centred[r], centred[r], out=squares[r])
+            def centre(r: slice) -> np.ndarray:  # block by block: the squares never leave the cache
+                squares = 0
+                for b in blocks(r, x[0].nbytes):
+                    np.subtract(x[b], mean, out=centred[b])
+                    squares = squares + ones[b] @ np.square(centred[b])
+                return squares
 
-            by_rows(centre, len(x), x.size)
-            var = ones @ squares / len(x)
+            var = summed_by_rows(centre, len(x), x.size) / len(x)
             m = self.momentum
             self.state["mean"] = (m * self.state["mean"] + (1 - m) * mean).astype(np.float32)
             self.state["var"] = (m * self.state["var"] + (1 - m) * var).astype(np.float32)
@@ -396,9 +408,10 @@ class BatchNorm(Layer):
         out = np.empty_like(x)
 
         def scale(r: slice) -> None:
-            centred[r] *= inv_std  # in place: these arrays are the biggest in the network
-            np.multiply(centred[r], gamma, out=out[r])
-            out[r] += beta
+            for b in blocks(r, x[0].nbytes):
+                centred[b] *= inv_std  # in place: these arrays are the biggest in the network
+                np.multiply(centred[b], gamma, out=out[b])
+                out[b] += beta
 
         by_rows(scale, len(x), x.size)
         self.x_hat = centred
@@ -410,22 +423,29 @@ class BatchNorm(Layer):
         m = len(grad)
         ones = np.ones(m, grad.dtype)
         x_hat = self.x_hat
-        scratch = np.empty_like(grad)
-        by_rows(lambda r: np.multiply(grad[r], x_hat[r], out=scratch[r]), m, grad.size)
-        dbeta, dgamma = ones @ grad, ones @ scratch
+
+        def sums(r: slice) -> np.ndarray:  # [sum(dy), sum(dy * x_hat)] over this share's rows
+            out = 0
+            for b in blocks(r, grad[0].nbytes):
+                out = out + np.stack([ones[b] @ grad[b], ones[b] @ (grad[b] * x_hat[b])])
+            return out
+
+        dbeta, dgamma = summed_by_rows(sums, m, grad.size)
         self.grads = {"gamma": dgamma, "beta": dbeta}
+        gamma_std = self.params["gamma"] * self.inv_std
         if not self.training:  # fixed statistics: a per-channel affine map
-            return (grad * (self.params["gamma"] * self.inv_std)).reshape(shape)
-        # dx = gamma*inv_std/m * (m*dy - sum(dy) - x_hat*sum(dy*x_hat)), with batch statistics.
-        k = (self.params["gamma"] * self.inv_std / m).astype(grad.dtype)
+            return (grad * gamma_std).reshape(shape)
+        # dx = gamma*inv_std/m * (m*dy - sum(dy) - x_hat*sum(dy*x_hat)), with batch statistics:
+        # dy * gamma*inv_std - x_hat * (k*dgamma) - k*dbeta, where k = gamma*inv_std/m.
+        k = gamma_std / m
+        a, c, d = (v.astype(grad.dtype) for v in (gamma_std, k * dgamma, k * dbeta))
         dx = np.empty_like(grad)
 
         def combine(r: slice) -> None:
-            np.multiply(x_hat[r], dgamma, out=scratch[r])
-            np.multiply(grad[r], m, out=dx[r])
-            dx[r] -= dbeta
-            dx[r] -= scratch[r]
-            dx[r] *= k
+            for b in blocks(r, grad[0].nbytes):
+                np.multiply(grad[b], a, out=dx[b])
+                dx[b] -= x_hat[b] * c
+                dx[b] -= d
 
         by_rows(combine, m, grad.size)
         return dx.reshape(shape)
