@@ -63,6 +63,25 @@ class Model:
         """Every grouped share of `lanes(parts)`, in one list."""
         return [group for lane in self.lanes(parts) for group in lane]
 
+    def architectures(self) -> list[dict[str, Any]]:
+        """Each architecture among the networks, in order of first appearance: its name, how
+        many networks have it, and one network's layers (`Sequential.describe()`)."""
+        cards = self.card.get("members") or []
+        found: dict[str, dict[str, Any]] = {}
+        for i, net in enumerate(self.members):
+            entry = found.setdefault(
+                json.dumps(net.spec, sort_keys=True),
+                {
+                    "name": (cards[i].get("architecture") if i < len(cards) else None)
+                    or str(self.card.get("architecture", "network")),
+                    "networks": 0,
+                    "parameter_count": net.parameter_count,
+                    "layers": net.describe(),
+                },
+            )
+            entry["networks"] += 1
+        return list(found.values())
+
     @property
     def name(self) -> str:
         return str(self.card.get("name", "model"))

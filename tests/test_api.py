@@ -263,11 +263,20 @@ def test_model_info_is_the_card(client):
     assert len(body["metrics"]["test"]["confusion_matrix"]) == 10
     assert body["ensemble_size"] == len(card["members"])
     assert body["deskews_input"] is card.get("input", {}).get("deskew", False)
+    # Every architecture of the ensemble, in the order its networks come, with its own layers.
+    kinds = [m.get("architecture", card["architecture"]) for m in card["members"]]
+    architectures = body["architectures"]
+    assert [a["name"] for a in architectures] == list(dict.fromkeys(kinds))
+    assert [a["networks"] for a in architectures] == [kinds.count(a["name"]) for a in architectures]
+    assert sum(a["networks"] * a["parameter_count"] for a in architectures) == card["parameter_count"]
+    assert architectures[0]["layers"] == body["layers"]
+    assert all(a["layers"][-1]["output_shape"] == [10] for a in architectures)
 
 
 def test_model_info_for_another_model_and_an_unknown_one(client):
     mlp = client.get("/api/model-info/?model=mlp").json()
     assert mlp["architecture"] == "mlp"
+    assert [(a["name"], a["networks"]) for a in mlp["architectures"]] == [("mlp", 1)]
     assert mlp["deskews_input"] is load_model("mlp").deskews
     response = client.get("/api/model-info/?model=nope")
     assert response.status_code == 400 and response.json()["code"] == "unknown_model"

@@ -183,11 +183,20 @@ def test_model_panel_shows_confusion_matrix_curves_and_switches_models(open_app)
     expect(page.locator("#curve-loss .chart-title")).to_have_text(f"Loss per epoch (network 1 of {ensemble_size})")
     expect(page.locator("#model-facts")).to_contain_text("Test accuracy")
     expect(page.locator("#model-facts")).not_to_contain_text("deskewed")  # the CNNs take the plain 28×28
+    # One layer table per architecture in the ensemble, each captioned with its networks.
+    kinds = [m["architecture"] for m in json.loads((ROOT / "artifacts" / "cnn.json").read_text())["members"]]
+    captions = [f"{kind}: {kinds.count(kind)} network" for kind in dict.fromkeys(kinds)]
+    expect(page.locator("#layers table")).to_have_count(len(captions))
+    for table, caption in zip(page.locator("#layers table").all(), captions, strict=True):
+        expect(table.locator("caption")).to_contain_text(caption)
+        expect(table.locator("tbody tr").last).to_contain_text("dense")
     assert page.locator("#docs-link").get_attribute("href").endswith("/api/docs/")
     page.select_option("#model-select", "mlp")
     expect(page.locator("#model-facts")).to_contain_text("mlp")
     expect(page.locator("#model-facts")).to_contain_text("deskewed")  # the shipped MLP was trained --deskew
     expect(page.locator("#curve-loss .chart-title")).to_have_text("Loss per epoch")  # one network: no "of"
+    expect(page.locator("#layers table")).to_have_count(1)
+    expect(page.locator("#layers caption")).to_have_count(0)  # one architecture needs no caption
     draw_with_mouse(page, DIGITS["1"])
     expect_prediction(page, "1")
     expect(page.locator("#latency")).to_contain_text("mlp")

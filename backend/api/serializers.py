@@ -199,6 +199,13 @@ class LayerSerializer(serializers.Serializer):
         return {k: v for k, v in layer.items() if k not in {"type", "output_shape", "parameters"}}
 
 
+class ArchitectureSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="A named architecture: cnn, cnn-deep, mlp.")
+    networks = serializers.IntegerField(help_text="How many of the model's networks have it.")
+    parameter_count = serializers.IntegerField(help_text="Parameters of one such network.")
+    layers = LayerSerializer(many=True)
+
+
 class EpochSerializer(serializers.Serializer):
     epoch = serializers.IntegerField()
     loss = serializers.FloatField()
@@ -269,7 +276,12 @@ class ModelInfoSerializer(serializers.Serializer):
     deskews_input = serializers.SerializerMethodField(
         help_text="Trained on deskewed digits: the model shears every input upright itself after preprocessing."
     )
-    layers = LayerSerializer(many=True)
+    layers = LayerSerializer(
+        many=True, help_text="The first network's layers; `architectures` has every architecture's."
+    )
+    architectures = ArchitectureSerializer(
+        many=True, help_text="Each architecture among the networks, in order, with its layers."
+    )
     ensemble_size = serializers.SerializerMethodField()
     parameter_count = serializers.IntegerField()
     labels = serializers.ListField(child=serializers.CharField())

@@ -148,7 +148,12 @@ def display_images(count: int, digit: int | None, split: str, seed: int) -> list
 
 def model_card(name: str | None = None) -> dict[str, Any]:
     model = get_model(name)
-    return {**model.card, "available_models": model_names(), "default_model": settings.DEFAULT_MODEL}
+    return {
+        **model.card,
+        "architectures": model.architectures(),
+        "available_models": model_names(),
+        "default_model": settings.DEFAULT_MODEL,
+    }
 
 
 # --- Feedback ---------------------------------------------------------------------------

@@ -275,17 +275,34 @@ function renderModel(info) {
     ],
     { title: `Accuracy per epoch${whose}`, format: (v) => pct(v, 1) },
   );
-  $("#layers tbody").replaceChildren(
-    ...info.layers.map((layer) => {
-      const row = document.createElement("tr");
-      const detail = Object.entries(layer.config).map(([k, v]) => `${k} ${v}`).join(", ");
-      row.innerHTML = "<td></td><td></td><td></td>";
-      row.cells[0].textContent = detail ? `${layer.type} (${detail})` : layer.type;
-      row.cells[1].textContent = layer.output_shape.join("×");
-      row.cells[2].textContent = layer.parameters.toLocaleString("en");
-      return row;
-    }),
-  );
+  // One table per architecture: an ensemble of two kinds of network shows both.
+  $("#layers").replaceChildren(...info.architectures.map((arch) => layerTable(arch, info.architectures.length > 1)));
+}
+
+function layerTable(arch, captioned) {
+  const table = document.createElement("table");
+  table.className = "layers";
+  if (captioned) {
+    const networks = `${arch.networks} network${arch.networks > 1 ? "s" : ""}`;
+    const each = arch.parameter_count.toLocaleString("en");
+    table.createCaption().textContent = `${arch.name}: ${networks}, ${each} parameters each`;
+  }
+  const head = table.createTHead().insertRow();
+  for (const name of ["layer", "output", "parameters"]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = name;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const layer of arch.layers) {
+    const row = body.insertRow();
+    const detail = Object.entries(layer.config).map(([k, v]) => `${k} ${v}`).join(", ");
+    row.insertCell().textContent = detail ? `${layer.type} (${detail})` : layer.type;
+    row.insertCell().textContent = layer.output_shape.join("×");
+    row.insertCell().textContent = layer.parameters.toLocaleString("en");
+  }
+  return table;
 }
 
 $("#model-select").addEventListener("change", (event) => loadModel(event.target.value));
