@@ -52,10 +52,8 @@ class Model:
         A loaded model's weights are frozen: build a new `Model` after training its members.
         """
         if parts not in self._lanes:
-            by_spec: dict[str, list[Sequential]] = {}
-            for net in self.members:
-                by_spec.setdefault(json.dumps(net.spec, sort_keys=True), []).append(net)
-            shares = [[GroupedNetwork(share) for share in _split(nets, parts)] for nets in by_spec.values()]
+            kinds = [[self.members[i] for i in indices] for indices in self._by_architecture()]
+            shares = [[GroupedNetwork(share) for share in _split(nets, parts)] for nets in kinds]
             self._lanes[parts] = [[kind[i] for kind in shares if i < len(kind)] for i in range(len(shares[0]))]
         return self._lanes[parts]
 
@@ -63,24 +61,31 @@ class Model:
         """Every grouped share of `lanes(parts)`, in one list."""
         return [group for lane in self.lanes(parts) for group in lane]
 
+    def _by_architecture(self) -> list[list[int]]:
+        """The members' indices, grouped by architecture in order of first appearance."""
+        found: dict[str, list[int]] = {}
+        for i, net in enumerate(self.members):
+            found.setdefault(json.dumps(net.spec, sort_keys=True), []).append(i)
+        return list(found.values())
+
     def architectures(self) -> list[dict[str, Any]]:
         """Each architecture among the networks, in order of first appearance: its name, how
         many networks have it, and one network's layers (`Sequential.describe()`)."""
         cards = self.card.get("members") or []
-        found: dict[str, dict[str, Any]] = {}
-        for i, net in enumerate(self.members):
-            entry = found.setdefault(
-                json.dumps(net.spec, sort_keys=True),
+        out = []
+        for indices in self._by_architecture():
+            first = indices[0]
+            named = cards[first].get("architecture") if first < len(cards) else None
+            net = self.members[first]
+            out.append(
                 {
-                    "name": (cards[i].get("architecture") if i < len(cards) else None)
-                    or str(self.card.get("architecture", "network")),
-                    "networks": 0,
+                    "name": named or str(self.card.get("architecture", "network")),
+                    "networks": len(indices),
                     "parameter_count": net.parameter_count,
                     "layers": net.describe(),
-                },
+                }
             )
-            entry["networks"] += 1
-        return list(found.values())
+        return out
 
     @property
     def name(self) -> str:

@@ -134,3 +134,15 @@ def test_batches_are_smaller_the_bigger_the_im2col_matrix():
     assert batch_size(cnn, members=4) <= batch_size(cnn) // 4 + 1  # stacked members share the room
     assert batch_size(deep, members=1000) == 1
     assert GroupedNetwork([cnn, cnn]).batch_size == batch_size(cnn, members=2)
+
+
+def test_a_model_lists_each_architecture_once_with_its_networks_and_layers():
+    nets = [Sequential(architecture(a), seed=i) for i, a in enumerate(["cnn", "mlp", "cnn"])]
+    card = {"architecture": "cnn+mlp", "members": [{"architecture": a} for a in ("cnn", "mlp", "cnn")]}
+    found = Model(nets, [str(d) for d in range(10)], card).architectures()
+    assert [(a["name"], a["networks"]) for a in found] == [("cnn", 2), ("mlp", 1)]
+    assert [a["layers"] for a in found] == [nets[0].describe(), nets[1].describe()]
+    assert [a["parameter_count"] for a in found] == [nets[0].parameter_count, nets[1].parameter_count]
+    # A card without per-network names (a single-architecture model) names them all after itself.
+    alone = Model(nets[1:2], [str(d) for d in range(10)], {"architecture": "mlp"})
+    assert [a["name"] for a in alone.architectures()] == ["mlp"]
