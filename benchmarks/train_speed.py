@@ -30,6 +30,7 @@ EPOCH_IMAGES = 55_000
 BATCH = 128
 # PyTorch's fastest of 16, 64, 128, 256 and 1000 for cnn and cnn-deep here (mlp: 128 and up, by 10%)
 TORCH_INFERENCE_BATCH = 64
+WARM_UP_IMAGES = 64  # each side's inference runs once on these before timing
 
 
 def torch_model(spec, torch):
@@ -122,8 +123,8 @@ def compare(ours, theirs, x_test, batches: int, rounds: int) -> tuple[list[float
     (our_step, our_infer), (their_step, their_infer) = ours, theirs
     for fn in (our_step, their_step):
         fn(0)  # warm-up
-    our_infer(x_test[:TORCH_INFERENCE_BATCH])
-    their_infer(x_test[:TORCH_INFERENCE_BATCH])
+    for infer in (our_infer, their_infer):
+        infer(x_test[:WARM_UP_IMAGES])
     per_round = max(1, batches // rounds)
     scale = EPOCH_IMAGES / (per_round * BATCH)
     out = ([], [], [], [])
