@@ -21,8 +21,8 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
 def post_worker_init(worker):
-    from backend.api import services
+    from backend.api import registry
     from model_core.runtime import keep_freed_memory
 
     keep_freed_memory()  # each request's image buffers are reused, not faulted in afresh
-    services.warm_up()  # load and run the default model now, not on the first request
+    registry.warm_up()  # load and run the default model now, not on the first request

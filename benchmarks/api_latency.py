@@ -51,8 +51,7 @@ def work_per_prediction(png: bytes, repeats: int) -> tuple[float, float, float, 
     decoding the PNG, preprocessing (decoding included), the default model on one image;
     and how many networks that model has."""
     keep_freed_memory()
-    model = load_model()
-    model.threads = int(os.environ.get("API_INFERENCE_THREADS", "2"))
+    model = load_model()  # model.threads: MODEL_CORE_THREADS, as in the workers
     x = preprocess(png)[None]
     return (
         median_ms(lambda: decode_bytes(png), repeats),

@@ -16,11 +16,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from model_core.cli import deskewed
 from model_core.data import load_mnist, train_val_split
 from model_core.network import architecture
 from model_core.preprocess import deskew
-from model_core.train import TrainConfig, train
+from model_core.train import TrainConfig, deskewed, train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from robustness import build_sets  # noqa: E402

@@ -1,7 +1,7 @@
 """One image through each shipped model, as the API does it: median milliseconds.
 
 The ensemble runs as one grouped network (model_core.compiled), on one thread or with its
-members split across two (`Model.threads`, the API's API_INFERENCE_THREADS). For
+members split across two (`Model.threads`, MODEL_CORE_THREADS in the API). For
 reference, the same networks one after another through the layer-by-layer training path.
 A model trained on deskewed digits deskews its input first in every column (~0.1 ms).
 

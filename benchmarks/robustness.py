@@ -21,10 +21,9 @@ import time
 import numpy as np
 
 from model_core import load_model
-from model_core.data import load_mnist
+from model_core.data import as_float_images, load_mnist
 from model_core.preprocess import preprocess
 from model_core.synth import VARIANTS, handwriting_fonts, redraw_mnist, render_font_digit
-from model_core.train import as_float_images
 
 
 def build_sets(limit: int, font_repeats: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:

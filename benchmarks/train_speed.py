@@ -20,11 +20,10 @@ import time
 
 import numpy as np
 
-from model_core.data import load_mnist
+from model_core.data import as_float_images, load_mnist
 from model_core.losses import SoftmaxCrossEntropy
 from model_core.network import Sequential, architecture
 from model_core.optim import AdamW
-from model_core.train import as_float_images
 
 EPOCH_IMAGES = 55_000
 BATCH = 128

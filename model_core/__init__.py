@@ -7,6 +7,7 @@
 
 __version__ = "0.1.0"
 
-from .io import Model, ModelLoadError, available_models, load_model, save_model  # noqa: E402
+from .io import ModelLoadError, available_models, load_model, save_model  # noqa: E402
+from .model import Model  # noqa: E402
 
 __all__ = ["Model", "ModelLoadError", "available_models", "load_model", "save_model", "__version__"]

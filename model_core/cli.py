@@ -1,70 +1,29 @@
-"""`python -m model_core train | combine | evaluate | finetune`."""
+"""`python -m model_core train | combine | finetune | evaluate`: argparse, then calls."""
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import platform
 import shlex
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import __version__
+from . import card as cards
 from .augment import NO_AUGMENTATION, AugmentConfig
-from .data import Dataset, load_mnist, read_csv, train_val_split
-from .io import Model, load_model, save_model
-from .metrics import classification_report, format_report
+from .data import MNIST_DIR, Dataset, load_mnist, read_csv, train_val_split
+from .io import load_model, save_model
+from .metrics import evaluate, format_report
+from .model import Model
 from .network import ARCHITECTURES, architecture
-from .preprocess import deskew, to_uint8
-from .train import TrainConfig, as_float_images, train
+from .train import TrainConfig, deskewed, train
 
 
 def command_line(args: argparse.Namespace) -> str:
     """The command that ran, for the model card (also when `main` was called from Python)."""
     return "python -m model_core " + " ".join(shlex.quote(a) for a in args.argv)
-
-
-def evaluate(model: Model, dataset: Dataset) -> dict:
-    predictions = model.predict(as_float_images(dataset.images))
-    return classification_report(dataset.labels, predictions, model.labels)
-
-
-def deskewed(dataset: Dataset) -> Dataset:
-    """The same digits, each sheared upright (see `preprocess.deskew`)."""
-    images = to_uint8(deskew(as_float_images(dataset.images)))
-    return Dataset(images, dataset.labels, dataset.label_names, dataset.checksums)
-
-
-def base_card(
-    name: str, arch: str, train_set: Dataset, val_set: Dataset, test_set: Dataset, deskew_inputs: bool = False
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "architecture": arch,
-        "input": {"deskew": deskew_inputs},
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "dataset": {
-            "name": "MNIST",
-            "checksums_md5": {**train_set.checksums, **test_set.checksums},
-            "train_size": len(train_set),
-            "validation_size": len(val_set),
-            "test_size": len(test_set),
-        },
-        "versions": {"model_core": __version__, "python": platform.python_version(), "numpy": np.__version__},
-    }
-
-
-def finish_card(model: Model, test_set: Dataset) -> dict:
-    """Describe the layers, count the parameters and add the final test-set report."""
-    first = model.members[0]
-    model.card["layers"] = first.describe()
-    model.card["parameter_count"] = sum(net.parameter_count for net in model.members)
-    model.card["metrics"] = {"test": evaluate(model, test_set)}
-    return model.card["metrics"]["test"]
 
 
 def _config(args: argparse.Namespace, seed: int) -> TrainConfig:
@@ -82,82 +41,54 @@ def _config(args: argparse.Namespace, seed: int) -> TrainConfig:
     )
 
 
+def _finish_and_save(model: Model, out: str, test_set: Dataset, val_set: Dataset | None) -> tuple[Path, dict]:
+    """Record the metrics on the model's card and write it; returns (card path, test report)."""
+    report = evaluate(model, test_set)
+    validation = evaluate(model, val_set)["accuracy"] if val_set is not None and len(val_set) else None
+    cards.finish(model.card, model.members, report, validation)
+    return save_model(model, out), report
+
+
 def cmd_train(args: argparse.Namespace) -> int:
-    full = load_mnist("train", args.data)
-    test_set = load_mnist("test", args.data)
+    full, test_set = load_mnist("train", args.data), load_mnist("test", args.data)
     train_set, val_set = train_val_split(full, args.val_size, seed=args.split_seed)
     if args.limit:
         train_set = train_set.subset(slice(0, args.limit))
     if args.deskew:  # the model card says so, and the model deskews whatever it is given
         train_set, val_set = deskewed(train_set), deskewed(val_set)
     spec = architecture(args.arch, len(full.label_names))
-    members, member_cards = [], []
-    for k in range(args.members):
-        seed = args.seed + k
-        result = train(spec, train_set, val_set, _config(args, seed), progress=not args.quiet)
-        members.append(result.network)
-        member_cards.append(
-            {
-                "seed": seed,
-                "best_epoch": result.best_epoch,
-                "validation_accuracy": result.best_val_accuracy,
-                "seconds": round(result.seconds, 1),
-                "history": result.history,
-            }
-        )
-    name = Path(args.out).name
-    model = Model(members, full.label_names, base_card(name, args.arch, train_set, val_set, test_set, args.deskew))
-    model.card["training"] = {
-        "command": command_line(args),
-        "seed": args.seed,
-        "split_seed": args.split_seed,
-        "config": _config(args, args.seed).to_dict(),
-        "history": member_cards[0]["history"],
-    }
-    model.card["members"] = member_cards
-    ensemble_val = evaluate(model, val_set)["accuracy"] if len(val_set) else None
-    report = finish_card(model, test_set)
-    model.card["metrics"]["validation_accuracy"] = ensemble_val
-    path = save_model(model, args.out)
-    print(f"saved {path}  validation {ensemble_val}  test accuracy {report['accuracy'] * 100:.2f}%")
+    results = [
+        train(spec, train_set, val_set, _config(args, args.seed + k), progress=not args.quiet)
+        for k in range(args.members)
+    ]
+    card = cards.new(Path(args.out).name, args.arch, train_set, val_set, test_set, args.deskew)
+    members = [cards.member(result, args.seed + k) for k, result in enumerate(results)]
+    config = _config(args, args.seed).to_dict()
+    cards.record_training(
+        card, command=command_line(args), seed=args.seed, split_seed=args.split_seed, config=config, members=members
+    )
+    model = Model([r.network for r in results], full.label_names, card)
+    path, report = _finish_and_save(model, args.out, test_set, val_set)
+    validation = model.card["metrics"]["validation_accuracy"]
+    print(f"saved {path}  validation {validation}  test accuracy {report['accuracy'] * 100:.2f}%")
     return 0
 
 
-class _Part(NamedTuple):
-    """Networks picked from one saved model for `combine`, with what their cards say."""
-
-    model: Model
-    networks: list
-    cards: list[dict]  # each network's own entry, with the split it was trained on
-    commands: list[str | None]
-
-
-def _combine_part(arg: str) -> _Part:
+def _combine_part(arg: str) -> tuple[Model, list[int]]:
     """`PATH` or `PATH@A-B[,C-D…]`: networks A to B of that model, counted from 1."""
     path, _, picks = arg.partition("@")
     model = load_model(path)
     count = len(model.members)
-    training = model.card.get("training", {})
-    commands = training.get("member_commands") or [training.get("command")] * count
-    chosen = list(range(count))
-    if picks:
-        try:
-            bounds = [tuple(int(n) for n in part.split("-", 1)) for part in picks.split(",")]
-            chosen = [i - 1 for b in bounds for i in range(b[0], b[-1] + 1)]
-        except ValueError:
-            raise ValueError(f"{arg}: after @ give network numbers such as 1-9 or 1,3-4") from None
-        if not chosen or min(chosen) < 0 or max(chosen) >= count:
-            raise ValueError(f"{arg}: {path} has networks 1 to {count}")
-    dataset = model.card.get("dataset", {})
-    split = {
-        "train_size": dataset.get("train_size"),
-        "validation_size": dataset.get("validation_size"),
-        "split_seed": training.get("split_seed"),
-    }
-    arch = {"architecture": model.card.get("architecture")}
-    # A network that came from an earlier `combine` already carries its own split.
-    cards = [{**split, **arch, **model.card["members"][i]} for i in chosen]
-    return _Part(model, [model.members[i] for i in chosen], cards, [commands[i] for i in chosen])
+    if not picks:
+        return model, list(range(count))
+    try:
+        bounds = [tuple(int(n) for n in part.split("-", 1)) for part in picks.split(",")]
+        chosen = [i - 1 for b in bounds for i in range(b[0], b[-1] + 1)]
+    except ValueError:
+        raise ValueError(f"{arg}: after @ give network numbers such as 1-9 or 1,3-4") from None
+    if not chosen or min(chosen) < 0 or max(chosen) >= count:
+        raise ValueError(f"{arg}: {path} has networks 1 to {count}")
+    return model, chosen
 
 
 def cmd_combine(args: argparse.Namespace) -> int:
@@ -169,48 +100,23 @@ def cmd_combine(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    models = [p.model for p in parts]
+    models = [model for model, _ in parts]
     if any(m.labels != models[0].labels for m in models):
         print("models disagree on their labels", file=sys.stderr)
         return 2
     if any(m.deskews != models[0].deskews for m in models):
         print("models disagree on deskewing their inputs: they cannot share one input", file=sys.stderr)
         return 2
-    test_set = load_mnist("test", args.data)
-    full = load_mnist("train", args.data)
-    first = models[0].card
-    split_keys = ("train_size", "validation_size", "split_seed")
-    splits = [{k: card.get(k) for k in split_keys} for p in parts for card in p.cards]
-    shared_split = splits[0]["validation_size"] and all(s == splits[0] for s in splits)
-    card = {k: first[k] for k in ("input", "dataset", "versions") if k in first}
-    card["architecture"] = "+".join(dict.fromkeys(str(c["architecture"]) for p in parts for c in p.cards))
-    if shared_split:
-        held_out = {k: splits[0][k] for k in ("train_size", "validation_size")}
-    else:  # as an ensemble it has no held-out images: say so
-        held_out = {"train_size": len(full), "validation_size": 0}
-    card["dataset"] = {**card.get("dataset", {}), **held_out}
-    card.update(
-        {
-            "name": Path(args.out).name,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "training": {
-                **first.get("training", {}),
-                "combine_command": command_line(args),
-                "member_commands": [c for p in parts for c in p.commands],
-            },
-            "members": [m for p in parts for m in p.cards],
-        }
-    )
-    model = Model([net for p in parts for net in p.networks], models[0].labels, card)
-    report = finish_card(model, test_set)
-    validation = None
-    if shared_split:
-        _, val_set = train_val_split(full, splits[0]["validation_size"], splits[0]["split_seed"])
-        validation = evaluate(model, val_set)["accuracy"]
-    model.card["metrics"]["validation_accuracy"] = validation
-    path = save_model(model, args.out)
+    full, test_set = load_mnist("train", args.data), load_mnist("test", args.data)
+    members = [m for model, chosen in parts for m in cards.part_members(model.card, chosen)]
+    commands = [cards.member_commands(model.card)[i] for model, chosen in parts for i in chosen]
+    card = cards.combined(Path(args.out).name, models[0].card, members, commands, command_line(args), len(full))
+    model = Model([model.members[i] for model, chosen in parts for i in chosen], models[0].labels, card)
+    split = cards.shared_split(members)
+    val_set = train_val_split(full, split["validation_size"], split["split_seed"])[1] if split else None
+    path, report = _finish_and_save(model, args.out, test_set, val_set)
     print(
-        f"saved {path}  ({len(model.members)} networks)  validation {validation}  "
+        f"saved {path}  ({len(model.members)} networks)  validation {model.card['metrics']['validation_accuracy']}  "
         f"test accuracy {report['accuracy'] * 100:.2f}%"
     )
     return 0
@@ -225,62 +131,45 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"{args.extra}: a label is not one of the model's labels {base.labels}", file=sys.stderr)
         return 2
-    full = load_mnist("train", args.data)
-    test_set = load_mnist("test", args.data)
-    split = base.card.get("training", {})
-    train_set, val_set = train_val_split(full, base.card["dataset"]["validation_size"], split.get("split_seed", 1234))
+    full, test_set = load_mnist("train", args.data), load_mnist("test", args.data)
+    split = cards.model_split(base.card)
+    train_set, val_set = train_val_split(full, split["validation_size"], split["split_seed"] or 1234)
     if args.limit:
         train_set = train_set.subset(slice(0, args.limit))
+    extra = Dataset(extra_images, extra_labels, base.labels)
     if base.deskews:
-        train_set, val_set = deskewed(train_set), deskewed(val_set)
-        extra_images = to_uint8(deskew(as_float_images(extra_images)))
+        train_set, val_set, extra = deskewed(train_set), deskewed(val_set), deskewed(extra)
     combined = Dataset(
-        np.concatenate([train_set.images, extra_images]),
-        np.concatenate([train_set.labels, extra_labels]),
+        np.concatenate([train_set.images, extra.images]),
+        np.concatenate([train_set.labels, extra.labels]),
         base.labels,
         train_set.checksums,
     )
-    weights = np.concatenate([np.ones(len(train_set)), np.full(len(extra_labels), args.extra_weight)])
-    config = _config(args, args.seed)
+    weights = np.concatenate([np.ones(len(train_set)), np.full(len(extra), args.extra_weight)]).astype(np.float32)
     members = []
     for k, net in enumerate(base.members):
-        config.seed = args.seed + k
-        result = train(net.spec, combined, val_set, config, weights.astype(np.float32), not args.quiet, network=net)
-        members.append(
-            {
-                "seed": config.seed,
-                "best_epoch": result.best_epoch,
-                "validation_accuracy": result.best_val_accuracy,
-                "history": result.history,
-            }
-        )
-    card = {k: v for k, v in base.card.items() if k not in {"version", "metrics", "weights_sha256", "weights_file"}}
-    card.update(
-        {
-            "name": Path(args.out).name,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "parent": f"{base.name}@{base.version}",
-            "members": members,
-            "training": {
-                **split,
-                "command": command_line(args),
-                "history": members[0]["history"],
-                "finetune": {
-                    "base": f"{base.name}@{base.version}",
-                    "extra_file": Path(args.extra).name,
-                    "extra_md5": hashlib.md5(Path(args.extra).read_bytes()).hexdigest(),
-                    "extra_samples": int(len(extra_labels)),
-                    "extra_weight": args.extra_weight,
-                    "config": config.to_dict(),
-                },
-            },
-        }
+        config = _config(args, args.seed + k)
+        result = train(net.spec, combined, val_set, config, weights, not args.quiet, network=net)
+        members.append(cards.member(result, config.seed))
+    finetune = {
+        "base": f"{base.name}@{base.version}",
+        "extra_file": Path(args.extra).name,
+        "extra_md5": hashlib.md5(Path(args.extra).read_bytes()).hexdigest(),
+        "extra_samples": int(len(extra)),
+        "extra_weight": args.extra_weight,
+        "config": _config(args, args.seed + len(base.members) - 1).to_dict(),
+    }
+    card = cards.finetuned(
+        base.card,
+        name=Path(args.out).name,
+        command=command_line(args),
+        members=members,
+        finetune=finetune,
+        parent=f"{base.name}@{base.version}",
     )
     model = Model(base.members, base.labels, card)
-    report = finish_card(model, test_set)
-    model.card["metrics"]["validation_accuracy"] = evaluate(model, val_set)["accuracy"]
-    path = save_model(model, args.out)
-    before = base.card["metrics"]["test"]["accuracy"]
+    path, report = _finish_and_save(model, args.out, test_set, val_set)
+    before = cards.test_accuracy(base.card)
     print(f"saved {path}: test accuracy {report['accuracy'] * 100:.2f}% (parent {before * 100:.2f}%)")
     if args.promote:
         if report["accuracy"] >= before:
@@ -319,7 +208,8 @@ def training_options(p: argparse.ArgumentParser, epochs: int, lr: float, schedul
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m model_core", description=__doc__)
-    p.add_argument("--data", default=None, help="directory holding the MNIST IDX files (default: data/mnist)")
+    p.add_argument("--version", action="version", version=f"model_core {__version__}")
+    p.add_argument("--data", default=MNIST_DIR, help="directory holding the MNIST IDX files (default: data/mnist)")
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a model on MNIST and write weights + model card")
@@ -361,8 +251,4 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     args.argv = argv
-    if args.data is None:
-        from .data import MNIST_DIR
-
-        args.data = MNIST_DIR
     return args.func(args)

@@ -137,18 +137,31 @@ def train_val_split(dataset: Dataset, val_size: int, seed: int) -> tuple[Dataset
     return dataset.subset(order[val_size:]), dataset.subset(np.sort(order[:val_size]))
 
 
+def as_float_images(images: np.ndarray) -> np.ndarray:
+    """uint8 0-255 (as stored) → float32 0-1 (what the network takes)."""
+    return images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
+
+
+# MNIST-style CSV: a header, then one row per image: the label, then its pixels (0-255) row-major.
+def csv_header(pixels: int = 784) -> str:
+    return "label," + ",".join(f"pixel{i}" for i in range(pixels)) + "\n"
+
+
+def csv_row(label: object, pixels: bytes) -> str:
+    return f"{label}," + ",".join(map(str, pixels)) + "\n"
+
+
 def write_csv(path: str | Path, images: np.ndarray, labels: Iterable[int]) -> None:
-    """MNIST-style CSV: one row per image, the label then its pixels (0-255) row-major."""
     flat = np.asarray(images, dtype=np.uint8).reshape(len(images), -1)
     table = np.column_stack([np.asarray(list(labels), dtype=np.int64), flat])
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "wt", newline="") as fh:
-        fh.write("label," + ",".join(f"pixel{i}" for i in range(flat.shape[1])) + "\n")
+        fh.write(csv_header(flat.shape[1]))
         np.savetxt(fh, table, fmt="%d", delimiter=",")
 
 
 def read_csv(source: str | Path | bytes, size: int = 28) -> tuple[np.ndarray, np.ndarray]:
-    """Read MNIST-style CSV (header optional) into (images (N, size, size) uint8, labels)."""
+    """Read MNIST-style CSV (see csv_header; the header optional) into (images (N, size, size) uint8, labels)."""
     text = source.decode() if isinstance(source, bytes) else _read_bytes(Path(source)).decode()
     first_line = text.split("\n", 1)[0]
     skip = 1 if first_line and not first_line.split(",")[0].strip().lstrip("-").isdigit() else 0
@@ -164,3 +177,20 @@ def read_csv(source: str | Path | bytes, size: int = 28) -> tuple[np.ndarray, np
     if pixels.min() < 0 or pixels.max() > 255:
         raise DataError("CSV pixels must lie in 0-255")
     return pixels.astype(np.uint8).reshape(-1, size, size), table[:, 0]
+
+
+class SampleSet:
+    """One split of an MNIST-style CSV, held in memory, sampled reproducibly."""
+
+    def __init__(self, path: str | Path):
+        self.images, self.labels = read_csv(path)
+
+    @classmethod
+    def mnist(cls, split: str) -> SampleSet:
+        return cls(MNIST_DIR / f"mnist_{split}.csv.gz")
+
+    def sample(self, count: int, label: int | None, seed: int) -> list[tuple[int, int, np.ndarray]]:
+        """Up to `count` distinct (index, label, float image) drawn with `seed`, optionally one label only."""
+        pool = np.flatnonzero(self.labels == label) if label is not None else np.arange(len(self.labels))
+        chosen = np.random.default_rng(seed).choice(pool, size=min(count, len(pool)), replace=False)
+        return [(int(i), int(self.labels[i]), self.images[i].astype(np.float32) / 255.0) for i in chosen]

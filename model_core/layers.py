@@ -1,99 +1,49 @@
-"""Layers: each one's forward and backward side by side.
+"""Layers: each one's forward and backward side by side, and its inference form.
 
 Images travel as NHWC float32 arrays (batch, height, width, channels), so a convolution
 is one matrix multiply whose output is already NHWC. Every layer keeps its parameters in
 `params` and their gradients, same keys, in `grads`, so an optimiser can walk them;
 non-trainable state (BatchNorm's running statistics) lives in `state`.
+
+At inference a layer becomes an `Inference` op (`inference()`), may fold itself into the
+op before it (`fold_into()`: BatchNorm into a convolution's weights, ReLU into its output),
+and runs on a stack of networks at once (`infer()`: arrays with a leading member axis).
+`compiled.py` only folds and groups; a new layer type is edits in this file alone.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-# NumPy's elementwise work runs on one core while BLAS spreads its GEMMs over all of them,
-# and OpenBLAS's idle threads spin on the cores in between. Inside `parallel_rows()` (what
-# training uses) BLAS runs on one thread and every big piece of row-wise work, GEMMs
-# included, is split by rows across THREADS threads of ours instead (NumPy releases the GIL).
-THREADS = max(1, int(os.environ.get("MODEL_CORE_THREADS", min(2, os.cpu_count() or 1))))
-PARALLEL_MIN_ELEMENTS = 1 << 18  # below this, a thread hand-off costs more than it saves
-BLOCK_BYTES = 1 << 20  # see blocks()
-_active = False
-T, R = TypeVar("T"), TypeVar("R")
+from .parallel import blocks, by_rows, summed_by_rows
 
 
-@functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="model-core")
+@dataclass
+class Inference:
+    """One layer's inference op. Arrays are float64 while folding; a GroupedNetwork stacks
+    each network's into float32 with a leading member axis (weight (M, ...), bias (M, 1, F))."""
+
+    kind: type[Layer]
+    weight: np.ndarray | None = None
+    bias: np.ndarray | None = None
+    relu: bool = False  # a following ReLU, fused into this op
+    config: dict = field(default_factory=dict)
+
+    def signature(self) -> tuple:
+        """What networks must share for their ops to be stacked."""
+        return (self.kind, self.relu, tuple(sorted(self.config.items())), np.shape(self.weight))
 
 
-@functools.cache
-def _blas():
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()  # built once: finding the libraries takes ~0.2 ms
-
-
-@contextlib.contextmanager
-def parallel_rows() -> Iterator[None]:
-    """Split big row-wise work across THREADS threads, with BLAS on one thread, while inside."""
-    global _active
-    if THREADS == 1 or _active:
-        yield
-        return
-    with _blas().limit(limits=1, user_api="blas"):
-        _active = True
-        try:
-            yield
-        finally:
-            _active = False
-
-
-def on_threads(fn: Callable[[T], R], items: list[T]) -> list[R]:
-    """[fn(item) for item in items], the items dealt to THREADS threads each running BLAS on
-    one thread: for independent pieces of work, such as inference batches."""
-    if THREADS == 1 or len(items) < 2:
-        return [fn(item) for item in items]
-    with _blas().limit(limits=1, user_api="blas"):
-        return list(_pool().map(fn, items))
-
-
-def _parts(rows: int, elements: int) -> list[slice]:
-    if not _active or THREADS == 1 or elements < PARALLEL_MIN_ELEMENTS or rows < 2 * THREADS:
-        return [slice(0, rows)]
-    bounds = [rows * i // THREADS for i in range(THREADS + 1)]
-    return [slice(bounds[i], bounds[i + 1]) for i in range(THREADS)]
-
-
-def blocks(rows: slice, row_bytes: int) -> Iterator[slice]:
-    """`rows` in runs of about BLOCK_BYTES, for a run of elementwise steps to make on each
-    block while it is in cache rather than streaming the whole array through memory per step."""
-    step = max(1, BLOCK_BYTES // max(1, row_bytes))
-    for start in range(rows.start, rows.stop, step):
-        yield slice(start, min(start + step, rows.stop))
-
-
-def by_rows(fn: Callable[[slice], object], rows: int, elements: int) -> list:
-    """fn(rows slice) over `rows` leading-axis rows, split across threads inside
-    `parallel_rows()` when the work is big; returns each part's result in order."""
-    first, *rest = _parts(rows, elements)
-    futures = [_pool().submit(fn, part) for part in rest]
-    return [fn(first)] + [future.result() for future in futures]
-
-
-def summed_by_rows(fn: Callable[[slice], np.ndarray], rows: int, elements: int) -> np.ndarray:
-    """The sum of fn(part) over row parts: for reductions such as x.T @ grad."""
-    first, *rest = by_rows(fn, rows, elements)
-    for part in rest:
-        first = first + part
-    return first
+def with_bias_and_relu(op: Inference, out: np.ndarray) -> np.ndarray:
+    """out += bias, then the fused ReLU, in place."""
+    out += op.bias
+    if op.relu:
+        np.maximum(out, 0, out=out)
+    return out
 
 
 class Layer:
@@ -117,6 +67,19 @@ class Layer:
     def config(self) -> dict:
         """The arguments that rebuild this layer (its entry in the architecture spec)."""
         return {}
+
+    def inference(self) -> Inference | None:
+        """This layer at inference (float64, for folding); None where it vanishes."""
+        raise TypeError(f"no inference form for {type(self).__name__}")
+
+    def fold_into(self, previous: Inference) -> bool:
+        """Merge this layer into the op before it, if it can be; True when it did."""
+        return False
+
+    @staticmethod
+    def infer(op: Inference, x: np.ndarray) -> np.ndarray:
+        """The op on x of shape (members or 1, N, ...), every member's weights at once."""
+        raise NotImplementedError
 
 
 def he_normal(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
@@ -156,6 +119,13 @@ class Dense(Layer):
 
     def config(self):
         return {"units": self.units}
+
+    def inference(self):
+        return Inference(Dense, self.params["W"].astype(np.float64), self.params["b"].astype(np.float64))
+
+    @staticmethod
+    def infer(op, x):
+        return with_bias_and_relu(op, np.matmul(x, op.weight))
 
 
 def windows(x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
@@ -267,6 +237,25 @@ class Conv2D(Layer):
     def config(self):
         return {"filters": self.filters, "kernel": self.kernel, "stride": self.stride, "padding": self.padding}
 
+    def inference(self):
+        matrix = self.params["W"].transpose(2, 3, 1, 0).reshape(-1, self.filters)  # (ky, kx, c) rows
+        config = {"kernel": self.kernel, "stride": self.stride, "padding": self.padding}
+        return Inference(Conv2D, matrix.astype(np.float64), self.params["b"].astype(np.float64), config=config)
+
+    @staticmethod
+    def infer(op, x):
+        g, n, h, w, c = x.shape
+        k, s, p = op.config["kernel"], op.config["stride"], op.config["padding"]
+        if p:
+            padded = np.zeros((g, n, h + 2 * p, w + 2 * p, c), np.float32)
+            padded[:, :, p : p + h, p : p + w] = x
+            x = padded
+        win = windows(x.reshape(g * n, *x.shape[2:]), k, s)  # (G*N, Ho, Wo, k, k*C)
+        ho, wo = win.shape[1:3]
+        cols = win.reshape(g, n * ho * wo, k * k * c)  # the copy: each window's rows in runs of k*C floats
+        out = with_bias_and_relu(op, np.matmul(cols, op.weight))
+        return out.reshape(len(out), n, ho, wo, -1)
+
 
 class MaxPool2D(Layer):
     """Non-overlapping max pooling (window = stride); a trailing odd row/column is dropped."""
@@ -315,6 +304,20 @@ class MaxPool2D(Layer):
     def config(self):
         return {"size": self.size}
 
+    def inference(self):
+        return Inference(MaxPool2D, config={"size": self.size})
+
+    @staticmethod
+    def infer(op, x):
+        s = op.config["size"]
+        ho, wo = x.shape[2] // s, x.shape[3] // s
+        out = x[:, :, 0 : ho * s : s, 0 : wo * s : s].copy()
+        for i in range(s):
+            for j in range(s):
+                if i or j:
+                    np.maximum(out, x[:, :, i : ho * s : s, j : wo * s : s], out=out)
+        return out
+
 
 class ReLU(Layer):
     def forward(self, x, training=False):
@@ -327,6 +330,19 @@ class ReLU(Layer):
         dx = np.empty_like(grad)
         by_rows(lambda r: np.multiply(grad[r], self.out[r] > 0, out=dx[r]), len(grad), grad.size)
         return dx
+
+    def inference(self):
+        return Inference(ReLU)
+
+    def fold_into(self, previous):
+        if previous.kind in (Dense, Conv2D, BatchNorm):  # ops that can rectify their own output
+            previous.relu = True
+            return True
+        return False
+
+    @staticmethod
+    def infer(op, x):
+        return np.maximum(x, 0)
 
 
 class Dropout(Layer):
@@ -354,6 +370,9 @@ class Dropout(Layer):
     def config(self):
         return {"rate": self.rate}
 
+    def inference(self):
+        return None  # inverted dropout: nothing to do at inference
+
 
 class Flatten(Layer):
     def build(self, input_shape, rng):
@@ -365,6 +384,13 @@ class Flatten(Layer):
 
     def backward(self, grad):
         return grad.reshape(self.input_shape)
+
+    def inference(self):
+        return Inference(Flatten)
+
+    @staticmethod
+    def infer(op, x):
+        return x.reshape(len(x), x.shape[1], -1)
 
 
 class BatchNorm(Layer):
@@ -452,6 +478,29 @@ class BatchNorm(Layer):
 
     def config(self):
         return {"momentum": self.momentum, "eps": self.eps}
+
+    def _affine(self) -> tuple[np.ndarray, np.ndarray]:
+        """With fixed statistics BatchNorm is x * scale + shift per channel (float64)."""
+        scale = self.params["gamma"].astype(np.float64) / np.sqrt(self.state["var"].astype(np.float64) + self.eps)
+        return scale, self.params["beta"] - self.state["mean"].astype(np.float64) * scale
+
+    def inference(self):
+        return Inference(BatchNorm, *self._affine())
+
+    def fold_into(self, previous):
+        # Into the convolution or dense layer before it: W' = W * scale, b' = b * scale + shift.
+        if previous.kind not in (Dense, Conv2D) or previous.relu:
+            return False
+        scale, shift = self._affine()
+        previous.weight = previous.weight * scale
+        previous.bias = previous.bias * scale + shift
+        return True
+
+    @staticmethod
+    def infer(op, x):
+        shape = (len(op.weight),) + (1,) * (x.ndim - 2) + (-1,)
+        out = x * op.weight.reshape(shape) + op.bias.reshape(shape)
+        return np.maximum(out, 0, out=out) if op.relu else out
 
 
 LAYER_TYPES: dict[str, type[Layer]] = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .data import as_float_images
+
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:
     """counts[t, p] = how many samples of true class t were predicted as p."""
@@ -51,3 +53,8 @@ def format_report(report: dict) -> str:
     for label, row in zip(labels, report["confusion_matrix"], strict=True):
         lines.append(f"{label:>5}" + "".join(f"{v:>{width}}" for v in row))
     return "\n".join(lines)
+
+
+def evaluate(model, dataset) -> dict:
+    """`classification_report` of a model (anything with `predict` and `labels`) on a Dataset."""
+    return classification_report(dataset.labels, model.predict(as_float_images(dataset.images)), model.labels)

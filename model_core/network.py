@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from .compiled import GroupedNetwork
-from .layers import LAYER_TYPES, Conv2D, Layer, parallel_rows
+from .layers import LAYER_TYPES, Conv2D, Layer
+from .parallel import parallel_rows
 
 INPUT_SHAPE = (28, 28, 1)
 

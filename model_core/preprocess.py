@@ -26,7 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .augment import bilinear_sample
+
 SIZE, BOX = 28, 20
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, the weights of Pillow's "L" mode too
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
 
 
@@ -65,15 +68,26 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+def base64_limit(max_bytes: int) -> int:
+    """The one size rule for base64 text: at most the characters that encode `max_bytes`
+    bytes (4 per 3, padded), counted after any data-URL header, whitespace included."""
+    return 4 * -(-max_bytes // 3)
+
+
+def base64_too_long(text: str, max_bytes: int) -> bool:
+    header = text.find(",", 0, 256) + 1 if text[:5].lower() == "data:" else 0
+    return len(text) - header > base64_limit(max_bytes)
+
+
 def decode_base64(text: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """A data URL (`data:image/png;base64,...`) or bare base64 → bytes."""
     text = text.strip()
+    if base64_too_long(text, limits.max_bytes):
+        raise ImageTooLargeError(f"image exceeds {limits.max_bytes} bytes")
     if text[:5].lower() == "data:":
         header, comma, text = text.partition(",")
         if not comma or not header.lower().endswith(";base64"):
             raise ImageDecodeError("data URL must be base64-encoded (data:image/...;base64,...)")
-    if len(text) > limits.max_bytes * 4 // 3 + 4:
-        raise ImageTooLargeError(f"image exceeds {limits.max_bytes} bytes")
     try:
         return base64.b64decode(re.sub(r"\s+", "", text), validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -134,25 +148,25 @@ def grey_pixels(image: Image.Image) -> np.ndarray:
     if image.mode in ("RGBA", "LA", "La", "RGBa"):
         alpha = image.getchannel("A")
         if alpha.getextrema()[0] < 253:
-            opaque = np.asarray(alpha) > 127
-            strokes_are_light = not opaque.any() or float(np.asarray(grey)[opaque].mean()) > 127
-            background = Image.new("L", grey.size, 0 if strokes_are_light else 255)
-            grey = Image.composite(grey, background, alpha)
+            white = 255 * background_under(np.asarray(grey), np.asarray(alpha) > 127, light=127)
+            grey = Image.composite(grey, Image.new("L", grey.size, white), alpha)
     return np.asarray(grey)
 
 
-def composite(grey: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Flatten transparency over a background that contrasts with the opaque strokes."""
-    opaque = alpha > 0.5
-    strokes_are_light = opaque.any() and float(grey[opaque].mean()) > 0.5
-    background = 0.0 if strokes_are_light else 1.0
-    return grey * alpha + background * (1.0 - alpha)
+def background_under(grey: np.ndarray, opaque: np.ndarray, light: float) -> int:
+    """What transparent pixels become: 1 (white) under dark strokes, 0 (black) under light
+    ones (grey above `light`) or when nothing is opaque, so that every stroke stands out."""
+    strokes_are_light = not opaque.any() or float(grey[opaque].mean()) > light
+    return 0 if strokes_are_light else 1
 
 
 def flatten_alpha(rgba: np.ndarray) -> np.ndarray:
-    grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
-    alpha = rgba[..., 3]
-    return grey if alpha.min() > 0.99 else composite(grey, alpha)
+    """Float RGBA in [0, 1] → grey, transparency flattened by the rule of `background_under`."""
+    grey, alpha = rgba[..., :3] @ LUMA, rgba[..., 3]
+    if alpha.min() > 0.99:
+        return grey
+    background = background_under(grey, alpha > 0.5, light=0.5)
+    return grey * alpha + background * (1.0 - alpha)
 
 
 def array_to_grey(pixels: np.ndarray) -> np.ndarray:
@@ -180,7 +194,7 @@ def array_to_grey(pixels: np.ndarray) -> np.ndarray:
     if channels == 1:
         return a[..., 0]
     if channels == 3:
-        return a @ np.array([0.299, 0.587, 0.114], np.float32)
+        return a @ LUMA
     return flatten_alpha(a)
 
 
@@ -321,20 +335,7 @@ def deskew(images: np.ndarray) -> np.ndarray:
     # Output pixel (oy, ox) samples the input at (oy + cy - c, ox + cx - c + alpha·(oy - c)).
     src_y = ys[None] + (cy - centre)[:, None, None]
     src_x = xs[None] + (cx - centre)[:, None, None] + alpha[:, None, None] * (ys[None] - centre)
-    y0, x0 = np.floor(src_y).astype(np.int64), np.floor(src_x).astype(np.int64)
-    fy, fx = src_y - y0, src_x - x0
-    n = np.arange(len(x))[:, None, None]
-
-    def at(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
-        inside = (yy >= 0) & (yy < SIZE) & (xx >= 0) & (xx < SIZE)
-        return np.where(inside, x[n, np.clip(yy, 0, SIZE - 1), np.clip(xx, 0, SIZE - 1)], 0.0)
-
-    out = (
-        at(y0, x0) * (1 - fy) * (1 - fx)
-        + at(y0, x0 + 1) * (1 - fy) * fx
-        + at(y0 + 1, x0) * fy * (1 - fx)
-        + at(y0 + 1, x0 + 1) * fy * fx
-    ).astype(np.float32)
+    out = bilinear_sample(x, src_y, src_x)
     return out[0] if single else out
 
 

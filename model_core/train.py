@@ -12,10 +12,11 @@ import numpy as np
 from tqdm import tqdm
 
 from .augment import NO_AUGMENTATION, AugmentConfig, augment
-from .data import Dataset
+from .data import Dataset, as_float_images
 from .losses import SoftmaxCrossEntropy
 from .network import Sequential
 from .optim import OPTIMIZERS, SCHEDULES
+from .preprocess import deskew, to_uint8
 
 
 @dataclass
@@ -46,9 +47,11 @@ class TrainResult:
     seconds: float
 
 
-def as_float_images(images: np.ndarray) -> np.ndarray:
-    """uint8 0-255 (as stored) → float32 0-1 (what the network takes)."""
-    return images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
+def deskewed(dataset: Dataset) -> Dataset:
+    """The same digits, each sheared upright (see `preprocess.deskew`): what a model trained
+    `--deskew` learns from."""
+    images = to_uint8(deskew(as_float_images(dataset.images)))
+    return Dataset(images, dataset.labels, dataset.label_names, dataset.checksums)
 
 
 def accuracy(network: Sequential, images: np.ndarray, labels: np.ndarray) -> float:

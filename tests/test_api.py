@@ -11,7 +11,7 @@ from django.test import override_settings
 from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
 
-from backend.api.serializers import PredictionSerializer
+from backend.api.apis import PredictDigitApi
 from model_core import load_model
 from model_core.preprocess import to_png
 
@@ -51,7 +51,7 @@ def mnist_digit(mnist_test):
 
 
 def assert_prediction(body, expected=None, labels=10):
-    assert set(body) == set(PredictionSerializer().fields)  # the documented fields, no more, no fewer
+    assert set(body) == set(PredictDigitApi.OutputSerializer().fields)  # the documented fields, no more, no fewer
     assert len(body["probabilities"]) == labels
     assert abs(sum(body["probabilities"]) - 1) < 1e-4
     assert body["confidence"] == max(body["probabilities"])
@@ -107,7 +107,8 @@ def test_predict_batch_in_order_with_another_model(client, mnist_digit):
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["prediction"] for r in results] == ["1", label, "7"]
-    assert all(set(r) == set(PredictionSerializer().fields) and r["model"]["name"] == "mlp" for r in results)
+    fields = set(PredictDigitApi.OutputSerializer().fields)
+    assert all(set(r) == fields and r["model"]["name"] == "mlp" for r in results)
 
 
 def test_empty_canvas_is_422_not_a_guess(client):
@@ -195,9 +196,7 @@ def test_image_with_too_many_pixels_is_413(client):
 
 @override_settings(MAX_BATCH_SIZE=2)
 def test_batch_limit(client):
-    from backend.api.serializers import PredictJSONSerializer
-
-    limit = PredictJSONSerializer().fields["images"].max_length
+    limit = PredictDigitApi.InputSerializer().fields["images"].max_length
     response = client.post(PREDICT, {"images": [[[0, 0], [0, 0]]] * (limit + 1)}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "max_length"
 
@@ -289,19 +288,19 @@ def test_health_and_readiness(client):
 
 
 def test_readiness_is_503_when_the_model_cannot_load(client, settings, tmp_path):
-    from backend.api import services
+    from backend.api import registry
 
     (tmp_path / "cnn.json").write_text("{}")
     settings.MODEL_DIR = tmp_path
-    loaded = dict(services._models)
-    services._models.clear()
+    loaded = dict(registry._models)
+    registry._models.clear()
     try:
         response = client.get("/api/ready/")
         assert response.status_code == 503 and response.json()["ready"] is False
         predict = client.post(PREDICT, {"image": data_url(canvas_png(one))}, format="json")
         assert predict.status_code == 503 and predict.json()["code"] == "not_ready"
     finally:
-        services._models.update(loaded)
+        registry._models.update(loaded)
 
 
 def test_schema_and_docs_are_served(client):
@@ -347,11 +346,12 @@ def test_api_sets_no_cookies(client):
     assert all(not r.cookies for r in responses)
 
 
-def test_warm_up_leaves_the_default_model_built_for_inference(settings, monkeypatch):
-    from backend.api import services
+def test_warm_up_leaves_the_default_model_built_for_inference(monkeypatch):
+    from backend.api import registry
+    from model_core.parallel import THREADS
 
-    monkeypatch.setattr(services, "_models", {})  # a fresh worker: nothing loaded yet
-    assert services.warm_up()["ready"] is True
-    model = services.get_model()
-    assert model.threads == settings.INFERENCE_THREADS
-    assert settings.INFERENCE_THREADS in model._lanes  # the inference form exists before any request
+    monkeypatch.setattr(registry, "_models", {})  # a fresh worker: nothing loaded yet
+    assert registry.warm_up()["ready"] is True
+    model = registry.get_model()
+    assert model.threads == THREADS
+    assert THREADS in model._lanes  # the inference form exists before any request

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from model_core.compiled import MAX_BATCH, GroupedNetwork, batch_size, fold
-from model_core.io import Model
-from model_core.layers import BatchNorm
+from model_core.layers import BatchNorm, Conv2D, Dense, Flatten, MaxPool2D, ReLU
+from model_core.model import Model
 from model_core.network import Sequential, architecture
 from model_core.train import TrainConfig, train
 
@@ -50,11 +50,11 @@ def test_folded_network_answers_like_its_layers(spec):
 def test_batchnorm_folds_into_the_layer_before_and_relu_fuses():
     kinds = [(op.kind, op.relu) for op in fold(Sequential(architecture("cnn")).layers)]
     assert kinds == [
-        ("conv", True), ("pool", False), ("conv", True), ("pool", False), ("conv", True),
-        ("flatten", False), ("dense", True), ("dense", False),
+        (Conv2D, True), (MaxPool2D, False), (Conv2D, True), (MaxPool2D, False), (Conv2D, True),
+        (Flatten, False), (Dense, True), (Dense, False),
     ]  # fmt: skip
     odd = [op.kind for op in fold(Sequential(ODD_SPEC).layers)]
-    assert odd == ["conv", "affine", "pool", "flatten", "relu", "dense"]
+    assert odd == [Conv2D, BatchNorm, MaxPool2D, Flatten, ReLU, Dense]
 
 
 def test_grouped_members_answer_like_each_alone():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model_core import layers
+from model_core import parallel
 from model_core.layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
 from model_core.losses import SoftmaxCrossEntropy
 
@@ -167,8 +167,8 @@ def test_softmax_cross_entropy_is_stable_for_huge_logits():
 def test_rows_split_across_threads_give_the_same_gradients(monkeypatch, make, shape):
     # Inside parallel_rows() a training batch's rows are split across threads; here every
     # array counts as big, so each layer runs split in three, GEMMs and reductions included.
-    monkeypatch.setattr(layers, "PARALLEL_MIN_ELEMENTS", 0)
-    monkeypatch.setattr(layers, "THREADS", 3)
-    monkeypatch.setattr(layers, "_active", True)
-    assert len(layers._parts(6, 6)) == 3
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(parallel, "THREADS", 3)
+    monkeypatch.setattr(parallel, "_active", True)
+    assert len(parallel._parts(6, 6)) == 3
     check_layer(make(), shape)

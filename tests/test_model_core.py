@@ -6,13 +6,14 @@ import pytest
 
 from model_core import ModelLoadError, load_model, save_model
 from model_core.augment import NO_AUGMENTATION, AugmentConfig, augment
-from model_core.cli import evaluate
 from model_core.cli import main as cli_main
-from model_core.io import Model
+from model_core.data import as_float_images
+from model_core.metrics import evaluate
+from model_core.model import Model
 from model_core.network import ARCHITECTURES, Sequential, architecture
 from model_core.preprocess import deskew
 from model_core.runtime import keep_freed_memory
-from model_core.train import TrainConfig, as_float_images, train
+from model_core.train import TrainConfig, train
 
 
 @pytest.mark.parametrize("arch", sorted(ARCHITECTURES))

@@ -1,4 +1,6 @@
-"""Every error a client can cause becomes JSON `{"code", "detail"[, "errors"]}` with the right status."""
+"""Every error the API can answer, and how each becomes JSON `{"code", "detail"[, "errors"]}`
+with the right status: the domain errors of model_core and the services, DRF's own, and
+Django's (unknown URL, bad request, server error), which all go through `json_error`."""
 
 from __future__ import annotations
 
@@ -17,9 +19,25 @@ from model_core.preprocess import (
     UnsupportedImageError,
 )
 
-from .services import InvalidLabel, ModelNotReady, UnknownModel
-
 log = logging.getLogger("backend.api")
+
+
+# --- Domain errors (raised by the registry and the services) ---------------------------
+
+
+class ModelNotReady(RuntimeError):
+    pass
+
+
+class UnknownModel(ValueError):
+    pass
+
+
+class InvalidLabel(ValueError):
+    pass
+
+
+# --- API errors ----------------------------------------------------------------------------
 
 
 class EmptyImage(exceptions.APIException):
@@ -50,17 +68,16 @@ _PREPROCESS_ERRORS = {
     EmptyImageError: EmptyImage,
     ImageTooLargeError: PayloadTooLarge,
     UnsupportedImageError: UnsupportedImage,
-    ImageDecodeError: exceptions.ValidationError,
 }
 
 
 def as_api_exception(exc: Exception) -> Exception:
     """Domain errors from model_core and the services → the API exception that reports them."""
+    if isinstance(exc, ImageDecodeError):
+        return exceptions.ValidationError({"image": [str(exc)]}, code=exc.code)
     if isinstance(exc, PreprocessError):
         for kind, api_error in _PREPROCESS_ERRORS.items():
             if isinstance(exc, kind):
-                if api_error is exceptions.ValidationError:
-                    return exceptions.ValidationError({"image": [str(exc)]}, code=exc.code)
                 return api_error(str(exc), code=exc.code)
     if isinstance(exc, UnknownModel):
         return exceptions.ValidationError({"model": [str(exc)]}, code="unknown_model")
@@ -89,20 +106,40 @@ def _first_message(detail) -> str:
     return str(detail)
 
 
+def error_body(code: str, detail: str, errors: dict | None = None) -> dict:
+    """The one shape of every error the API answers."""
+    body = {"code": code, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
 def exception_handler(exc, context):
     exc = as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None  # a real server error: Django's handler500 answers (in JSON, see urls)
-    body = {"code": _first_code(exc.get_codes()), "detail": _first_message(exc.detail)}
-    if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
-        body["errors"] = exc.detail
-        if body["code"] in ("invalid", "required", "null", "blank"):
-            body["code"] = "invalid_input"
-    response.data = body
-    log.info("%s %s → %s %s", context["request"].method, context["request"].path, response.status_code, body["code"])
+        return None  # a real server error: Django's handler500 answers (in JSON, see server_error)
+    code = _first_code(exc.get_codes())
+    field_errors = exc.detail if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict) else None
+    if field_errors is not None and code in ("invalid", "required", "null", "blank"):
+        code = "invalid_input"
+    response.data = error_body(code, _first_message(exc.detail), field_errors)
+    log.info("%s %s → %s %s", context["request"].method, context["request"].path, response.status_code, code)
     return response
 
 
 def json_error(status_code: int, code: str, detail: str) -> JsonResponse:
-    return JsonResponse({"code": code, "detail": detail}, status=status_code)
+    return JsonResponse(error_body(code, detail), status=status_code)
+
+
+# Django's own error views (config/urls.py names them), in the same shape.
+def server_error(request, *args, **kwargs):
+    return json_error(500, "server_error", "Internal server error.")
+
+
+def bad_request(request, exception=None, *args, **kwargs):
+    return json_error(400, "bad_request", "Bad request.")
+
+
+def not_found(request, exception=None, *args, **kwargs):
+    return json_error(404, "not_found", "No such endpoint.")

@@ -1,4 +1,6 @@
-"""What comes in and what goes out. The OpenAPI schema is generated from these."""
+"""Fields and serializers several APIs share: image inputs, the upload form, the error body,
+and the model card. Each API's own contract is nested in its class in apis.py; the OpenAPI
+schema is generated from both."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from model_core.data import SPLITS
+from model_core import card as cards
+from model_core.preprocess import base64_too_long
 
 from .errors import PayloadTooLarge
 
@@ -74,52 +77,13 @@ class ImageStringField(serializers.CharField):
         super().__init__(trim_whitespace=False, **kwargs)
         self.validators = [v for v in self.validators if not isinstance(v, ProhibitSurrogateCharactersValidator)]
 
-
-def _image_string(value: str) -> str:
-    if not value.strip():
-        raise serializers.ValidationError("image is an empty string")
-    if len(value) > settings.MAX_IMAGE_BYTES * 4 // 3 + 100:
-        raise PayloadTooLarge(f"image exceeds {settings.MAX_IMAGE_BYTES} bytes")
-    return value
+    def to_internal_value(self, data):
+        return _image_string(super().to_internal_value(data))
 
 
-class PredictOptionsSerializer(serializers.Serializer):
-    model = serializers.CharField(
-        required=False, help_text="Which shipped model (see /api/model-info/); default: the default model."
-    )
-    top_k = serializers.IntegerField(required=False, default=3, min_value=1, max_value=10)
-
-
-class PredictJSONSerializer(PredictOptionsSerializer):
-    """Exactly one of `image`, `pixels` or `images`."""
-
-    image = ImageStringField(
-        required=False,
-        help_text="What a canvas sends: canvas.toDataURL('image/png'), or bare base64 of PNG/JPEG/WebP/GIF/BMP.",
-    )
-    pixels = PixelsField(required=False)
-    images = serializers.ListField(
-        child=ImageItemField(),
-        required=False,
-        min_length=1,
-        max_length=settings.MAX_BATCH_SIZE,
-        help_text=f"A batch of up to {settings.MAX_BATCH_SIZE} images (strings or pixel arrays); "
-        "answered as {results: [...]} in order.",
-    )
-
-    def validate_image(self, value):
-        return _image_string(value)
-
-    def validate(self, attrs):
-        given = [key for key in ("image", "pixels", "images") if key in attrs]
-        if len(given) != 1:
-            raise serializers.ValidationError(
-                "send exactly one of 'image' (data URL or base64), 'pixels' or 'images' (a batch)", code="invalid_input"
-            )
-        return attrs
-
-
-class PredictUploadSerializer(PredictOptionsSerializer):
+# A multipart form carrying one image file as `image` (or its alias `file`); its validated
+# data gains `upload`, the file.
+class UploadSerializer(serializers.Serializer):
     image = serializers.FileField(required=False, help_text="An image file (PNG, JPEG, WebP, GIF, BMP).")
     file = serializers.FileField(required=False, help_text="Alias of `image`.")
 
@@ -133,29 +97,8 @@ class PredictUploadSerializer(PredictOptionsSerializer):
         return attrs
 
 
-class TopKSerializer(serializers.Serializer):
-    label = serializers.CharField()
-    probability = serializers.FloatField()
-
-
-class ModelRefSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    version = serializers.CharField()
-
-
-class PredictionSerializer(serializers.Serializer):
-    prediction = serializers.CharField(help_text="The most probable label.")
-    confidence = serializers.FloatField(help_text="Its probability, 0-1.")
-    probabilities = serializers.ListField(child=serializers.FloatField(), help_text="One per label, in label order.")
-    labels = serializers.ListField(child=serializers.CharField(), help_text="The label order.")
-    top_k = TopKSerializer(many=True)
-    processed_image = serializers.CharField(help_text="PNG data URL of the 28×28 image the network saw.")
-    model = ModelRefSerializer()
-    elapsed_ms = serializers.FloatField(help_text="Server time for preprocessing and inference.")
-
-
-class BatchPredictionSerializer(serializers.Serializer):
-    results = PredictionSerializer(many=True)
+def model_name_field(help_text: str) -> serializers.CharField:
+    return serializers.CharField(required=False, help_text=help_text)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -164,29 +107,15 @@ class ErrorSerializer(serializers.Serializer):
     errors = serializers.DictField(required=False, help_text="Per-field messages, for invalid input.")
 
 
-class DisplayImagesQuerySerializer(serializers.Serializer):
-    count = serializers.IntegerField(required=False, default=12, min_value=1, max_value=100)
-    digit = serializers.IntegerField(required=False, min_value=0, max_value=9, help_text="Only this digit.")
-    split = serializers.ChoiceField(choices=SPLITS, required=False, default="test")
-    seed = serializers.IntegerField(
-        required=False, min_value=0, max_value=2**63 - 1, help_text="Same seed, same samples."
-    )
+# --- The model card (GET /api/model-info/) ------------------------------------------------
 
 
-class SampleSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="Row index in the split's CSV.")
-    label = serializers.CharField()
-    split = serializers.CharField()
-    image = serializers.CharField(help_text="PNG data URL, 28×28.")
-
-
-class DisplayImagesSerializer(serializers.Serializer):
-    seed = serializers.IntegerField(help_text="Pass it back to get the same samples.")
-    images = SampleSerializer(many=True)
-
-
-class ModelInfoQuerySerializer(serializers.Serializer):
-    model = serializers.CharField(required=False)
+def _image_string(value: str) -> str:
+    if not value.strip():
+        raise serializers.ValidationError("image is an empty string")
+    if base64_too_long(value, settings.MAX_IMAGE_BYTES):  # refused before a byte is decoded
+        raise PayloadTooLarge(f"image exceeds {settings.MAX_IMAGE_BYTES} bytes")
+    return value
 
 
 class LayerSerializer(serializers.Serializer):
@@ -296,69 +225,4 @@ class ModelInfoSerializer(serializers.Serializer):
         return len(card["members"])
 
     def get_deskews_input(self, card) -> bool:
-        return bool(card.get("input", {}).get("deskew", False))
-
-
-class HealthSerializer(serializers.Serializer):
-    status = serializers.CharField()
-
-
-class ReadinessSerializer(serializers.Serializer):
-    ready = serializers.BooleanField()
-    detail = serializers.CharField()
-    models_loaded = serializers.ListField(child=serializers.CharField())
-
-
-class FeedbackFieldsSerializer(serializers.Serializer):
-    true_label = serializers.CharField(max_length=16, help_text='What the drawing really is, e.g. "4".')
-    predicted_label = serializers.CharField(max_length=16, required=False, default="", allow_blank=True)
-    model = serializers.CharField(required=False, help_text="The model that made the prediction.")
-    model_version = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
-
-
-class FeedbackJSONSerializer(FeedbackFieldsSerializer):
-    """The drawing (exactly one of `image` or `pixels`) and the label it should have had."""
-
-    image = serializers.CharField(required=False, trim_whitespace=False, help_text="Data URL or base64.")
-    pixels = PixelsField(required=False)
-
-    def validate_image(self, value):
-        return _image_string(value)
-
-    def validate(self, attrs):
-        if ("image" in attrs) == ("pixels" in attrs):
-            raise serializers.ValidationError("send exactly one of 'image' or 'pixels'", code="invalid_input")
-        attrs["source"] = attrs.get("image", attrs.get("pixels"))
-        return attrs
-
-
-class FeedbackUploadSerializer(FeedbackFieldsSerializer):
-    image = serializers.FileField(required=False)
-    file = serializers.FileField(required=False, help_text="Alias of `image`.")
-
-    def validate(self, attrs):
-        attrs = PredictUploadSerializer.validate(self, attrs)
-        attrs["source"] = attrs["upload"].read()
-        return attrs
-
-
-class FeedbackSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    created = serializers.DateTimeField()
-    true_label = serializers.CharField()
-    predicted_label = serializers.CharField()
-    model = serializers.CharField(source="model_name")
-    model_version = serializers.CharField()
-    processed_image = serializers.SerializerMethodField(help_text="PNG data URL of the stored 28×28 image.")
-
-    def get_processed_image(self, entry) -> str:
-        from .services import feedback_image
-
-        return feedback_image(entry)
-
-
-class FeedbackPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = FeedbackSerializer(many=True)
+        return cards.deskews(card)

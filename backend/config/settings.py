@@ -108,8 +108,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES
 # --- The models ---------------------------------------------------------------------------
 MODEL_DIR = Path(os.environ.get("MODEL_DIR", BASE_DIR / "artifacts"))  # as model_core.io reads it
 DEFAULT_MODEL = os.environ.get("DEFAULT_MODEL", "cnn")
-# An ensemble's networks split across this many threads per request (1: all in the request's thread).
-INFERENCE_THREADS = env_int("API_INFERENCE_THREADS", 2)
+# Threads: model_core's own setting, MODEL_CORE_THREADS (model_core/parallel.py; it still reads
+# API_INFERENCE_THREADS, its former name here).
 FEEDBACK_READ_TOKEN = os.environ.get("FEEDBACK_READ_TOKEN", "")
 
 # --- REST framework and its schema ----------------------------------------------------------

@@ -1,0 +1,456 @@
+"""One class per endpoint, each reading like its URL: what comes in (its InputSerializer),
+what goes out (its OutputSerializer), and one call to a service or selector in between.
+The OpenAPI schema is generated from these classes."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from model_core.data import SPLITS
+
+from . import registry, selectors, services
+from .auth import FeedbackTokenAuthentication, ReadsNeedToken
+from .serializers import (
+    ErrorSerializer,
+    ImageItemField,
+    ImageStringField,
+    ModelInfoSerializer,
+    PixelsField,
+    UploadSerializer,
+    model_name_field,
+)
+
+# The first MNIST test digit (a 7), as the API returns images: a PNG data URL.
+TINY_PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABwAAAAcCAAAAABXZoBIAAAAxUlEQVR4nGNgGDaAEUKFpD77sfTFHeyS9xQYGBg"
+    "+X4UKPuk6w8DAwMDAAuGm6l/TMnSweCzLwPDntSTDozPIOhkYGBgYBA3PmDIw/Lh1XShnGi5nBP+9KIRLTuzl/2AokwlDMlv0/U1cGq1//rPD"
+    "JcfQ+m83Ky45zrM/rHBqrPu3Daec9+8PlrjkhO/+W4ZLjvn0v9vKuCTV/v3zxSUn/+BfMSMuydZ//0xwydl+QpdEClsbHoa7X1AkWZA5F53f"
+    "4TIWEwAAaRE8kJuHrgAAAAAASUVORK5CYII="
+)
+
+
+def errors(*statuses: int) -> dict[int, OpenApiResponse]:
+    described = {
+        401: "Missing or invalid bearer token.",
+        403: "Not allowed.",
+        400: "Invalid input (malformed JSON, missing or conflicting fields, undecodable image).",
+        405: "Method not allowed.",
+        413: "Request body or image too large (bytes or pixels).",
+        415: "Unsupported content type or image format.",
+        422: "Nothing drawn: the image has no distinguishable ink.",
+        429: "Too many requests; retry after the number of seconds in Retry-After.",
+        503: "The model is not loaded.",
+    }
+    return {s: OpenApiResponse(ErrorSerializer, description=described[s]) for s in statuses}
+
+
+def is_multipart(request) -> bool:
+    return request.content_type.startswith("multipart/")
+
+
+def batch_of(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """`{results: [item, ...]}`, documented as the component `name`."""
+
+    class BatchSerializer(serializers.Serializer):
+        results = item(many=True)
+
+        class Meta:
+            ref_name = name
+
+    return BatchSerializer
+
+
+# --- POST /api/predict-digit/ ---------------------------------------------------------------
+
+
+class PredictDigitApi(APIView):
+    parser_classes = [JSONParser, MultiPartParser]
+    throttle_scope = "predict"
+
+    class InputSerializer(serializers.Serializer):
+        """Exactly one of `image`, `pixels` or `images`."""
+
+        model = model_name_field("Which shipped model (see /api/model-info/); default: the default model.")
+        top_k = serializers.IntegerField(required=False, default=3, min_value=1, max_value=10)
+        image = ImageStringField(
+            required=False,
+            help_text="What a canvas sends: canvas.toDataURL('image/png'), or bare base64 of PNG/JPEG/WebP/GIF/BMP.",
+        )
+        pixels = PixelsField(required=False)
+        images = serializers.ListField(
+            child=ImageItemField(),
+            required=False,
+            min_length=1,
+            max_length=settings.MAX_BATCH_SIZE,
+            help_text=f"A batch of up to {settings.MAX_BATCH_SIZE} images (strings or pixel arrays); "
+            "answered as {results: [...]} in order.",
+        )
+
+        class Meta:
+            ref_name = "PredictJSON"
+
+        def validate(self, attrs):
+            given = [key for key in ("image", "pixels", "images") if key in attrs]
+            if len(given) != 1:
+                raise serializers.ValidationError(
+                    "send exactly one of 'image' (data URL or base64), 'pixels' or 'images' (a batch)",
+                    code="invalid_input",
+                )
+            attrs["batch"] = "images" in attrs
+            attrs["sources"] = attrs["images"] if attrs["batch"] else [attrs[given[0]]]
+            return attrs
+
+    class UploadInputSerializer(UploadSerializer):
+        model = model_name_field("Which shipped model (see /api/model-info/); default: the default model.")
+        top_k = serializers.IntegerField(required=False, default=3, min_value=1, max_value=10)
+
+        class Meta:
+            ref_name = "PredictUpload"
+
+        def validate(self, attrs):
+            attrs = super().validate(attrs)
+            attrs["batch"], attrs["sources"] = False, [attrs["upload"].read()]
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        class TopKSerializer(serializers.Serializer):
+            label = serializers.CharField()
+            probability = serializers.FloatField()
+
+            class Meta:
+                ref_name = "TopK"
+
+        class ModelRefSerializer(serializers.Serializer):
+            name = serializers.CharField()
+            version = serializers.CharField()
+
+            class Meta:
+                ref_name = "ModelRef"
+
+        prediction = serializers.CharField(help_text="The most probable label.")
+        confidence = serializers.FloatField(help_text="Its probability, 0-1.")
+        probabilities = serializers.ListField(
+            child=serializers.FloatField(), help_text="One per label, in label order."
+        )
+        labels = serializers.ListField(child=serializers.CharField(), help_text="The label order.")
+        top_k = TopKSerializer(many=True)
+        processed_image = serializers.CharField(help_text="PNG data URL of the 28×28 image the network saw.")
+        model = ModelRefSerializer()
+        elapsed_ms = serializers.FloatField(help_text="Server time for preprocessing and inference.")
+
+        class Meta:
+            ref_name = "Prediction"
+
+    BatchOutputSerializer = batch_of(OutputSerializer, "BatchPrediction")
+
+    @extend_schema(
+        operation_id="predict_digit",
+        summary="Recognise a digit (or a batch)",
+        description=(
+            "Send one image as JSON `image` (a canvas data URL or base64), JSON `pixels`, a multipart file "
+            "`image` (alias `file`), or a batch as JSON `images`. Every input is preprocessed the way MNIST "
+            "was made (cropped to the ink, fitted to 20×20, centred by mass in 28×28; dark-on-light is "
+            "inverted), and `processed_image` shows the result. A batch answers `{results: [...]}`."
+        ),
+        request={"application/json": InputSerializer, "multipart/form-data": UploadInputSerializer},
+        responses={
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="PredictionOrBatch",
+                    serializers=[OutputSerializer, BatchOutputSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="One prediction; for a batch (`images`), `{results: [...]}` in order.",
+            ),
+            **errors(400, 405, 413, 415, 422, 429, 503),
+        },
+        examples=[
+            OpenApiExample("Canvas data URL", value={"image": TINY_PNG, "top_k": 3}, request_only=True),
+            OpenApiExample("Batch", value={"images": [TINY_PNG, TINY_PNG], "model": "mlp"}, request_only=True),
+            OpenApiExample(
+                "Prediction",
+                response_only=True,
+                value={
+                    "prediction": "7",
+                    "confidence": 0.998,
+                    "probabilities": [0.0, 0.0, 0.001, 0.0, 0.0, 0.0, 0.0, 0.998, 0.0, 0.001],
+                    "labels": [str(d) for d in range(10)],
+                    "top_k": [{"label": "7", "probability": 0.998}, {"label": "2", "probability": 0.001}],
+                    "processed_image": TINY_PNG,
+                    "model": {"name": "cnn", "version": "2026-11-24.abcdef12"},
+                    "elapsed_ms": 2.1,
+                },
+            ),
+            OpenApiExample(
+                "Nothing drawn",
+                response_only=True,
+                status_codes=["422"],
+                value={"code": "empty_image", "detail": "nothing drawn: the image is blank"},
+            ),
+        ],
+    )
+    def post(self, request):
+        form = (self.UploadInputSerializer if is_multipart(request) else self.InputSerializer)(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        results = services.predict(sources=data["sources"], model=data.get("model"), top_k=data["top_k"])
+        if data["batch"]:
+            return Response(self.BatchOutputSerializer({"results": results}).data)
+        return Response(self.OutputSerializer(results[0]).data)
+
+
+# --- GET /api/display-images/ ----------------------------------------------------------------
+
+
+class DisplayImagesApi(APIView):
+    throttle_scope = "samples"
+
+    class InputSerializer(serializers.Serializer):
+        count = serializers.IntegerField(required=False, default=12, min_value=1, max_value=100)
+        digit = serializers.IntegerField(required=False, min_value=0, max_value=9, help_text="Only this digit.")
+        split = serializers.ChoiceField(choices=SPLITS, required=False, default="test")
+        seed = serializers.IntegerField(
+            required=False, min_value=0, max_value=2**63 - 1, help_text="Same seed, same samples."
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        class SampleSerializer(serializers.Serializer):
+            id = serializers.IntegerField(help_text="Row index in the split's CSV.")
+            label = serializers.CharField()
+            split = serializers.CharField()
+            image = serializers.CharField(help_text="PNG data URL, 28×28.")
+
+            class Meta:
+                ref_name = "Sample"
+
+        seed = serializers.IntegerField(help_text="Pass it back to get the same samples.")
+        images = SampleSerializer(many=True)
+
+        class Meta:
+            ref_name = "DisplayImages"
+
+    @extend_schema(
+        operation_id="display_images",
+        summary="Random MNIST samples",
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer, **errors(400, 405, 429)},
+        examples=[
+            OpenApiExample(
+                "Samples",
+                response_only=True,
+                value={"seed": 42, "images": [{"id": 1234, "label": "3", "split": "test", "image": TINY_PNG}]},
+            )
+        ],
+    )
+    def get(self, request):
+        query = self.InputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        seed = q.get("seed", secrets.randbits(31))
+        images = selectors.sample_list(count=q["count"], digit=q.get("digit"), split=q["split"], seed=seed)
+        return Response(self.OutputSerializer({"seed": seed, "images": images}).data)
+
+
+# --- GET /api/model-info/ ----------------------------------------------------------------------
+
+
+class ModelInfoApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        model = serializers.CharField(required=False)
+
+    OutputSerializer = ModelInfoSerializer
+
+    @extend_schema(
+        operation_id="model_info",
+        summary="The model card",
+        description="Architecture, parameters, labels, data checksums, training history and test metrics.",
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer, **errors(400, 405, 429, 503)},
+    )
+    def get(self, request):
+        query = self.InputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(self.OutputSerializer(selectors.model_card(name=query.validated_data.get("model"))).data)
+
+
+# --- GET /api/health/ and /api/ready/ ------------------------------------------------------------
+
+
+class HealthApi(APIView):
+    throttle_classes = []
+
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField()
+
+        class Meta:
+            ref_name = "Health"
+
+    @extend_schema(operation_id="health", summary="Liveness", responses={200: OutputSerializer, **errors(405)})
+    def get(self, request):
+        return Response(self.OutputSerializer({"status": "ok"}).data)
+
+
+class ReadinessApi(APIView):
+    throttle_classes = []
+
+    class OutputSerializer(serializers.Serializer):
+        ready = serializers.BooleanField()
+        detail = serializers.CharField()
+        models_loaded = serializers.ListField(child=serializers.CharField())
+
+        class Meta:
+            ref_name = "Readiness"
+
+    @extend_schema(
+        operation_id="readiness",
+        summary="Readiness: is the default model loaded?",
+        responses={200: OutputSerializer, 503: OutputSerializer, **errors(405)},
+    )
+    def get(self, request):
+        state = registry.readiness()
+        return Response(self.OutputSerializer(state).data, status=200 if state["ready"] else 503)
+
+
+# --- POST and GET /api/feedback/, GET /api/feedback/export/ --------------------------------------
+
+
+class FeedbackOutputSerializer(serializers.Serializer):
+    """A stored correction, as POST answers it and GET lists it."""
+
+    id = serializers.IntegerField()
+    created = serializers.DateTimeField()
+    true_label = serializers.CharField()
+    predicted_label = serializers.CharField()
+    model = serializers.CharField(source="model_name")
+    model_version = serializers.CharField()
+    processed_image = serializers.SerializerMethodField(help_text="PNG data URL of the stored 28×28 image.")
+
+    class Meta:
+        ref_name = "Feedback"
+
+    def get_processed_image(self, entry) -> str:
+        return selectors.feedback_image(entry)
+
+
+class FeedbackPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class FeedbackApi(APIView):
+    authentication_classes = [FeedbackTokenAuthentication]
+    permission_classes = [ReadsNeedToken]
+    parser_classes = [JSONParser, MultiPartParser]
+    throttle_scope = "feedback"
+
+    class _LabelsSerializer(serializers.Serializer):
+        true_label = serializers.CharField(max_length=16, help_text='What the drawing really is, e.g. "4".')
+        predicted_label = serializers.CharField(max_length=16, required=False, default="", allow_blank=True)
+        model = model_name_field("The model that made the prediction.")
+        model_version = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+
+    class InputSerializer(_LabelsSerializer):
+        """The drawing (exactly one of `image` or `pixels`) and the label it should have had."""
+
+        image = ImageStringField(required=False, help_text="Data URL or base64.")
+        pixels = PixelsField(required=False)
+
+        class Meta:
+            ref_name = "FeedbackJSON"
+
+        def validate(self, attrs):
+            if ("image" in attrs) == ("pixels" in attrs):
+                raise serializers.ValidationError("send exactly one of 'image' or 'pixels'", code="invalid_input")
+            attrs["source"] = attrs.get("image", attrs.get("pixels"))
+            return attrs
+
+    class UploadInputSerializer(UploadSerializer, _LabelsSerializer):
+        class Meta:
+            ref_name = "FeedbackUpload"
+
+        def validate(self, attrs):
+            attrs = super().validate(attrs)
+            attrs["source"] = attrs["upload"].read()
+            return attrs
+
+    OutputSerializer = FeedbackOutputSerializer
+
+    class PageSerializer(serializers.Serializer):
+        count = serializers.IntegerField()
+        next = serializers.URLField(allow_null=True)
+        previous = serializers.URLField(allow_null=True)
+        results = FeedbackOutputSerializer(many=True)
+
+        class Meta:
+            ref_name = "FeedbackPage"
+
+    @extend_schema(
+        operation_id="feedback_create",
+        summary="Correct a prediction",
+        description="Store the drawing (same input forms as predict-digit) with the label it really has. "
+        "The 28×28 network input is stored too. Acknowledged writes are durable.",
+        request={"application/json": InputSerializer, "multipart/form-data": UploadInputSerializer},
+        responses={201: OutputSerializer, **errors(400, 405, 413, 415, 422, 429, 503)},
+        examples=[
+            OpenApiExample(
+                "Correction",
+                request_only=True,
+                value={"image": TINY_PNG, "predicted_label": "1", "true_label": "7", "model": "cnn"},
+            )
+        ],
+    )
+    def post(self, request):
+        form = (self.UploadInputSerializer if is_multipart(request) else self.InputSerializer)(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        entry = services.feedback_create(
+            source=data["source"],
+            true_label=data["true_label"],
+            predicted_label=data["predicted_label"],
+            model=data.get("model"),
+            model_version=data["model_version"],
+        )
+        return Response(self.OutputSerializer(entry).data, status=201)
+
+    @extend_schema(
+        operation_id="feedback_list",
+        summary="List corrections (token required)",
+        description="Send `Authorization: Bearer <FEEDBACK_READ_TOKEN>`. Newest first, paginated.",
+        responses={200: PageSerializer, **errors(401, 403, 405, 429)},
+    )
+    def get(self, request):
+        paginator = FeedbackPagination()
+        page = paginator.paginate_queryset(selectors.feedback_list(), request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class FeedbackExportApi(APIView):
+    authentication_classes = [FeedbackTokenAuthentication]
+    permission_classes = [ReadsNeedToken]
+    throttle_scope = "feedback"
+
+    @extend_schema(
+        operation_id="feedback_export",
+        summary="Export corrections as MNIST-style CSV (token required)",
+        description="Streams `label,pixel0,...,pixel783`, one row per correction, oldest first: the format "
+        "`python -m model_core finetune --extra` reads.",
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV rows."),
+            **errors(401, 403, 405, 429),
+        },
+    )
+    def get(self, request):
+        response = StreamingHttpResponse(selectors.feedback_csv_lines(), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="feedback.csv"'
+        return response

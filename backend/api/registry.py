@@ -1,0 +1,66 @@
+"""The shipped models, each loaded once per process (safe under threads), and the limits
+every decode runs under."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+
+from model_core import Model, ModelLoadError, available_models, load_model
+from model_core.preprocess import Limits
+
+from .errors import ModelNotReady, UnknownModel
+
+log = logging.getLogger("backend.api")
+_lock = threading.Lock()
+_models: dict[str, Model] = {}
+
+
+def model_names() -> list[str]:
+    return available_models(settings.MODEL_DIR)
+
+
+def get_model(name: str | None = None) -> Model:
+    """A shipped model by name (default: settings.DEFAULT_MODEL), loaded on first use."""
+    name = name or settings.DEFAULT_MODEL
+    model = _models.get(name)
+    if model is not None:
+        return model
+    if name not in model_names():
+        raise UnknownModel(f"unknown model {name!r}; available: {', '.join(model_names()) or 'none'}")
+    with _lock:
+        if name not in _models:
+            started = time.perf_counter()
+            try:
+                _models[name] = load_model(settings.MODEL_DIR / name)
+            except ModelLoadError as exc:
+                log.error("model %s failed to load: %s", name, exc)
+                raise ModelNotReady(f"model {name!r} could not be loaded") from exc
+            log.info("loaded model %s in %.0f ms", name, (time.perf_counter() - started) * 1000)
+        return _models[name]
+
+
+def readiness() -> dict[str, Any]:
+    try:
+        get_model()
+    except (ModelNotReady, UnknownModel) as exc:
+        return {"ready": False, "detail": str(exc), "models_loaded": sorted(_models)}
+    return {"ready": True, "detail": "ok", "models_loaded": sorted(_models)}
+
+
+def warm_up() -> dict[str, Any]:
+    """Load the default model and run it once, so the first user's request does not pay for
+    building the inference form and starting the threads (~100 ms measured)."""
+    state = readiness()
+    if state["ready"]:
+        get_model().predict_proba(np.zeros((1, 28, 28), np.float32))
+    return state
+
+
+def limits() -> Limits:
+    return Limits(max_bytes=settings.MAX_IMAGE_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS)

@@ -1,0 +1,63 @@
+"""The reads: samples, the model card, stored corrections. Views call these; all array work
+happens in model_core."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+
+from model_core.data import SampleSet, csv_header, csv_row
+from model_core.preprocess import from_uint8_bytes, to_data_url
+
+from .models import Feedback
+from .registry import get_model, model_names
+
+_lock = threading.Lock()
+_samples: dict[str, SampleSet] = {}
+
+
+def samples(split: str) -> SampleSet:
+    sample_set = _samples.get(split)
+    if sample_set is None:
+        with _lock:
+            if split not in _samples:
+                _samples[split] = SampleSet.mnist(split)
+            sample_set = _samples[split]
+    return sample_set
+
+
+def sample_list(*, count: int, digit: int | None, split: str, seed: int) -> list[dict[str, Any]]:
+    """`count` random samples of a split (one digit only if given), the same for the same seed."""
+    return [
+        {"id": index, "label": str(label), "split": split, "image": to_data_url(image)}
+        for index, label, image in samples(split).sample(count, digit, seed)
+    ]
+
+
+def model_card(*, name: str | None = None) -> dict[str, Any]:
+    model = get_model(name)
+    return {
+        **model.card,
+        "architectures": model.architectures(),
+        "available_models": model_names(),
+        "default_model": settings.DEFAULT_MODEL,
+    }
+
+
+def feedback_list():
+    return Feedback.objects.all()
+
+
+def feedback_image(entry: Feedback) -> str:
+    """A stored correction's 28×28 image as a PNG data URL."""
+    return to_data_url(from_uint8_bytes(bytes(entry.processed)))
+
+
+def feedback_csv_lines() -> Iterator[str]:
+    """Every correction, oldest first, as MNIST-style CSV (model_core.data's format)."""
+    yield csv_header()
+    for label, processed in Feedback.objects.order_by("id").values_list("true_label", "processed").iterator():
+        yield csv_row(label, bytes(processed))

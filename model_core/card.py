@@ -1,0 +1,208 @@
+"""The model card: what a saved model says about itself. Its builders and readers live here
+and nowhere else.
+
+A card is plain JSON, next to its weights (`<name>.json` beside `<name>.npz`):
+
+    name, version, created      the model's name; `<date>.<first 8 hex of the weights' SHA-256>`; ISO time
+    architecture                a named architecture (cnn, cnn-deep, mlp); an ensemble joins its kinds with +
+    input: {deskew}             the input recipe the networks were trained on (the model applies it itself)
+    labels                      the output labels, in order
+    layers, parameter_count     the first network's layers; the parameters of all networks
+    dataset                     {name, checksums_md5, train_size, validation_size, test_size}; validation_size
+                                is 0 when some network trained on the held-out images
+    versions                    {model_core, python, numpy} that trained it
+    training                    {command, seed, split_seed, config, history (the first network's)}, and
+                                combine_command, member_commands, finetune where those made the model
+    members                     one entry per network: {architecture, seed, best_epoch, validation_accuracy,
+                                seconds, history, train_size, validation_size, split_seed, spec}
+    metrics                     {validation_accuracy (null when no image was held out from every network),
+                                test: accuracy, per-class precision/recall and the confusion matrix}
+    parent                      `name@version` of the model this was fine-tuned from
+    weights_file, weights_sha256  written by io.save_model
+"""
+
+from __future__ import annotations
+
+import platform
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .data import Dataset
+
+SPLIT_KEYS = ("train_size", "validation_size", "split_seed")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --- Builders ----------------------------------------------------------------------------
+
+
+def new(name: str, architecture: str, train_set: Dataset, val_set: Dataset, test_set: Dataset, deskew: bool) -> dict:
+    """The card of a model about to be trained: what it is and what it is trained on."""
+    return {
+        "name": name,
+        "architecture": architecture,
+        "input": {"deskew": deskew},
+        "created": now(),
+        "dataset": {
+            "name": "MNIST",
+            "checksums_md5": {**train_set.checksums, **test_set.checksums},
+            "train_size": len(train_set),
+            "validation_size": len(val_set),
+            "test_size": len(test_set),
+        },
+        "versions": {"model_core": __version__, "python": platform.python_version(), "numpy": np.__version__},
+    }
+
+
+def member(result: Any, seed: int, **extra: Any) -> dict:
+    """One trained network's entry (`result` a train.TrainResult)."""
+    return {
+        **extra,
+        "seed": seed,
+        "best_epoch": result.best_epoch,
+        "validation_accuracy": result.best_val_accuracy,
+        "seconds": round(result.seconds, 1),
+        "history": result.history,
+    }
+
+
+def record_training(card: dict, *, command: str, seed: int, split_seed: int, config: dict, members: list[dict]) -> None:
+    card["training"] = {
+        "command": command,
+        "seed": seed,
+        "split_seed": split_seed,
+        "config": config,
+        "history": members[0]["history"],
+    }
+    card["members"] = members
+
+
+def finish(card: dict, networks: list, test_report: dict, validation_accuracy: float | None) -> None:
+    """Describe the layers, count the parameters, and record the metrics."""
+    card["layers"] = networks[0].describe()
+    card["parameter_count"] = sum(net.parameter_count for net in networks)
+    card["metrics"] = {"test": test_report, "validation_accuracy": validation_accuracy}
+
+
+def part_members(card: dict, chosen: list[int]) -> list[dict]:
+    """Entries of the chosen networks of a saved model, each carrying the split it trained on
+    and its architecture (a network that came from an earlier `combine` already has both)."""
+    inherited = {**model_split(card), "architecture": card.get("architecture")}
+    return [{**inherited, **card["members"][i]} for i in chosen]
+
+
+def member_commands(card: dict) -> list[str | None]:
+    """The command that trained each network."""
+    training = card.get("training", {})
+    return training.get("member_commands") or [training.get("command")] * len(card["members"])
+
+
+def combined(
+    name: str, first: dict, members: list[dict], commands: list[str | None], command: str, training_images: int
+) -> dict:
+    """The card of an ensemble of networks from several models (`first` the first model's card).
+    Its dataset says the shared split when every network held out the same images; otherwise,
+    as an ensemble, it held out none of the `training_images`."""
+    card = {k: first[k] for k in ("input", "dataset", "versions") if k in first}
+    card["architecture"] = "+".join(dict.fromkeys(str(m["architecture"]) for m in members))
+    split = shared_split(members)
+    held_out = {"train_size": training_images, "validation_size": 0}
+    if split:
+        held_out = {k: split[k] for k in ("train_size", "validation_size")}
+    card["dataset"] = {**card.get("dataset", {}), **held_out}
+    card.update(
+        {
+            "name": name,
+            "created": now(),
+            "training": {**first.get("training", {}), "combine_command": command, "member_commands": commands},
+            "members": members,
+        }
+    )
+    return card
+
+
+def finetuned(base: dict, *, name: str, command: str, members: list[dict], finetune: dict, parent: str) -> dict:
+    """The card of a model fine-tuned from `base` (its split kept, its metrics to be redone)."""
+    card = {k: v for k, v in base.items() if k not in {"version", "metrics", "weights_sha256", "weights_file"}}
+    card.update(
+        {
+            "name": name,
+            "created": now(),
+            "parent": parent,
+            "members": members,
+            "training": {
+                **base.get("training", {}),
+                "command": command,
+                "history": members[0]["history"],
+                "finetune": finetune,
+            },
+        }
+    )
+    return card
+
+
+def stamp(card: dict, *, weights_file: str, sha256: str, labels: list[str], specs: list[list[dict]]) -> None:
+    """What saving adds: the weights' file and checksum, the labels, each network's spec, and
+    (once) the version."""
+    existing = card.get("members") or []
+    card.update(
+        {
+            "weights_file": weights_file,
+            "weights_sha256": sha256,
+            "labels": labels,
+            "members": [{**(existing[i] if i < len(existing) else {}), "spec": spec} for i, spec in enumerate(specs)],
+        }
+    )
+    card.setdefault("version", f"{str(card.get('created', ''))[:10]}.{sha256[:8]}".lstrip("."))
+
+
+# --- Readers -----------------------------------------------------------------------------
+
+REQUIRED = {"weights_file", "weights_sha256", "labels", "members"}
+
+
+def name(card: dict) -> str:
+    return str(card.get("name", "model"))
+
+
+def version(card: dict) -> str:
+    return str(card.get("version", "unversioned"))
+
+
+def deskews(card: dict) -> bool:
+    """Whether the networks were trained on deskewed digits (so inputs are deskewed too)."""
+    return bool(card.get("input", {}).get("deskew", False))
+
+
+def member_architecture(card: dict, index: int) -> str:
+    members = card.get("members") or []
+    named = members[index].get("architecture") if index < len(members) else None
+    return str(named or card.get("architecture", "network"))
+
+
+def model_split(card: dict) -> dict:
+    """The train/validation split the model as a whole was trained on."""
+    dataset, training = card.get("dataset", {}), card.get("training", {})
+    return {
+        "train_size": dataset.get("train_size"),
+        "validation_size": dataset.get("validation_size"),
+        "split_seed": training.get("split_seed"),
+    }
+
+
+def shared_split(members: list[dict]) -> dict | None:
+    """The split every network trained on, if they share one that held images out; else None."""
+    splits = [{k: m.get(k) for k in SPLIT_KEYS} for m in members]
+    if splits and splits[0]["validation_size"] and all(s == splits[0] for s in splits):
+        return splits[0]
+    return None
+
+
+def test_accuracy(card: dict) -> float:
+    return float(card["metrics"]["test"]["accuracy"])
