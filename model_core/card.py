@@ -17,6 +17,11 @@ A card is plain JSON, next to its weights (`<name>.json` beside `<name>.npz`):
                                 seconds, history, train_size, validation_size, split_seed, spec}
     metrics                     {validation_accuracy (null when no image was held out from every network),
                                 test: accuracy, per-class precision/recall and the confusion matrix}
+    not_a_digit                 {method, threshold, temperature, ...figures}: how the model tells digits
+                                from anything else, chosen on validation data. method "class": each network
+                                has one output more than labels, "not a digit"; "max_softmax": the highest
+                                probability. An input is a digit when its score is at or above threshold;
+                                the probabilities over the labels are p^(1/temperature), renormalised.
     parent                      `name@version` of the model this was fine-tuned from
     weights_file, weights_sha256  written by io.save_model
 """
@@ -202,6 +207,16 @@ def shared_split(members: list[dict]) -> dict | None:
     if splits and splits[0]["validation_size"] and all(s == splits[0] for s in splits):
         return splits[0]
     return None
+
+
+CLASS_METHOD, MAX_SOFTMAX = "class", "max_softmax"
+UNCALIBRATED = {"method": MAX_SOFTMAX, "threshold": 0.0, "temperature": 1.0}
+
+
+def not_a_digit(card: dict) -> dict:
+    """How the model tells digits from anything else; a card without the section (an older
+    model) calls everything a digit and leaves its probabilities as they are."""
+    return {**UNCALIBRATED, **(card.get("not_a_digit") or {})}
 
 
 def test_accuracy(card: dict) -> float:

@@ -1,9 +1,10 @@
-"""`python -m model_core train | combine | finetune | evaluate`: argparse, then calls."""
+"""`python -m model_core train | combine | finetune | distill | calibrate | evaluate`: argparse, then calls."""
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -13,10 +14,13 @@ import numpy as np
 from . import __version__
 from . import card as cards
 from .augment import NO_AUGMENTATION, AugmentConfig
+from .calibrate import calibrate
 from .data import MNIST_DIR, Dataset, load_mnist, read_csv, train_val_split
-from .io import load_model, save_model
+from .distill import epoch_sets, transfer_copy
+from .io import load_model, resolve, save_model
 from .metrics import evaluate, format_report
 from .model import Model
+from .negatives import negatives, plain_digits
 from .network import ARCHITECTURES, architecture
 from .train import TrainConfig, deskewed, train
 
@@ -182,6 +186,66 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_distill(args: argparse.Namespace) -> int:
+    """Distil a teacher (the ensemble) into one network that also learns "not a digit" from
+    generated negatives; then choose its temperature and threshold on validation."""
+    teacher = load_model(args.teacher)
+    full, test_set = load_mnist("train", args.data), load_mnist("test", args.data)
+    split = cards.model_split(teacher.card)
+    train_set, val_set = train_val_split(full, split["validation_size"], split["split_seed"])
+    if args.limit:
+        train_set = train_set.subset(slice(0, args.limit))
+    copies = [
+        transfer_copy(teacher, train_set, k, args.seed, Path(args.cache), not args.quiet) for k in range(args.copies)
+    ]
+    negative_images, kinds = negatives(args.negatives, args.seed, train_set.images)
+    plain = plain_digits(args.plain_digits, args.seed + 1)
+    labels = full.label_names
+    spec = architecture(args.arch, len(labels) + 1)  # the labels, and "not a digit"
+    config = _config(args, args.seed)
+    config.distill_alpha, config.distill_temperature = args.alpha, args.temperature
+    sets = epoch_sets(copies, plain, negative_images, args.negatives_per_epoch, len(labels), args.seed)
+    result = train(spec, train_set, val_set, config, progress=not args.quiet, epoch_sets=sets)
+    card = cards.new(Path(args.out).name, args.arch, train_set, val_set, test_set, deskew=False)
+    cards.record_training(
+        card,
+        command=command_line(args),
+        seed=args.seed,
+        split_seed=split["split_seed"],
+        config=config.to_dict(),
+        members=[cards.member(result, args.seed, architecture=args.arch)],
+    )
+    card["distillation"] = {
+        "teacher": f"{teacher.name}@{teacher.version}",
+        "transfer_copies": args.copies,
+        "negatives": {kind: kinds.count(kind) for kind in dict.fromkeys(kinds)},
+        "negatives_per_epoch": args.negatives_per_epoch,
+        "plain_digits": args.plain_digits,
+    }
+    card["not_a_digit"] = {**cards.UNCALIBRATED, "method": cards.CLASS_METHOD}
+    model = Model([result.network], labels, card)
+    card["not_a_digit"] = calibrate(model, cards.CLASS_METHOD, redrawn=args.calibration_digits)
+    path, report = _finish_and_save(model, args.out, test_set, val_set)
+    rule = card["not_a_digit"]
+    print(
+        f"saved {path}  validation {card['metrics']['validation_accuracy']}  temperature {rule['temperature']:.3f}  "
+        f"threshold {rule['threshold']:.4f}  validation negatives flagged {rule['validation']['negatives_flagged']:.4f}"
+    )
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Choose a trained model's temperature and "not a digit" threshold on validation, and
+    write them into its card (the weights, and so the version, stay as they are)."""
+    model = load_model(args.model)
+    method = cards.not_a_digit(model.card)["method"]
+    model.card["not_a_digit"] = calibrate(model, method, redrawn=args.calibration_digits)
+    path = save_model(model, args.out or resolve(args.model))
+    rule = model.card["not_a_digit"]
+    print(f"{path}: {json.dumps({k: v for k, v in rule.items() if k != 'chosen_on'}, indent=1)}")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     report = evaluate(model, load_mnist(args.split, args.data))
@@ -239,6 +303,27 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("models", nargs="+")
     c.add_argument("--out", required=True)
     c.set_defaults(func=cmd_combine)
+
+    d = sub.add_parser("distill", help="one network from a teacher ensemble, which also learns 'not a digit'")
+    d.add_argument("--teacher", default="cnn", help="the ensemble to learn from (path or name in artifacts/)")
+    d.add_argument("--arch", choices=sorted(ARCHITECTURES), default="cnn-deep")
+    d.add_argument("--out", required=True)
+    d.add_argument("--copies", type=int, default=8, help="transfer-set copies: the images, then augmented ones")
+    d.add_argument("--cache", default="var/distill", help="where the teacher's probabilities are kept")
+    d.add_argument("--alpha", type=float, default=0.5, help="the teacher's share of the loss")
+    d.add_argument("--temperature", type=float, default=3.0, help="softening of both distributions")
+    d.add_argument("--negatives", type=int, default=30000, help="generated negatives in the pool")
+    d.add_argument("--negatives-per-epoch", type=int, default=15000)
+    d.add_argument("--plain-digits", type=int, default=3000, help="plainly drawn 1s and 0s, which must stay digits")
+    d.add_argument("--calibration-digits", type=int, default=5000, help="validation digits redrawn per variant")
+    training_options(d, epochs=25, lr=3e-3, schedule="onecycle")
+    d.set_defaults(func=cmd_distill)
+
+    k = sub.add_parser("calibrate", help="choose a model's temperature and 'not a digit' threshold on validation")
+    k.add_argument("--model", required=True)
+    k.add_argument("--out", default=None, help="write here (default: over the model's own card)")
+    k.add_argument("--calibration-digits", type=int, default=5000)
+    k.set_defaults(func=cmd_calibrate)
 
     e = sub.add_parser("evaluate", help="accuracy, per-class precision/recall and confusion matrix")
     e.add_argument("--model", default=None, help="model path or name in artifacts/ (default: the shipped cnn)")

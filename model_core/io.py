@@ -89,6 +89,7 @@ def load_model(path: str | Path | None = None) -> Model:
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         raise ModelLoadError(f"{weights_path.name} is not a readable weights archive: {exc}") from exc
     members = []
+    outputs = len(card["labels"]) + int(cards.not_a_digit(card)["method"] == cards.CLASS_METHOD)
     for i, member in enumerate(card["members"]):
         prefix = f"m{i}/"
         try:
@@ -96,8 +97,8 @@ def load_model(path: str | Path | None = None) -> Model:
             net.set_weights({k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)})
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelLoadError(f"{card_path.name}, network {i}: {exc}") from exc
-        if net.shapes[-1] != (len(card["labels"]),):
-            raise ModelLoadError(f"network {i} has {net.shapes[-1]} outputs for {len(card['labels'])} labels")
+        if net.shapes[-1] != (outputs,):
+            raise ModelLoadError(f"network {i} has {net.shapes[-1][0]} outputs; its card says {outputs}")
         members.append(net)
     return Model(members, card["labels"], card)
 

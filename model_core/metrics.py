@@ -58,3 +58,18 @@ def format_report(report: dict) -> str:
 def evaluate(model, dataset) -> dict:
     """`classification_report` of a model (anything with `predict` and `labels`) on a Dataset."""
     return classification_report(dataset.labels, model.predict(as_float_images(dataset.images)), model.labels)
+
+
+def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+    """ECE (Guo et al. 2017): how far confidence is from accuracy, averaged over `bins`
+    equal-width confidence bins weighted by how many predictions fall in each."""
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == labels
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            total += inside.mean() * abs(float(correct[inside].mean()) - float(confidence[inside].mean()))
+    return total

@@ -1,5 +1,14 @@
 """The loaded model a caller predicts with: one network or an ensemble whose probabilities
-are averaged, run in inference form, with the input recipe its card records."""
+are averaged, run in inference form, with the input recipe and the calibration its card
+records.
+
+Besides the probabilities over its labels, a model says how much an input looks like one of
+them at all (`Scores.digit_score`, in [0, 1]; `is_digit` at or above the card's threshold).
+A network trained with an extra "not a digit" output answers from that output (the
+probabilities over the labels then come from its other outputs alone); any other model from
+its highest probability, with a threshold chosen on validation. A temperature (Guo et al.
+2017), also chosen on validation, makes a confidence mean what it says.
+"""
 
 from __future__ import annotations
 
@@ -81,8 +90,21 @@ class Model:
     def deskews(self) -> bool:
         return cards.deskews(self.card)
 
-    def predict_proba(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
-        """Images that fit in one batch (one drawing) split the members across `threads`
+    @property
+    def not_a_digit(self) -> dict:
+        """How this model tells digits from anything else (card.not_a_digit)."""
+        return cards.not_a_digit(self.card)
+
+    @property
+    def outputs(self) -> int:
+        """Each network's outputs: the labels, and one more for "not a digit" where trained so."""
+        return len(self.labels) + int(self.not_a_digit["method"] == cards.CLASS_METHOD)
+
+    def raw_scores(self, x: np.ndarray, batch_size: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The networks' averaged probabilities over the labels, before calibration; and, for
+        networks with a "not a digit" output, the averaged probability of being a digit.
+
+        Images that fit in one batch (one drawing) split the members across `threads`
         threads; more images than that share their batches among the library's threads
         instead, one group of members after another."""
         x = np.asarray(x, dtype=np.float32)
@@ -93,20 +115,60 @@ class Model:
         if self.deskews:
             x = deskew(x)
         lanes = self.lanes(max(1, self.threads))
+        labels = len(self.labels)
+        extra = self.outputs > labels
 
         def summed(lane: list[GroupedNetwork]) -> np.ndarray:
-            return sum(softmax(group.logits(x, batch_size)).sum(axis=0) for group in lane)
+            total = 0
+            for group in lane:
+                z = group.logits(x, batch_size)  # (members, N, outputs)
+                if extra:  # the labels' probabilities among themselves, and P(a digit)
+                    part = np.concatenate([softmax(z[..., :labels]), 1 - softmax(z)[..., labels:]], axis=-1)
+                else:
+                    part = softmax(z)
+                total = total + part.sum(axis=0)
+            return total
 
         one_batch = all(len(x) <= (batch_size or group.batch_size) for lane in lanes for group in lane)
         if len(lanes) == 1 or not one_batch:
-            probs = sum(summed(lane) for lane in lanes)
+            summed_all = sum(summed(lane) for lane in lanes)
         else:  # NumPy's matmuls release the GIL: the shares really run side by side
             others = [submit(summed, lane) for lane in lanes[1:]]
-            probs = summed(lanes[0]) + sum(future.result() for future in others)
-        return (probs / len(self.members)).astype(np.float32)
+            summed_all = summed(lanes[0]) + sum(future.result() for future in others)
+        mean = (summed_all / len(self.members)).astype(np.float32)
+        return (mean[:, :labels], mean[:, labels]) if extra else (mean, None)
+
+    def scores(self, x: np.ndarray, batch_size: int | None = None) -> Scores:
+        """Calibrated probabilities over the labels, and how much each input looks like a digit."""
+        probs, in_class = self.raw_scores(x, batch_size)
+        rule = self.not_a_digit
+        probs = temperature_scaled(probs, rule["temperature"])
+        score = in_class if in_class is not None else probs.max(axis=1)
+        return Scores(probs, score.astype(np.float32), score >= rule["threshold"])
+
+    def predict_proba(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+        """Calibrated probabilities over the labels, (N, labels) float32."""
+        return self.scores(x, batch_size).probabilities
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.predict_proba(x).argmax(axis=1)
+        return self.raw_scores(x)[0].argmax(axis=1)
+
+
+@dataclass
+class Scores:
+    probabilities: np.ndarray  # (N, labels), calibrated
+    digit_score: np.ndarray  # (N,) in [0, 1]: how much each input looks like one of the labels
+    is_digit: np.ndarray  # (N,) bool: digit_score at or above the model's threshold
+
+
+def temperature_scaled(probs: np.ndarray, temperature: float) -> np.ndarray:
+    """softmax(log p / T): the same ranking, confidences softened (T > 1) or sharpened (T < 1)."""
+    if temperature == 1.0:
+        return probs
+    logits = np.log(np.clip(probs, 1e-30, 1)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    out = np.exp(logits)
+    return (out / out.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 @dataclass
@@ -115,11 +177,15 @@ class Prediction:
     confidence: float
     probabilities: list[float]
     top_k: list[tuple[str, float]]
+    is_digit: bool
+    digit_score: float
 
 
 def classify(model: Model, images: np.ndarray | list[np.ndarray], top_k: int = 3) -> list[Prediction]:
-    """Probabilities for a batch of (28, 28) inputs, with each one's `top_k` labels."""
-    probs = model.predict_proba(np.asarray(images, dtype=np.float32))
+    """Probabilities for a batch of (28, 28) inputs, with each one's `top_k` labels and
+    whether it looks like a digit at all."""
+    scores = model.scores(np.asarray(images, dtype=np.float32))
+    probs = scores.probabilities
     order = np.argsort(-probs, axis=1, kind="stable")[:, : max(1, min(top_k, probs.shape[1]))]
     return [
         Prediction(
@@ -127,6 +193,8 @@ def classify(model: Model, images: np.ndarray | list[np.ndarray], top_k: int = 3
             confidence=float(p[ranked[0]]),
             probabilities=[float(v) for v in p],
             top_k=[(model.labels[i], float(p[i])) for i in ranked],
+            is_digit=bool(is_digit),
+            digit_score=float(score),
         )
-        for p, ranked in zip(probs, order, strict=True)
+        for p, ranked, score, is_digit in zip(probs, order, scores.digit_score, scores.is_digit, strict=True)
     ]

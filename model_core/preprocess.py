@@ -1,4 +1,4 @@
-"""From what users send (a canvas, a photo, raw pixels) to what the network was trained on.
+"""From a drawing or a photo to what the network was trained on: MNIST's recipe.
 
 MNIST was made by a precise recipe: crop to the ink, fit the longer side into 20×20 keeping
 the aspect ratio (anti-aliased), then place it in a 28×28 field with its centre of mass at
@@ -7,276 +7,42 @@ recognizers that score 98% on MNIST get a fifth of real drawings right. This mod
 reproduces the recipe for any input:
 
     bytes | data URL | base64 | PIL image | array
-      → decode under limits (size and pixel count checked before decoding; EXIF orientation;
-        transparency flattened; grey)
-      → polarity (dark ink on a light background is inverted) and background clean-up
-      → crop to the ink → fit 20×20 → centre of mass at (14, 14) → float32 (28, 28) in [0, 1]
+      → grey pixels under limits (decode.py: a photo decoded at reduced size, EXIF
+        orientation, transparency flattened)
+      → where the ink is (ink.py): a drawing's background is read off its border; a photo
+        of paper has its illumination flattened first, ruled lines taken out, and the
+        pieces of ink that lie together kept, specks and page edges dropped
+      → crop to that ink → fit 20×20 → centre of mass at (14, 14) → float32 (28, 28) in [0, 1]
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import contextlib
 import io
-import re
-import warnings
-from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from .augment import bilinear_sample
+from .decode import (  # noqa: F401  (re-exported: what callers of preprocess catch and pass)
+    ACCEPTED_FORMATS,
+    DEFAULT_LIMITS,
+    DecoderBusyError,
+    EmptyImageError,
+    ImageDecodeError,
+    ImageTooLargeError,
+    Limits,
+    PreprocessError,
+    UnsupportedImageError,
+    base64_too_long,
+    decode_base64,
+    decode_bytes,
+    load_pixels,
+)
+from .ink import find_ink
 
 SIZE, BOX = 28, 20
-LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, the weights of Pillow's "L" mode too
-ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
-
-
-class PreprocessError(ValueError):
-    """The input cannot become a digit image. `code` says why, for the API to map."""
-
-    code = "invalid_image"
-
-
-class ImageDecodeError(PreprocessError):
-    code = "invalid_image"
-
-
-class UnsupportedImageError(PreprocessError):
-    code = "unsupported_image_type"
-
-
-class ImageTooLargeError(PreprocessError):
-    code = "image_too_large"
-
-
-class EmptyImageError(PreprocessError):
-    """Nothing drawn: a blank canvas, or no ink distinguishable from the background."""
-
-    code = "empty_image"
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_bytes: int = 8 * 1024 * 1024
-    max_pixels: int = 25_000_000  # e.g. a 5000×5000 photo; bigger is refused before decoding
-    min_contrast: float = 0.15  # ink must differ from the background by this much (of 0..1)
-    min_extent: float = 0.06  # ink spanning less than this share of the image is a stray mark
-
-
-DEFAULT_LIMITS = Limits()
-
-
-def base64_limit(max_bytes: int) -> int:
-    """The one size rule for base64 text: at most the characters that encode `max_bytes`
-    bytes (4 per 3, padded), counted after any data-URL header, whitespace included."""
-    return 4 * -(-max_bytes // 3)
-
-
-def base64_too_long(text: str, max_bytes: int) -> bool:
-    header = text.find(",", 0, 256) + 1 if text[:5].lower() == "data:" else 0
-    return len(text) - header > base64_limit(max_bytes)
-
-
-def decode_base64(text: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """A data URL (`data:image/png;base64,...`) or bare base64 → bytes."""
-    text = text.strip()
-    if base64_too_long(text, limits.max_bytes):
-        raise ImageTooLargeError(f"image exceeds {limits.max_bytes} bytes")
-    if text[:5].lower() == "data:":
-        header, comma, text = text.partition(",")
-        if not comma or not header.lower().endswith(";base64"):
-            raise ImageDecodeError("data URL must be base64-encoded (data:image/...;base64,...)")
-    try:
-        return base64.b64decode(re.sub(r"\s+", "", text), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ImageDecodeError("image is not valid base64") from exc
-
-
-def looks_supported(data: bytes) -> bool:
-    """Whether the bytes start like one of the accepted formats (so a failure is corruption)."""
-    return data.startswith((b"\x89PNG", b"\xff\xd8", b"GIF87a", b"GIF89a", b"BM")) or (
-        data[:4] == b"RIFF" and data[8:12] == b"WEBP"
-    )
-
-
-def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Image.Image:
-    """Encoded bytes → an upright PIL image, refusing bombs before any pixel is decoded."""
-    if len(data) > limits.max_bytes:
-        raise ImageTooLargeError(f"image is {len(data)} bytes; the limit is {limits.max_bytes}")
-    if not data:
-        raise EmptyImageError("the image is empty (0 bytes)")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
-    except UnidentifiedImageError as exc:
-        if looks_supported(data):
-            raise ImageDecodeError("image data is corrupt: its header could not be read") from exc
-        raise UnsupportedImageError(f"not an image in a supported format ({', '.join(ACCEPTED_FORMATS)})") from exc
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageTooLargeError("image has too many pixels") from exc
-    width, height = image.size
-    if width * height > limits.max_pixels:
-        raise ImageTooLargeError(f"image is {width}×{height}; the limit is {limits.max_pixels} pixels")
-    if width == 0 or height == 0:
-        raise ImageDecodeError("image has no pixels")
-    try:
-        image.seek(0)  # GIF / animated WebP: the first frame
-        image.load()
-        ImageOps.exif_transpose(image, in_place=True)  # our own image: no copy needed
-        return image
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageDecodeError(f"image data is truncated or corrupt: {exc}") from exc
-
-
-def grey_pixels(image: Image.Image) -> np.ndarray:
-    """Grey pixels of an image: uint8 (0-255) for 8-bit images — a canvas is looked at once to
-    find its ink, and only that crop becomes floats — float32 in [0, 1] otherwise.
-    Transparent pixels become background: the colour the opaque strokes are *not*, so a
-    white or a black stroke on a clear canvas both survive."""
-    if image.mode in ("P", "PA") or (image.mode not in ("RGBA", "LA") and "transparency" in image.info):
-        image = image.convert("RGBA")
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        grey = np.asarray(image, dtype=np.float32)
-        return grey / max(1.0, float(grey.max()))
-    if image.mode == "F":
-        return np.clip(np.asarray(image, dtype=np.float32), 0, 1)
-    # Pillow's own conversions and compositing (C loops over uint8) beat NumPy on floats.
-    grey = image.convert("L")
-    if image.mode in ("RGBA", "LA", "La", "RGBa"):
-        alpha = image.getchannel("A")
-        if alpha.getextrema()[0] < 253:
-            white = 255 * background_under(np.asarray(grey), np.asarray(alpha) > 127, light=127)
-            grey = Image.composite(grey, Image.new("L", grey.size, white), alpha)
-    return np.asarray(grey)
-
-
-def background_under(grey: np.ndarray, opaque: np.ndarray, light: float) -> int:
-    """What transparent pixels become: 1 (white) under dark strokes, 0 (black) under light
-    ones (grey above `light`) or when nothing is opaque, so that every stroke stands out."""
-    strokes_are_light = not opaque.any() or float(grey[opaque].mean()) > light
-    return 0 if strokes_are_light else 1
-
-
-def flatten_alpha(rgba: np.ndarray) -> np.ndarray:
-    """Float RGBA in [0, 1] → grey, transparency flattened by the rule of `background_under`."""
-    grey, alpha = rgba[..., :3] @ LUMA, rgba[..., 3]
-    if alpha.min() > 0.99:
-        return grey
-    background = background_under(grey, alpha > 0.5, light=0.5)
-    return grey * alpha + background * (1.0 - alpha)
-
-
-def array_to_grey(pixels: np.ndarray) -> np.ndarray:
-    """Numbers (H, W), (H, W, 1|3|4), in 0-1 or 0-255 → grey float32 in [0, 1]."""
-    a = np.asarray(pixels)
-    if a.dtype == bool or a.dtype.kind not in "uif":
-        raise ImageDecodeError("pixels must be numbers")
-    a = a.astype(np.float32)
-    if not np.isfinite(a).all():
-        raise ImageDecodeError("pixels must be finite numbers")
-    if a.ndim == 3 and a.shape[2] in (1, 3, 4):
-        channels = a.shape[2]
-    elif a.ndim == 2:
-        channels = 0
-    else:
-        raise ImageDecodeError(f"pixels must be (height, width[, 1|3|4]), got shape {a.shape}")
-    if a.size == 0:
-        raise ImageDecodeError("pixels are empty")
-    if a.min() < 0 or a.max() > 255:
-        raise ImageDecodeError("pixel values must lie in 0-255 (or 0-1)")
-    if a.max() > 1.0:
-        a /= 255.0
-    if channels == 0:
-        return a
-    if channels == 1:
-        return a[..., 0]
-    if channels == 3:
-        return a @ LUMA
-    return flatten_alpha(a)
-
-
-def load_pixels(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
-    """Any accepted input → grey (H, W), uint8 0-255 where the source is 8-bit, else float32 in [0, 1]."""
-    if isinstance(source, np.ndarray) or (isinstance(source, list) and source):
-        pixels = np.asarray(source)
-        if (np.prod(pixels.shape[:2]) if pixels.ndim >= 2 else pixels.size) > limits.max_pixels:
-            raise ImageTooLargeError(f"the limit is {limits.max_pixels} pixels")  # pixels, not channels
-        if pixels.dtype == np.uint8 and pixels.ndim == 2 and pixels.size and pixels.max() > 1:
-            return pixels  # grey bytes already (0/1 masks go the general way, read as 0-1)
-        return array_to_grey(pixels)
-    if isinstance(source, Image.Image):
-        return grey_pixels(ImageOps.exif_transpose(source))
-    if isinstance(source, str):
-        source = decode_base64(source, limits)
-    if isinstance(source, bytes | bytearray | memoryview):
-        return grey_pixels(decode_bytes(bytes(source), limits))
-    raise ImageDecodeError(f"cannot read an image from {type(source).__name__}")
-
-
-@dataclass(frozen=True)
-class InkLevels:
-    """Where ink starts and peaks in a grey image, and whether that image is dark-on-light."""
-
-    inverted: bool
-    floor: float  # in [0, 1], after inversion
-    peak: float
-    scale: float = 1.0  # what white is in the pixels these levels were measured on (255 for uint8)
-
-    def ink(self, grey: np.ndarray) -> np.ndarray:
-        """Grey (any region of the image) → float32 ink in [0, 1] on a 0 background."""
-        out = grey.astype(np.float32)  # always a copy: everything below is in place
-        out /= self.scale
-        if self.inverted:
-            np.subtract(1.0, out, out=out)
-        out -= self.floor
-        out /= self.peak - self.floor
-        return np.clip(out, 0.0, 1.0, out=out)
-
-    def mask(self, grey: np.ndarray, level: float = 0.1) -> np.ndarray:
-        """Where the ink exceeds `level`, computed on the grey pixels without building the ink."""
-        threshold = self.floor + level * (self.peak - self.floor)
-        return grey < (1.0 - threshold) * self.scale if self.inverted else grey > threshold * self.scale
-
-
-def ink_levels(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> InkLevels:
-    """Polarity and the background's level and noise, from the image's border.
-
-    The background level is the median of the border (ink rarely covers most of it); if it
-    is light, the image is dark-on-light and is inverted. Paper texture and sensor noise sit
-    a few MADs from that level, so the ink starts just above them.
-    """
-    scale = 255.0 if grey.dtype == np.uint8 else 1.0
-    border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]]) / np.float32(scale)
-    inverted = float(np.median(border)) > 0.5
-    if inverted:
-        border = 1.0 - border
-    background = float(np.median(border))
-    noise = float(np.median(np.abs(border - background))) * 1.4826  # MAD → σ
-    step = max(1, int(np.sqrt(grey.size / 4096)))  # a percentile of ~4k samples is plenty
-    sample = grey[::step, ::step]
-    if inverted:
-        peak = max(1.0 - float(np.percentile(sample, 0.1)) / scale, (1.0 - float(grey.min()) / scale) * 0.9)
-    else:
-        peak = max(float(np.percentile(sample, 99.9)) / scale, float(grey.max()) / scale * 0.9)
-    contrast = peak - background
-    if contrast < max(limits.min_contrast, 6 * noise):
-        raise EmptyImageError("nothing drawn: no ink stands out from the background")
-    return InkLevels(inverted, background + min(3 * noise, 0.5 * contrast), peak, scale)
-
-
-def ink_box(mask: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> tuple[slice, slice]:
-    """The bounding box of the ink in `mask`; a blank image or a stray speck is EmptyImageError."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
-        raise EmptyImageError("nothing drawn: the image is blank")
-    cols = np.flatnonzero(mask.any(axis=0))
-    top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-    if max(bottom - top, right - left) < limits.min_extent * max(mask.shape) and max(mask.shape) > SIZE:
-        raise EmptyImageError("nothing drawn: only a stray dot or speck, too small to be a digit")
-    return slice(top, bottom), slice(left, right)
 
 
 def place(crop: np.ndarray) -> np.ndarray:
@@ -305,13 +71,10 @@ def place(crop: np.ndarray) -> np.ndarray:
 def preprocess(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
     """Anything accepted → float32 (28, 28) in [0, 1], white ink on black, MNIST-style.
 
-    Raises EmptyImageError when nothing is drawn, ImageTooLargeError, UnsupportedImageError
-    or ImageDecodeError otherwise (all PreprocessError). Only the ink's bounding box is
-    normalised: the rest of a canvas is looked at once, to find that box.
+    Raises EmptyImageError when nothing is drawn, ImageTooLargeError, UnsupportedImageError,
+    DecoderBusyError or ImageDecodeError otherwise (all PreprocessError).
     """
-    pixels = load_pixels(source, limits)
-    levels = ink_levels(pixels, limits)
-    return place(levels.ink(pixels[ink_box(levels.mask(pixels), limits)]))
+    return place(find_ink(load_pixels(source, limits), limits))
 
 
 def deskew(images: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from scipy import ndimage
 
 CANVAS = 280
 VARIANTS = ("canvas_png", "dark_on_white_jpeg", "transparent_png")
@@ -120,3 +121,121 @@ def render_font_digit(digit: str, font_path: str | Path, rng: np.random.Generato
     buffer = io.BytesIO()
     canvas.save(buffer, "PNG")
     return buffer.getvalue()
+
+
+# --- Phone photos of paper ------------------------------------------------------------------
+
+PHOTO_INKS = ("black", "blue", "grey")
+# How each colour channel darkens under an ink, scaled so the luminance darkens by the ink's
+# contrast: black and pencil grey evenly, blue pen mostly in red and green.
+_INK_CHANNELS = {"black": (1.0, 1.0, 1.0), "blue": (0.9, 0.7, 0.15), "grey": (1.0, 1.0, 1.0)}
+_LUMA = np.array([0.299, 0.587, 0.114])
+
+
+def _pen_strokes(digit: np.ndarray, height: int, pen: float) -> np.ndarray:
+    """An MNIST digit redrawn `height` pixels tall with a pen about `pen` pixels wide: float
+    alpha. The width comes from where the smoothly enlarged digit is cut (a higher level gives
+    thinner strokes that stay joined, as eroding would not); a pen wider than the thickest
+    cut is grown with a max filter."""
+    rows, cols = np.nonzero(digit > 30)
+    crop = digit[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    scale = height / crop.shape[0]
+    size = (max(1, round(crop.shape[1] * scale)), max(1, height))
+    smooth = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BICUBIC))
+    shape = smooth > 60
+    pieces = ndimage.label(shape)[1]
+    for level in (100, 140, 180, 210):
+        if _stroke_width(shape) <= pen:
+            break
+        thinner = smooth > level
+        if thinner.sum() < 0.5 * shape.sum() or ndimage.label(thinner)[1] > pieces:
+            break  # a pen does not break a stroke in two
+        shape = thinner
+    image = Image.fromarray((shape * 255).astype(np.uint8))
+    grow = 2 * int(round((pen - _stroke_width(shape)) / 2)) + 1
+    if grow > 1:
+        image = image.filter(ImageFilter.MaxFilter(grow))
+    return np.asarray(image.filter(ImageFilter.GaussianBlur(0.6)), np.float32) / 255.0
+
+
+def phone_photo(
+    digit: np.ndarray | None, rng: np.random.Generator, long_side: int | None = None, **fixed
+) -> tuple[bytes, dict]:
+    """A phone-style JPEG of `digit` (MNIST 28×28 uint8; None: a blank page) on paper, and the conditions
+    it was made with. Every condition is drawn at random unless given in `fixed`: page 640×480
+    to 1600×1200 (either way up), paper 185–245 grey under a linear light gradient of up to
+    70 levels in any direction, a soft shadow in a third, grain, ink black, blue or grey
+    pencil at 40–90% contrast, the digit 15–50% of the short side, ±10° rotation, ruled or
+    squared lines in a quarter, blur σ 0.3–1.5, JPEG quality 60–92, a tenth stored sideways
+    with an EXIF Orientation tag."""
+    c = {
+        "long_side": long_side or int(rng.integers(640, 1601)),
+        "portrait": bool(rng.random() < 0.5),
+        "paper": float(rng.uniform(185, 245)),
+        "gradient": float(rng.uniform(0, 70)),
+        "gradient_angle": float(rng.uniform(0, 2 * np.pi)),
+        "shadow": float(rng.uniform(0.15, 0.35)) if rng.random() < 1 / 3 else 0.0,
+        "grain": float(rng.uniform(2, 6)),
+        "ink": PHOTO_INKS[int(rng.integers(len(PHOTO_INKS)))],
+        "contrast": float(rng.uniform(0.4, 0.9)),
+        "digit_share": float(rng.uniform(0.15, 0.5)),
+        "pen_share": float(rng.uniform(0.04, 0.12)),
+        "rotation": float(rng.uniform(-10, 10)),
+        "lines": ("ruled", "squared")[int(rng.random() < 1 / 3)] if rng.random() < 0.25 else "none",
+        "blur": float(rng.uniform(0.3, 1.5)),
+        "quality": int(rng.integers(60, 93)),
+        "sideways": bool(rng.random() < 0.1),
+    }
+    c.update(fixed)
+    width, height = c["long_side"], int(c["long_side"] * 3 / 4)
+    if c["portrait"]:
+        width, height = height, width
+    short = min(width, height)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    # Light: a linear gradient of `gradient` levels along a random direction, and a soft shadow.
+    along = xs * np.cos(c["gradient_angle"]) + ys * np.sin(c["gradient_angle"])
+    along = (along - along.min()) / max(1.0, float(np.ptp(along)))
+    light = c["paper"] - c["gradient"] * along
+    if c["shadow"]:
+        angle, offset = rng.uniform(0, 2 * np.pi), rng.uniform(0.2, 0.8)
+        side = (xs / width - 0.5) * np.cos(angle) + (ys / height - 0.5) * np.sin(angle) - (offset - 0.5)
+        softness = rng.uniform(0.03, 0.1)
+        light = light * (1 - c["shadow"] / (1 + np.exp(-side / softness)))
+    # What is drawn: lines (tilted with the page) and the digit, as alpha of two inks.
+    theta = np.deg2rad(c["rotation"])
+    drawn = np.zeros((height, width), np.float32)
+    lines = np.zeros((height, width), np.float32)
+    if c["lines"] != "none":
+        spacing = rng.uniform(0.05, 0.09) * short
+        thickness = max(1.0, short / 700)
+        phase = rng.uniform(0, spacing)
+        for across in [0.0] if c["lines"] == "ruled" else [0.0, np.pi / 2]:
+            v = ys * np.cos(theta + across) - xs * np.sin(theta + across) - phase
+            distance = np.abs((v + spacing / 2) % spacing - spacing / 2)
+            lines = np.maximum(lines, np.clip(thickness / 2 + 0.5 - distance, 0, 1))
+        lines *= rng.uniform(0.12, 0.3)
+    if digit is not None:
+        digit_height = max(12, int(c["digit_share"] * short))
+        strokes = _pen_strokes(digit, digit_height, max(2.0, c["pen_share"] * digit_height))
+        strokes = Image.fromarray(strokes, "F").rotate(c["rotation"], Image.Resampling.BILINEAR, expand=True)
+        strokes = np.asarray(strokes)
+        h, w = min(strokes.shape[0], height), min(strokes.shape[1], width)
+        y = int(rng.integers(0, height - h + 1))
+        x = int(rng.integers(0, width - w + 1))
+        drawn[y : y + h, x : x + w] = strokes[:h, :w]
+    if c["ink"] == "grey":  # pencil: grainy strokes
+        drawn *= np.clip(rng.uniform(0.55, 1.0, drawn.shape), 0, 1).astype(np.float32)
+    channels = np.array(_INK_CHANNELS[c["ink"]]) / (_LUMA @ np.array(_INK_CHANNELS[c["ink"]]))
+    tint = np.array([1.0, 0.99, 0.96])  # paper is a little warm
+    rgb = light[..., None] * tint * (1 - lines[..., None] * np.array([0.8, 0.9, 0.4]))
+    rgb = rgb * np.clip(1 - c["contrast"] * drawn[..., None] * channels, 0, 1)
+    rgb += rng.normal(0, c["grain"], (height, width, 1)) + rng.normal(0, c["grain"] / 3, rgb.shape)
+    image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
+    image = image.filter(ImageFilter.GaussianBlur(c["blur"]))
+    exif = Image.Exif()
+    if c["sideways"]:  # stored turned, with the tag that turns it upright for display
+        image = image.transpose(Image.Transpose.ROTATE_90)  # anticlockwise; tag 6 turns it back
+        exif[0x0112] = 6
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=c["quality"], exif=exif.tobytes())
+    return buffer.getvalue(), c

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from tqdm import tqdm
 
 from .augment import NO_AUGMENTATION, AugmentConfig, augment
 from .data import Dataset, as_float_images
-from .losses import SoftmaxCrossEntropy
+from .losses import DistillationLoss, SoftmaxCrossEntropy
 from .network import Sequential
 from .optim import OPTIMIZERS, SCHEDULES
 from .preprocess import deskew, to_uint8
@@ -31,11 +32,24 @@ class TrainConfig:
     patience: int = 0  # epochs without validation gain before stopping; 0 = never stop early
     seed: int = 0
     augmentation: AugmentConfig = field(default_factory=AugmentConfig)
+    distill_alpha: float = 0.5  # with a teacher (EpochSet.teacher): the soft term's share
+    distill_temperature: float = 3.0
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "augmentation"}
         out["augmentation"] = self.augmentation.to_dict() if self.augmentation != NO_AUGMENTATION else None
         return out
+
+
+@dataclass
+class EpochSet:
+    """One epoch's training data, prepared by the caller: images float32 (N, 28, 28) as the
+    network is to see them (augmented already, where wanted), integer labels, and a teacher's
+    probabilities per image (NaN rows where there is none)."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    teacher: np.ndarray | None = None
 
 
 @dataclass
@@ -66,33 +80,51 @@ def train(
     sample_weights: np.ndarray | None = None,
     progress: bool = True,
     network: Sequential | None = None,
+    epoch_sets: Callable[[int], EpochSet] | None = None,
 ) -> TrainResult:
     """Train a network (a fresh one from `spec`, or continue `network`) and return the epoch
-    with the best validation accuracy (the last epoch when there is no validation set)."""
+    with the best validation accuracy (the last epoch when there is no validation set).
+
+    By default every epoch is `train_set`, freshly augmented. With `epoch_sets`, epoch e
+    trains on `epoch_sets(e)` as it is given, learning from its teacher's probabilities as
+    well as its labels (DistillationLoss); every epoch set must be the same size."""
     rng = np.random.default_rng(config.seed)
     net = network if network is not None else Sequential(spec, seed=config.seed)
-    x, y = as_float_images(train_set.images), train_set.labels
+    x, y, teacher = as_float_images(train_set.images), train_set.labels, None
     val_x = as_float_images(val_set.images) if val_set is not None and len(val_set) else None
-    loss_fn = SoftmaxCrossEntropy(config.label_smoothing)
+    if epoch_sets is not None:
+        loss_fn = DistillationLoss(config.distill_alpha, config.distill_temperature)
+    else:
+        loss_fn = SoftmaxCrossEntropy(config.label_smoothing)
     optimizer = OPTIMIZERS[config.optimizer](net.layers, lr=config.lr, weight_decay=config.weight_decay)
     schedule = SCHEDULES[config.schedule]
-    steps_per_epoch = math.ceil(len(y) / config.batch_size)
+    first = epoch_sets(1) if epoch_sets is not None else None
+    steps_per_epoch = math.ceil(len(first.labels if first is not None else y) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     history: list[dict[str, float]] = []
     best = (-1.0, 0, net.weights())
     started, step = time.perf_counter(), 0
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.perf_counter()
+        if epoch_sets is not None:
+            data = first if epoch == 1 else epoch_sets(epoch)
+            x, y, teacher = data.images, data.labels, data.teacher
         order = rng.permutation(len(y))
         loss_sum = correct = seen = 0.0
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", disable=not progress, leave=True)
         with net.training_threads():
             for b in bar:
                 idx = order[b * config.batch_size : (b + 1) * config.batch_size]
-                batch = augment(x[idx], rng, config.augmentation) if config.augmentation != NO_AUGMENTATION else x[idx]
+                if epoch_sets is None and config.augmentation != NO_AUGMENTATION:
+                    batch = augment(x[idx], rng, config.augmentation)
+                else:
+                    batch = x[idx]
                 logits = net.forward(batch, training=True)
                 weights = sample_weights[idx] if sample_weights is not None else None
-                loss = loss_fn.forward(logits, y[idx], weights)
+                if epoch_sets is not None:
+                    loss = loss_fn.forward(logits, y[idx], None if teacher is None else teacher[idx], weights)
+                else:
+                    loss = loss_fn.forward(logits, y[idx], weights)
                 net.backward(loss_fn.backward())
                 optimizer.lr = schedule(step, total_steps, config.lr)
                 optimizer.step()

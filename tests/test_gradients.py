@@ -5,7 +5,7 @@ import pytest
 
 from model_core import parallel
 from model_core.layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
-from model_core.losses import SoftmaxCrossEntropy
+from model_core.losses import DistillationLoss, SoftmaxCrossEntropy
 
 
 def as_float64(layer):
@@ -143,6 +143,25 @@ def test_softmax_cross_entropy_with_smoothing_and_weights():
 
     value()
     np.testing.assert_allclose(loss.backward(), numeric_grad(value, logits), rtol=1e-5, atol=1e-7)
+
+
+def test_distillation_loss_with_and_without_a_teacher_per_row():
+    rng = np.random.default_rng(2)
+    logits = rng.standard_normal((7, 11)) * 2  # ten teacher classes and one of the student's own
+    labels = rng.integers(0, 11, 7)
+    teacher = rng.dirichlet(np.ones(10), 7)
+    teacher[[1, 4]] = np.nan  # rows the teacher cannot judge: the label alone
+    loss = DistillationLoss(alpha=0.6, temperature=3.0)
+
+    def value():
+        return loss.forward(logits, labels, teacher, np.arange(1.0, 8.0))
+
+    value()
+    np.testing.assert_allclose(loss.backward(), numeric_grad(value, logits), rtol=1e-5, atol=1e-7)
+    # Without a teacher it is the plain cross-entropy.
+    plain = SoftmaxCrossEntropy()
+    assert loss.forward(logits, labels) == pytest.approx(plain.forward(logits, labels))
+    np.testing.assert_allclose(loss.backward(), plain.backward(), rtol=1e-6, atol=1e-9)
 
 
 def test_softmax_cross_entropy_is_stable_for_huge_logits():
