@@ -196,7 +196,8 @@ def cmd_distill(args: argparse.Namespace) -> int:
     if args.limit:
         train_set = train_set.subset(slice(0, args.limit))
     copies = [
-        transfer_copy(teacher, train_set, k, args.seed, Path(args.cache), not args.quiet) for k in range(args.copies)
+        transfer_copy(teacher, train_set, k, args.transfer_seed, Path(args.cache), not args.quiet)
+        for k in range(args.copies)
     ]
     negative_images, kinds = negatives(args.negatives, args.seed, train_set.images)
     plain = plain_digits(args.plain_digits, args.seed + 1)
@@ -218,6 +219,7 @@ def cmd_distill(args: argparse.Namespace) -> int:
     card["distillation"] = {
         "teacher": f"{teacher.name}@{teacher.version}",
         "transfer_copies": args.copies,
+        "transfer_seed": args.transfer_seed,
         "negatives": {kind: kinds.count(kind) for kind in dict.fromkeys(kinds)},
         "negatives_per_epoch": args.negatives_per_epoch,
         "plain_digits": args.plain_digits,
@@ -310,6 +312,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--out", required=True)
     d.add_argument("--copies", type=int, default=8, help="transfer-set copies: the images, then augmented ones")
     d.add_argument("--cache", default="var/distill", help="where the teacher's probabilities are kept")
+    d.add_argument("--transfer-seed", type=int, default=7, help="seeds the augmented copies (students may share them)")
     d.add_argument("--alpha", type=float, default=0.5, help="the teacher's share of the loss")
     d.add_argument("--temperature", type=float, default=3.0, help="softening of both distributions")
     d.add_argument("--negatives", type=int, default=30000, help="generated negatives in the pool")
