@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format bench robustness train clean
+.PHONY: install run test lint format fuzz bench robustness train clean
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# A longer schema-fuzzing session than the one in `make test` (all of schemathesis's checks).
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_SECONDS=$${FUZZ_SECONDS:-1200} $(PY) -m pytest tests/test_schema_fuzz.py
 
 bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -1,29 +1,35 @@
-"""Latency and throughput of the running API (gunicorn on loopback), one client, one run.
+"""Latency and throughput of the running API (gunicorn on loopback), measured with wrk.
 
-p50/p99 for predict (a 280×280 canvas PNG sent as a data URL), display-images and health
-(the framework's floor), measured sequentially on one keep-alive connection; then
---concurrency connections hammer predict for --duration seconds, counting errors. Last, the
-work every prediction must do is timed in this process (PNG decoding, preprocessing, the
-default model on one image), which with the floor bounds how fast predict can be.
+Each endpoint is loaded at 1 and at 32 connections for --duration seconds: health (the
+framework's floor) and predict with what clients send. A script's 280×280 greyscale PNG
+canvas; the app's own colour canvas before this release (280×280 RGBA PNG); and what the
+app sends now (its drawing cropped to the ink and scaled to ≤ 112 px). Requests per second,
+p50 and p99 latency, errors, and predict's req/s as a share of health's at 32 connections.
+Last, the work a prediction must do, timed in this process.
 
-    python benchmarks/api_latency.py [--requests 300] [--concurrency 32] [--duration 60]
+--sweep tries several worker × thread settings (shorter runs) to choose the serving
+settings; --front puts nginx in front, as `make run` does.
+
+    python benchmarks/api_latency.py [--duration 30] [--workers 2 --threads 2] [--sweep] [--front]
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import http.client
 import io
 import json
 import os
-import statistics
+import re
+import runpy
+import shutil
+import subprocess
 import sys
-import threading
-import time
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in the gunicorn workers
+os.environ.setdefault("MODEL_CORE_THREADS", "1")
 from PIL import Image, ImageDraw  # noqa: E402
 from timing import median_ms  # noqa: E402  (benchmarks/timing.py)
 
@@ -31,130 +37,164 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from model_core import load_model  # noqa: E402
 from model_core.preprocess import decode_bytes, preprocess  # noqa: E402
 from model_core.runtime import keep_freed_memory  # noqa: E402
-from tests.servers import api_server  # noqa: E402
+from tests.servers import api_server, nginx_server  # noqa: E402
+
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+STROKE = [(80, 70), (200, 70), (130, 230)]  # a 7 on a 280×280 canvas
 
 
-def canvas_png() -> bytes:
-    image = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
-    ImageDraw.Draw(image).line([(80, 70), (200, 70), (130, 230)], fill=(255, 255, 255, 255), width=20)
+def png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
 
 
-def canvas_body() -> bytes:
-    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(canvas_png()).decode()}).encode()
+def grey_canvas() -> bytes:
+    """What a script sends: a 280×280 greyscale PNG, white on black."""
+    image = Image.new("L", (280, 280), 0)
+    ImageDraw.Draw(image).line(STROKE, fill=255, width=20, joint="curve")
+    return png(image)
 
 
-def work_per_prediction(png: bytes, repeats: int) -> tuple[float, float, float, int]:
-    """Median ms of what any predict must compute, in this process, set up as a worker is:
-    decoding the PNG, preprocessing (decoding included), the default model on one image;
-    and how many networks that model has."""
+def app_canvas() -> bytes:
+    """What the app sent before this release: the whole canvas, colour PNG with alpha."""
+    image = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
+    ImageDraw.Draw(image).line(STROKE, fill=(255, 255, 255, 255), width=20, joint="curve")
+    return png(image)
+
+
+def app_upload() -> bytes:
+    """What the app sends now (frontend/js/canvas.js): the drawing cropped to its ink with a
+    margin and scaled to at most 112 px, still a colour PNG from a browser canvas."""
+    canvas = Image.open(io.BytesIO(app_canvas()))
+    left, top, right, bottom = canvas.convert("L").getbbox()
+    margin = round(0.08 * max(right - left, bottom - top))
+    crop = canvas.crop((left - margin, top - margin, right + margin, bottom + margin))
+    scale = min(1.0, 112 / max(crop.size))
+    return png(crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.BILINEAR))
+
+
+def body(data: bytes) -> bytes:
+    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(data).decode()}).encode()
+
+
+def wrk(url: str, connections: int, seconds: float, payload: bytes | None) -> dict:
+    """One wrk run: requests/s, p50 and p99 ms, errors (socket errors and non-2xx)."""
+    script = Path(tempfile.mkdtemp()) / "request.lua"
+    if payload is not None:
+        (script.parent / "body.json").write_bytes(payload)
+        script.write_text(
+            f'local f = io.open("{script.parent / "body.json"}", "rb")\n'
+            'wrk.method = "POST"\nwrk.body = f:read("*a")\nf:close()\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
+    else:
+        script.write_text("")
+    threads = min(2, connections)
+    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)$", out, re.M).groups()
+        return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "requests": requests,
+        "errors": errors + (int(bad.group(1)) if bad else 0),
+    }
+
+
+def work_per_prediction(data: bytes, repeats: int) -> tuple[float, float, float, int]:
+    """Median ms of what any predict must compute, in this process, set up as a worker is."""
     keep_freed_memory()
-    model = load_model()  # model.threads: MODEL_CORE_THREADS, as in the workers
-    x = preprocess(png)[None]
+    model = load_model()
+    x = preprocess(data)[None]
     return (
-        median_ms(lambda: decode_bytes(png), repeats),
-        median_ms(lambda: preprocess(png), repeats),
-        median_ms(lambda: model.predict_proba(x), repeats),
+        median_ms(lambda: decode_bytes(data), repeats),
+        median_ms(lambda: preprocess(data), repeats),
+        median_ms(lambda: model.scores(x), repeats),
         len(model.members),
     )
 
 
-def call(conn: http.client.HTTPConnection, method: str, path: str, body: bytes | None) -> int:
-    headers = {"Content-Type": "application/json"} if body else {}
-    conn.request(method, path, body=body, headers=headers)
-    response = conn.getresponse()
-    response.read()
-    return response.status
+def measure(base: str, seconds: float) -> dict:
+    predict = f"{base}/api/predict-digit/"
+    runs = {}
+    for connections in (1, 32):
+        runs[("health", connections)] = wrk(f"{base}/api/health/", connections, seconds, None)
+        runs[("predict: 280×280 greyscale PNG (a script)", connections)] = wrk(
+            predict, connections, seconds, body(grey_canvas())
+        )
+    runs[("predict: the app's old upload, 280×280 RGBA", 32)] = wrk(predict, 32, seconds, body(app_canvas()))
+    runs[("predict: the app's upload now, cropped ≤ 112 px", 32)] = wrk(predict, 32, seconds, body(app_upload()))
+    return runs
 
 
-def latencies(host: str, port: int, method: str, path: str, body: bytes | None, n: int) -> list[float]:
-    conn = http.client.HTTPConnection(host, port, timeout=30)
-    for _ in range(10):  # warm-up
-        call(conn, method, path, body)
-    out = []
-    for _ in range(n):
-        started = time.perf_counter()
-        status = call(conn, method, path, body)
-        out.append((time.perf_counter() - started) * 1000)
-        if status != 200:
-            raise RuntimeError(f"{path} answered {status}")
-    conn.close()
-    return out
+def serve(args, workers: int, threads: int):
+    env = {
+        "API_THROTTLE_PREDICT": "100000000/min",
+        "API_THROTTLE_DEFAULT": "100000000/min",
+        "API_LOG_LEVEL": "WARNING",
+        "GUNICORN_THREADS": str(threads),
+    }
+    return api_server(env, workers=workers)
 
 
-def load_test(host: str, port: int, body: bytes, concurrency: int, duration: float) -> tuple[int, int, float]:
-    counts = {"ok": 0, "errors": 0}
-    lock = threading.Lock()
-    deadline = time.monotonic() + duration
-
-    def worker():
-        conn = http.client.HTTPConnection(host, port, timeout=30)
-        ok = errors = 0
-        while time.monotonic() < deadline:
-            try:
-                if call(conn, "POST", "/api/predict-digit/", body) == 200:
-                    ok += 1
-                else:
-                    errors += 1
-            except (OSError, http.client.HTTPException):
-                errors += 1
-                conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=30)
-        with lock:
-            counts["ok"] += ok
-            counts["errors"] += errors
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return counts["ok"], counts["errors"], time.monotonic() - started
-
-
-def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+def sweep(args) -> None:
+    print("| workers × threads | health req/s (32) | predict req/s (32) | predict p99 ms | ratio |")
+    print("|---|---|---|---|---|")
+    for workers, threads in ((1, 1), (2, 1), (2, 2), (3, 1), (2, 4), (4, 1), (4, 2)):
+        with serve(args, workers, threads) as base:
+            health = wrk(f"{base}/api/health/", 32, args.duration, None)
+            predict = wrk(f"{base}/api/predict-digit/", 32, args.duration, body(grey_canvas()))
+        print(
+            f"| {workers} × {threads} | {health['rps']:.0f} | {predict['rps']:.0f} | {predict['p99']:.1f} | "
+            f"{predict['rps'] / health['rps']:.3f} |",
+            flush=True,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--duration", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's")
+    parser.add_argument("--threads", type=int, default=None, help="default: gunicorn.conf.py's")
+    parser.add_argument("--sweep", action="store_true")
+    parser.add_argument("--front", action="store_true", help="measure through nginx, as `make run` serves")
+    parser.add_argument("--repeats", type=int, default=300)
     args = parser.parse_args()
-    env = {"API_THROTTLE_PREDICT": "1000000/min", "API_THROTTLE_SAMPLES": "1000000/min", "API_LOG_LEVEL": "WARNING"}
-    with api_server(env, workers=args.workers) as base:
-        host, port = base.removeprefix("http://").split(":")
-        port = int(port)
-        body = canvas_body()
-        table = {
-            "health (floor)": latencies(host, port, "GET", "/api/health/", None, args.requests),
-            "predict (280×280 PNG)": latencies(host, port, "POST", "/api/predict-digit/", body, args.requests),
-            "display-images (12)": latencies(host, port, "GET", "/api/display-images/?count=12", None, args.requests),
-        }
-        ok, errors, seconds = load_test(host, port, body, args.concurrency, args.duration)
-    decoding, preprocessing, inference, networks = work_per_prediction(canvas_png(), args.requests)
-    floor = statistics.median(table["health (floor)"])
-    print(f"\ngunicorn workers: {args.workers}; sequential requests per endpoint: {args.requests}")
-    print("| endpoint | p50 ms | p99 ms | req/s (one connection) | p50 ÷ health p50 |\n|---|---|---|---|---|")
-    for name, values in table.items():
-        p50 = statistics.median(values)
-        print(
-            f"| {name} | {p50:.2f} | {pct(values, 99):.2f} | {1000 / statistics.mean(values):.0f} | {p50 / floor:.2f} |"
-        )
-    print(
-        f"\nload: {args.concurrency} connections × {seconds:.0f} s on predict: {ok} ok, {errors} errors, "
-        f"{ok / seconds:.0f} req/s"
-    )
-    print("\n| work every prediction does (in process) | median ms |\n|---|---|")
-    print(f"| PNG decoding | {decoding:.2f} |\n| preprocessing (decoding included) | {preprocessing:.2f} |")
-    print(f"| default model ({networks} networks), one image | {inference:.2f} |")
-    bound = floor + preprocessing + inference
-    print(f"\nfloor + preprocessing + model = {bound:.2f} ms: predict p50 ≥ {bound / floor:.2f}× the floor")
+    if args.sweep:
+        sweep(args)
+        return
+    served = runpy.run_path(str(Path(__file__).resolve().parent.parent / "backend" / "gunicorn.conf.py"))
+    workers = args.workers or served["workers"]
+    threads = args.threads or served["threads"]
+    with serve(args, workers, threads) as api:
+        if args.front:
+            with nginx_server([api.removeprefix("http://")]) as front:
+                runs = measure(front, args.duration)
+        else:
+            runs = measure(api, args.duration)
+    front = " behind nginx" if args.front else ""
+    print(f"\ngunicorn {workers} workers × {threads} threads{front}; wrk, {args.duration:.0f} s a row")
+    print("| request | connections | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
+    for (name, connections), r in runs.items():
+        print(f"| {name} | {connections} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")
+    health = runs[("health", 32)]["rps"]
+    predict = runs[("predict: 280×280 greyscale PNG (a script)", 32)]["rps"]
+    print(f"\npredict ÷ health at 32 connections: {predict / health:.3f}")
+    sizes = {"script": grey_canvas(), "app before": app_canvas(), "app now": app_upload()}
+    print("| what is sent | PNG bytes | request bytes | decode ms | preprocessing ms |\n|---|---|---|---|---|")
+    for name, data in sizes.items():
+        decode, prep, model_ms, networks = work_per_prediction(data, args.repeats)
+        print(f"| {name} | {len(data):,} | {len(body(data)):,} | {decode:.3f} | {prep:.3f} |")
+    print(f"the default model ({networks} network(s)), one image: {model_ms:.3f} ms")
 
 
 if __name__ == "__main__":

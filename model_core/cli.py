@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, batch
 from . import card as cards
 from .augment import NO_AUGMENTATION, AugmentConfig
 from .calibrate import calibrate
@@ -126,21 +126,47 @@ def cmd_combine(args: argparse.Namespace) -> int:
     return 0
 
 
+NOT_A_DIGIT_CODE = -1  # how the feedback export writes the correction "this is not a digit"
+
+
+def correction_labels(codes: np.ndarray, labels: list[str], outputs: int) -> np.ndarray:
+    """Exported label codes → class indices; "not a digit" (-1) → the extra output of a model
+    that has one, else -1 (dropped). ValueError for a code that is neither."""
+    out = []
+    for code in codes:
+        if int(code) == NOT_A_DIGIT_CODE:
+            out.append(len(labels) if outputs > len(labels) else -1)
+        else:
+            out.append(labels.index(str(code)))
+    return np.array(out, dtype=np.int64)
+
+
 def cmd_finetune(args: argparse.Namespace) -> int:
-    """Continue training a shipped model on MNIST plus user corrections (weighted up)."""
+    """Continue training a shipped model on MNIST plus user corrections. Corrections are
+    untrusted: they weigh like any MNIST image unless told otherwise, make at most
+    --max-extra-share of what is trained on, and what was used is reported and recorded."""
     base = load_model(args.base)
     extra_images, extra_codes = read_csv(args.extra)
     try:
-        extra_labels = np.array([base.labels.index(str(code)) for code in extra_codes], dtype=np.int64)
+        extra_labels = correction_labels(extra_codes, base.labels, base.outputs)
     except ValueError:
-        print(f"{args.extra}: a label is not one of the model's labels {base.labels}", file=sys.stderr)
+        print(f"{args.extra}: a label is neither -1 nor one of the model's labels {base.labels}", file=sys.stderr)
         return 2
+    usable = extra_labels >= 0
+    dropped = int((~usable).sum())
+    extra_images, extra_labels = extra_images[usable], extra_labels[usable]
     full, test_set = load_mnist("train", args.data), load_mnist("test", args.data)
     split = cards.model_split(base.card)
     train_set, val_set = train_val_split(full, split["validation_size"], split["split_seed"] or 1234)
     if args.limit:
         train_set = train_set.subset(slice(0, args.limit))
-    extra = Dataset(extra_images, extra_labels, base.labels)
+    cap = int(args.max_extra_share * len(train_set) / (1 - args.max_extra_share))
+    capped = max(0, len(extra_labels) - cap)
+    extra = Dataset(extra_images[:cap], extra_labels[:cap], base.labels)
+    print(
+        f"corrections: {len(extra)} used (weight {args.extra_weight}), {dropped} 'not a digit' dropped "
+        f"(this model has no such output), {capped} over the {args.max_extra_share:.0%} share left out"
+    )
     if base.deskews:
         train_set, val_set, extra = deskewed(train_set), deskewed(val_set), deskewed(extra)
     combined = Dataset(
@@ -160,6 +186,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         "extra_file": Path(args.extra).name,
         "extra_md5": hashlib.md5(Path(args.extra).read_bytes()).hexdigest(),
         "extra_samples": int(len(extra)),
+        "extra_dropped": {"not_a_digit_without_an_output": dropped, "over_the_share": capped},
         "extra_weight": args.extra_weight,
         "config": _config(args, args.seed + len(base.members) - 1).to_dict(),
     }
@@ -248,6 +275,28 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_predict(args: argparse.Namespace) -> int:
+    """Recognise image files, folders, globs and MNIST-style CSV files; one CSV row each."""
+    try:
+        inputs = batch.expand(args.paths)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    model = load_model(args.model)
+    out = open(args.out, "w", newline="") if args.out else sys.stdout  # noqa: SIM115  (stdout is not ours to close)
+    try:
+        counts = batch.predict_all(model, inputs, out, workers=args.workers, progress=not args.quiet)
+    finally:
+        if args.out:
+            out.close()
+    print(
+        f"{counts['images']} images in {counts['seconds']:.1f} s ({counts['images'] / counts['seconds']:.0f}/s): "
+        f"{counts['not_a_digit']} not a digit, {counts['errors']} unreadable",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     report = evaluate(model, load_mnist(args.split, args.data))
@@ -295,7 +344,10 @@ def parser() -> argparse.ArgumentParser:
     f = sub.add_parser("finetune", help="continue training on MNIST plus corrections (CSV: label, 784 pixels)")
     f.add_argument("--base", default="cnn", help="model to start from (path or name in artifacts/)")
     f.add_argument("--extra", required=True, help="MNIST-style CSV, e.g. from /api/feedback/export/")
-    f.add_argument("--extra-weight", type=float, default=5.0, help="loss weight of each correction vs an MNIST image")
+    f.add_argument(
+        "--extra-weight", type=float, default=1.0, help="loss weight of each correction against an MNIST image's"
+    )
+    f.add_argument("--max-extra-share", type=float, default=0.1, help="corrections make at most this share")
     f.add_argument("--out", required=True)
     f.add_argument("--promote", default=None, help="also write here, but only if not worse on the MNIST test set")
     training_options(f, epochs=2, lr=3e-4, schedule="cosine")
@@ -327,6 +379,14 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("--out", default=None, help="write here (default: over the model's own card)")
     k.add_argument("--calibration-digits", type=int, default=5000)
     k.set_defaults(func=cmd_calibrate)
+
+    r = sub.add_parser("predict", help="recognise image files, folders, globs or MNIST-style CSV; CSV out")
+    r.add_argument("paths", nargs="+", help="image files, folders (searched recursively), globs, .csv files")
+    r.add_argument("--model", default=None, help="model path or name in artifacts/ (default: the shipped cnn)")
+    r.add_argument("--out", default=None, help="write the rows here (default: standard output)")
+    r.add_argument("--workers", type=int, default=None, help="processes reading images (default: one per core)")
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=cmd_predict)
 
     e = sub.add_parser("evaluate", help="accuracy, per-class precision/recall and confusion matrix")
     e.add_argument("--model", default=None, help="model path or name in artifacts/ (default: the shipped cnn)")

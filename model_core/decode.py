@@ -141,19 +141,20 @@ def _bytes_per_pixel(image: Image.Image) -> int:
     return len(image.getbands()) * (2 if deep else 1)
 
 
-def _reduce_on_decode(image: Image.Image) -> None:
-    """A JPEG decodes its luminance only (all the grey we need) and, when bigger than
-    WORK_MAX, at 1/2, 1/4 or 1/8 size (never below WORK_MIN)."""
+def _reduce_on_decode(image: Image.Image, colour: bool) -> None:
+    """A JPEG decodes its luminance only (all the grey a digit needs) unless `colour`, and,
+    when bigger than WORK_MAX, at 1/2, 1/4 or 1/8 size (never below WORK_MIN)."""
     width, height = image.size
     if image.format != "JPEG" or image.mode not in ("L", "RGB"):
         return
     scale = min(1.0, WORK_MIN / max(width, height)) if max(width, height) > WORK_MAX else 1.0
-    image.draft("L", (max(1, int(width * scale)), max(1, int(height * scale))))
+    image.draft(image.mode if colour else "L", (max(1, int(width * scale)), max(1, int(height * scale))))
 
 
-def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Image.Image:
+def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS, colour: bool = False) -> Image.Image:
     """Encoded bytes → an upright PIL image at a working size (long side ≤ WORK_MAX, a JPEG
-    decoded at reduced size), refusing what would cost too much before decoding."""
+    decoded at reduced size, and in grey unless `colour`), refusing what would cost too much
+    before decoding."""
     if len(data) > limits.max_bytes:
         raise ImageTooLargeError(f"image is {len(data)} bytes; the limit is {limits.max_bytes}")
     if not data:
@@ -174,7 +175,7 @@ def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Image.Image:
     if width == 0 or height == 0:
         raise ImageDecodeError("image has no pixels")
     try:
-        _reduce_on_decode(image)
+        _reduce_on_decode(image, colour)
         cost = image.size[0] * image.size[1] * _bytes_per_pixel(image)
         if cost > limits.max_decode_bytes:
             raise ImageTooLargeError(
@@ -281,3 +282,38 @@ def load_pixels(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
     if isinstance(source, bytes | bytearray | memoryview):
         return grey_pixels(decode_bytes(bytes(source), limits))
     raise ImageDecodeError(f"cannot read an image from {type(source).__name__}")
+
+
+# --- What is kept of a user's image -------------------------------------------------------------
+
+KEEP_SIDE, KEEP_BYTES = 1024, 256 * 1024
+
+
+def keepsake_png(source: object, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """What a user drew or photographed, kept as decoded pixels re-encoded as a lossless PNG:
+    long side at most KEEP_SIDE, at most KEEP_BYTES (colour given up, then size, until it
+    fits). Everything drawn survives; whatever else the file carried (appended bytes,
+    metadata) does not."""
+    if isinstance(source, str):
+        source = decode_base64(source, limits)
+    if isinstance(source, bytes | bytearray | memoryview):
+        image = decode_bytes(bytes(source), limits, colour=True)
+        if image.mode not in ("L", "LA", "RGB", "RGBA"):
+            image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
+    elif isinstance(source, Image.Image):
+        image = source.convert("RGBA")
+    else:
+        grey = load_pixels(source, limits)
+        image = Image.fromarray(grey if grey.dtype == np.uint8 else np.rint(grey * 255).astype(np.uint8), "L")
+    image.thumbnail((KEEP_SIDE, KEEP_SIDE), Image.Resampling.LANCZOS)
+    while True:
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG", optimize=True)
+        if buffer.tell() <= KEEP_BYTES or max(image.size) <= 64:
+            return buffer.getvalue()
+        if image.mode not in ("L", "LA"):
+            image = image.convert("LA" if "A" in image.getbands() else "L")
+        else:
+            image = image.resize(
+                (max(1, image.width * 3 // 4), max(1, image.height * 3 // 4)), Image.Resampling.LANCZOS
+            )

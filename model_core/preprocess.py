@@ -18,7 +18,6 @@ reproduces the recipe for any input:
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
 
 import numpy as np
@@ -38,6 +37,7 @@ from .decode import (  # noqa: F401  (re-exported: what callers of preprocess ca
     base64_too_long,
     decode_base64,
     decode_bytes,
+    keepsake_png,
     load_pixels,
 )
 from .ink import find_ink
@@ -110,21 +110,6 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 def from_uint8_bytes(raw: bytes, side: int = SIZE) -> np.ndarray:
     """The inverse of `to_uint8(...).tobytes()`: bytes → float (side, side) in [0, 1]."""
     return np.frombuffer(raw, np.uint8).reshape(side, side).astype(np.float32) / 255.0
-
-
-def original_bytes(source: object, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, str]:
-    """The input exactly as given, as bytes and a media type, for keeping a faithful copy."""
-    if isinstance(source, str):
-        source = decode_base64(source, limits)
-    if isinstance(source, bytes | bytearray | memoryview):
-        data = bytes(source)
-        with contextlib.suppress(Exception):
-            kind = Image.open(io.BytesIO(data)).format
-            return data, f"image/{(kind or 'octet-stream').lower()}"
-        return data, "application/octet-stream"
-    buffer = io.BytesIO()
-    np.save(buffer, np.asarray(source), allow_pickle=False)
-    return buffer.getvalue(), "application/x-npy"
 
 
 def to_png(image: np.ndarray) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -102,3 +103,30 @@ def static_server(directory: Path = ROOT / "frontend"):
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@contextlib.contextmanager
+def nginx_server(upstreams: list[str], root: Path = ROOT / "frontend"):
+    """nginx with docker/nginx.conf (scripts/nginx_conf.py points it at these upstreams), on a
+    free loopback port, for the duration of a `with` block; yields its base URL."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from nginx_conf import local_config
+
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="digits-nginx-"))
+    (workdir / "nginx.conf").write_text(local_config(upstreams, [port], root, workdir))
+    command = [NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"]
+    check = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    if check.returncode:
+        raise RuntimeError(check.stderr)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/index.html")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -197,7 +197,7 @@ def test_image_with_too_many_pixels_is_413(client):
 @override_settings(MAX_BATCH_SIZE=2)
 def test_batch_limit(client):
     limit = PredictDigitApi.InputSerializer().fields["images"].max_length
-    response = client.post(PREDICT, {"images": [[[0, 0], [0, 0]]] * (limit + 1)}, format="json")
+    response = client.post(PREDICT, {"images": [[[0] * 8] * 8] * (limit + 1)}, format="json")
     assert response.status_code == 400 and response.json()["code"] == "max_length"
 
 

@@ -1,10 +1,11 @@
 """Deployment artefacts: the compose file against the Compose Specification, nginx for real,
 the Dockerfiles' promises, and production settings under `check --deploy`."""
 
+import contextlib
 import json
 import os
 import secrets
-import shutil
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -14,9 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
-from .servers import ROOT, api_server, free_port, wait_for
-
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+from .servers import NGINX, ROOT, api_server, nginx_server
 
 
 @pytest.fixture(scope="module")
@@ -73,31 +72,32 @@ def test_dockerfiles_are_slim_non_root_and_bake_in_the_model():
 
 
 @pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed (apt-get install nginx-light)")
-def test_nginx_config_parses_serves_the_spa_and_proxies_the_api(tmp_path):
-    with api_server() as api:
-        port = free_port()
-        conf = (ROOT / "docker/nginx.conf").read_text()
-        conf = conf.replace("server api:8000;", f"server {api.removeprefix('http://')};")
-        conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};")
-        conf = conf.replace("root /usr/share/nginx/html;", f"root {ROOT / 'frontend'};")
-        conf = conf.replace("include mime.types;", "include /etc/nginx/mime.types;")
-        path = tmp_path / "nginx.conf"
-        path.write_text(conf)
-        globals_ = f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; daemon off;"
-        command = [NGINX, "-p", str(tmp_path), "-c", str(path), "-g", globals_]
-        check = subprocess.run([*command, "-t"], capture_output=True, text=True)
-        assert check.returncode == 0, check.stderr
-        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for(f"{base}/index.html")
-            with urllib.request.urlopen(f"{base}/") as response:
-                assert b"Digit recognizer" in response.read()
-            with urllib.request.urlopen(f"{base}/api/ready/") as response:
-                assert json.loads(response.read())["ready"] is True
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+def test_nginx_serves_the_spa_proxies_the_api_and_answers_its_own_errors_in_json():
+    with api_server() as api, nginx_server([api.removeprefix("http://")]) as base:
+        with urllib.request.urlopen(f"{base}/") as response:
+            assert b"Digit recognizer" in response.read()
+        with urllib.request.urlopen(f"{base}/api/ready/") as response:
+            assert json.loads(response.read())["ready"] is True
+        host, port = base.removeprefix("http://").split(":")
+        malformed = {
+            "bad Content-Length": b"POST /api/predict-digit/ HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+            "9 KB URL": b"GET /api/health/?" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            "20 KB header": b"GET /api/health/ HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 20000 + b"\r\n\r\n",
+        }
+        for name, request in malformed.items():
+            status, headers, body = raw_request(host, int(port), request)
+            assert 400 <= status < 500 and "application/json" in headers, (name, status, headers)
+            assert json.loads(body)["code"], name
+
+
+def raw_request(host: str, port: int, request: bytes) -> tuple[int, str, bytes]:
+    with socket.create_connection((host, port), timeout=10) as conn:
+        conn.sendall(request)
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), head.decode("latin-1").lower(), body
 
 
 def run_deploy_check(env_extra):
@@ -146,3 +146,43 @@ def test_readme_quick_start_is_two_commands():
     readme = (ROOT / "README.md").read_text()
     assert "make run" in readme and "make test" in readme
     assert Path(ROOT / ".ci/run").read_text().count("make test") == 1
+
+
+@pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed (apt-get install nginx-light)")
+def test_behind_nginx_fifty_clients_dripping_bodies_do_not_stall_health_or_predict():
+    import threading
+
+    from tests.test_hardening import data_url, seven_png
+
+    with api_server(workers=1) as api, nginx_server([api.removeprefix("http://")]) as base:
+        host, port = base.removeprefix("http://").split(":")
+        stop = threading.Event()
+        drips = []
+        for _ in range(50):
+            conn = socket.create_connection((host, int(port)), timeout=30)
+            conn.sendall(b"POST /api/predict-digit/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+            conn.sendall(b"Content-Length: 100000\r\n\r\n{")
+            drips.append(conn)
+
+        def drip():
+            while not stop.wait(0.5):
+                for conn in drips:
+                    with contextlib.suppress(OSError):
+                        conn.send(b" ")
+
+        dripper = threading.Thread(target=drip, daemon=True)
+        dripper.start()
+        try:
+            body = json.dumps({"image": data_url(seven_png())}).encode()
+            for _ in range(10):  # a gunicorn worker of 4 threads would be full after 4 drippers
+                with urllib.request.urlopen(f"{base}/api/health/", timeout=5) as response:
+                    assert response.status == 200
+                request = urllib.request.Request(
+                    f"{base}/api/predict-digit/", body, {"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert json.loads(response.read())["prediction"] == "7"
+        finally:
+            stop.set()
+            for conn in drips:
+                conn.close()

@@ -1,5 +1,7 @@
+import csv
 import json
 import platform
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -247,3 +249,32 @@ def test_combine_picks_networks_and_reports_validation_only_for_a_shared_split(t
         assert cli_main(["combine", f"{tmp_path / 'three'}{bad}", "--out", str(tmp_path / "bad")]) == 2
         assert why in capsys.readouterr().err
     assert not (tmp_path / "bad.json").exists()
+
+
+def test_predict_cli_reads_a_folder_of_pngs_and_an_mnist_csv(tmp_path, mnist_test, capsys):
+    from model_core.data import write_csv
+    from model_core.preprocess import to_png
+
+    folder = tmp_path / "digits"
+    (folder / "more").mkdir(parents=True)
+    for i in range(6):
+        target = folder / ("more" if i % 2 else ".") / f"d{i}.png"
+        target.write_bytes(to_png(mnist_test.images[i] / 255.0))
+    (folder / "notes.txt").write_text("not an image, not looked at")
+    (folder / "broken.png").write_bytes(b"\x89PNG broken")
+    write_csv(tmp_path / "rows.csv", mnist_test.images[6:9], mnist_test.labels[6:9])
+    out = tmp_path / "results.csv"
+    assert cli_main(["predict", str(folder), str(tmp_path / "rows.csv"), "--model", "mlp", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    by_name = {Path(row["file"]).name: row for row in rows}
+    assert len(rows) == 6 + 1 + 3
+    for i in range(6):
+        row = by_name[f"d{i}.png"]
+        assert row["prediction"] == str(mnist_test.labels[i]) and float(row["confidence"]) > 0.5
+        assert row["is_digit"] in ("true", "false") and not row["error"]
+    assert by_name["broken.png"]["error"] and not by_name["broken.png"]["prediction"]
+    assert [by_name[f"rows.csv#{r}"]["prediction"] for r in range(3)] == [str(v) for v in mnist_test.labels[6:9]]
+    assert "10 images" in capsys.readouterr().err
+
+    assert cli_main(["predict", str(tmp_path / "nowhere"), "--model", "mlp"]) == 2
+    assert "no such file or folder" in capsys.readouterr().err

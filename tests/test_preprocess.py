@@ -16,7 +16,7 @@ from model_core.preprocess import (
     decode_base64,
     deskew,
     from_uint8_bytes,
-    original_bytes,
+    keepsake_png,
     preprocess,
     to_data_url,
     to_png,
@@ -207,9 +207,19 @@ def test_png_round_trip_and_bytes_helpers():
     assert np.abs(back - out).max() <= 0.5 / 255 + 1e-6
     assert to_data_url(out).startswith("data:image/png;base64,")
     assert np.array_equal(from_uint8_bytes(to_uint8(out).tobytes()), to_uint8(out) / np.float32(255))
-    data, kind = original_bytes(base64.b64encode(encode(drawing(), "PNG")).decode())
-    assert kind == "image/png" and data.startswith(b"\x89PNG")
-    assert original_bytes(np.zeros((2, 2)))[1] == "application/x-npy"
+
+
+def test_what_is_kept_of_an_image_is_its_pixels_as_a_bounded_png():
+    drawn = encode(drawing(mode="RGB"), "JPEG", quality=90)
+    padded = drawn + b"\0" * 500_000  # junk appended to a real image
+    kept = keepsake_png(base64.b64encode(padded).decode())
+    assert kept.startswith(b"\x89PNG") and len(kept) < 50_000
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(kept))), np.asarray(Image.open(io.BytesIO(drawn))))
+    noise = np.random.default_rng(0).integers(0, 256, (2000, 3000, 3), np.uint8)  # incompressible
+    big = keepsake_png(noise)
+    image = Image.open(io.BytesIO(big))
+    assert len(big) <= 256 * 1024 and max(image.size) <= 1024
+    assert keepsake_png(np.zeros((2, 2))).startswith(b"\x89PNG")
 
 
 def test_deskew_stands_a_slanted_stroke_upright_and_centres_it():

@@ -4,6 +4,7 @@ The OpenAPI schema is generated from these classes."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
@@ -11,24 +12,34 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from model_core.data import SPLITS
+from model_core.data import DIGIT_LABELS, SPLITS
 
 from . import registry, selectors, services
 from .auth import FeedbackTokenAuthentication, ReadsNeedToken
+from .models import NOT_A_DIGIT
+from .parsers import BoundedJSONParser
 from .serializers import (
     ErrorSerializer,
     ImageItemField,
     ImageStringField,
     ModelInfoSerializer,
+    NamedChoiceField,
     PixelsField,
+    QuerySerializer,
+    StrictBooleanField,
     UploadSerializer,
     model_name_field,
 )
+from .throttling import client_key
+
+VERSION_PATTERN = r"^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{8}|unversioned|)$"  # empty: the model's own
+IDEMPOTENCY_KEY = r"[A-Za-z0-9_.:-]{1,64}"
 
 # The first MNIST test digit (a 7), as the API returns images: a PNG data URL.
 TINY_PNG = (
@@ -42,14 +53,15 @@ TINY_PNG = (
 def errors(*statuses: int) -> dict[int, OpenApiResponse]:
     described = {
         401: "Missing or invalid bearer token.",
-        403: "Not allowed.",
+        403: "Not allowed (e.g. a write from a web page whose origin is not the app's).",
+        404: "No such correction.",
         400: "Invalid input (malformed JSON, missing or conflicting fields, undecodable image).",
         405: "Method not allowed.",
         413: "Request body or image too large (bytes or pixels).",
         415: "Unsupported content type or image format.",
         422: "Nothing drawn: the image has no distinguishable ink.",
-        429: "Too many requests; retry after the number of seconds in Retry-After.",
-        503: "The model is not loaded.",
+        429: "Too many requests, or a correction over the storage budget; retry after Retry-After seconds.",
+        503: "The model is not loaded, or the server is busy decoding large images (Retry-After).",
     }
     return {s: OpenApiResponse(ErrorSerializer, description=described[s]) for s in statuses}
 
@@ -74,7 +86,7 @@ def batch_of(item: type[serializers.Serializer], name: str) -> type[serializers.
 
 
 class PredictDigitApi(APIView):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser]
     throttle_scope = "predict"
 
     class InputSerializer(serializers.Serializer):
@@ -137,13 +149,23 @@ class PredictDigitApi(APIView):
             class Meta:
                 ref_name = "ModelRef"
 
-        prediction = serializers.CharField(help_text="The most probable label.")
-        confidence = serializers.FloatField(help_text="Its probability, 0-1.")
+        prediction = serializers.CharField(
+            help_text="The most probable label: the best guess, also when is_digit is false."
+        )
+        confidence = serializers.FloatField(help_text="Its probability, 0-1 (calibrated on validation data).")
         probabilities = serializers.ListField(
             child=serializers.FloatField(), help_text="One per label, in label order."
         )
         labels = serializers.ListField(child=serializers.CharField(), help_text="The label order.")
         top_k = TopKSerializer(many=True)
+        is_digit = serializers.BooleanField(
+            help_text="Whether the input looks like one digit at all (not a letter, a shape, a scribble, "
+            "several digits): digit_score at or above the model's threshold."
+        )
+        digit_score = serializers.FloatField(
+            help_text="How much the input looks like a digit, 0-1. The model's threshold is in model-info "
+            "(not_a_digit.threshold); probabilities stay over the ten digits either way."
+        )
         processed_image = serializers.CharField(help_text="PNG data URL of the 28×28 image the network saw.")
         model = ModelRefSerializer()
         elapsed_ms = serializers.FloatField(help_text="Server time for preprocessing and inference.")
@@ -186,6 +208,8 @@ class PredictDigitApi(APIView):
                     "probabilities": [0.0, 0.0, 0.001, 0.0, 0.0, 0.0, 0.0, 0.998, 0.0, 0.001],
                     "labels": [str(d) for d in range(10)],
                     "top_k": [{"label": "7", "probability": 0.998}, {"label": "2", "probability": 0.001}],
+                    "is_digit": True,
+                    "digit_score": 0.9993,
                     "processed_image": TINY_PNG,
                     "model": {"name": "cnn", "version": "2026-11-24.abcdef12"},
                     "elapsed_ms": 2.1,
@@ -215,7 +239,7 @@ class PredictDigitApi(APIView):
 class DisplayImagesApi(APIView):
     throttle_scope = "samples"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(QuerySerializer):
         count = serializers.IntegerField(required=False, default=12, min_value=1, max_value=100)
         digit = serializers.IntegerField(required=False, min_value=0, max_value=9, help_text="Only this digit.")
         split = serializers.ChoiceField(choices=SPLITS, required=False, default="test")
@@ -265,8 +289,8 @@ class DisplayImagesApi(APIView):
 
 
 class ModelInfoApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        model = serializers.CharField(required=False)
+    class InputSerializer(QuerySerializer):
+        model = model_name_field("Which shipped model; default: the default model.")
 
     OutputSerializer = ModelInfoSerializer
 
@@ -333,6 +357,7 @@ class FeedbackOutputSerializer(serializers.Serializer):
     predicted_label = serializers.CharField()
     model = serializers.CharField(source="model_name")
     model_version = serializers.CharField()
+    reviewed = serializers.BooleanField(help_text="Checked by a token holder: fit for fine-tuning.")
     processed_image = serializers.SerializerMethodField(help_text="PNG data URL of the stored 28×28 image.")
 
     class Meta:
@@ -351,14 +376,33 @@ class FeedbackPagination(PageNumberPagination):
 class FeedbackApi(APIView):
     authentication_classes = [FeedbackTokenAuthentication]
     permission_classes = [ReadsNeedToken]
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser]
     throttle_scope = "feedback"
 
     class _LabelsSerializer(serializers.Serializer):
-        true_label = serializers.CharField(max_length=16, help_text='What the drawing really is, e.g. "4".')
-        predicted_label = serializers.CharField(max_length=16, required=False, default="", allow_blank=True)
+        true_label = NamedChoiceField(
+            [*DIGIT_LABELS, NOT_A_DIGIT],
+            "invalid_label",
+            "true_label",
+            help_text=f'What the drawing really is: a digit, or "{NOT_A_DIGIT}".',
+        )
+        predicted_label = NamedChoiceField(
+            ["", *DIGIT_LABELS, NOT_A_DIGIT],
+            "invalid_label",
+            "predicted_label",
+            required=False,
+            default="",
+            help_text="What the model said, if known.",
+        )
         model = model_name_field("The model that made the prediction.")
-        model_version = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+        model_version = serializers.RegexField(
+            VERSION_PATTERN,
+            max_length=64,
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text="The version of that model (as predict-digit answers it): `YYYY-MM-DD.` then 8 hex digits.",
+        )
 
     class InputSerializer(_LabelsSerializer):
         """The drawing (exactly one of `image` or `pixels`) and the label it should have had."""
@@ -411,17 +455,23 @@ class FeedbackApi(APIView):
         ],
     )
     def post(self, request):
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not re.fullmatch(IDEMPOTENCY_KEY, key):
+            raise ValidationError({"Idempotency-Key": ["1 to 64 letters, digits, '-', '_', '.' or ':'"]})
         form = (self.UploadInputSerializer if is_multipart(request) else self.InputSerializer)(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        entry = services.feedback_create(
+        entry, created = services.feedback_create(
             source=data["source"],
             true_label=data["true_label"],
             predicted_label=data["predicted_label"],
             model=data.get("model"),
             model_version=data["model_version"],
+            client=client_key(request),
+            idempotency_key=key,
         )
-        return Response(self.OutputSerializer(entry).data, status=201)
+        headers = {} if created else {"Idempotent-Replayed": "true"}
+        return Response(self.OutputSerializer(entry).data, status=201, headers=headers)
 
     @extend_schema(
         operation_id="feedback_list",
@@ -435,22 +485,67 @@ class FeedbackApi(APIView):
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
 
+class FeedbackDetailApi(APIView):
+    authentication_classes = [FeedbackTokenAuthentication]
+    permission_classes = [ReadsNeedToken]
+    parser_classes = [BoundedJSONParser]
+    throttle_scope = "feedback"
+
+    class InputSerializer(serializers.Serializer):
+        reviewed = StrictBooleanField(help_text="Mark the correction fit (or unfit) for fine-tuning.")
+
+    @extend_schema(
+        operation_id="feedback_review",
+        summary="Mark a correction reviewed (token required)",
+        request=InputSerializer,
+        responses={200: FeedbackOutputSerializer, **errors(400, 401, 404, 405, 415, 429)},
+    )
+    def patch(self, request, pk: int):
+        form = self.InputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        entry = services.feedback_review(entry=selectors.feedback_get(pk=pk), reviewed=form.validated_data["reviewed"])
+        return Response(FeedbackOutputSerializer(entry).data)
+
+    @extend_schema(
+        operation_id="feedback_delete",
+        summary="Delete a correction (token required)",
+        responses={204: None, **errors(401, 404, 405, 429)},
+    )
+    def delete(self, request, pk: int):
+        services.feedback_delete(entry=selectors.feedback_get(pk=pk))
+        return Response(status=204)
+
+
 class FeedbackExportApi(APIView):
     authentication_classes = [FeedbackTokenAuthentication]
     permission_classes = [ReadsNeedToken]
     throttle_scope = "feedback"
 
+    class InputSerializer(QuerySerializer):
+        reviewed = serializers.ChoiceField(
+            choices=["all", "only"],
+            required=False,
+            default="all",
+            help_text="`only`: just the corrections a token holder marked reviewed (always so when the server "
+            "sets FEEDBACK_REQUIRE_REVIEW).",
+        )
+
     @extend_schema(
         operation_id="feedback_export",
         summary="Export corrections as MNIST-style CSV (token required)",
         description="Streams `label,pixel0,...,pixel783`, one row per correction, oldest first: the format "
-        "`python -m model_core finetune --extra` reads.",
+        f"`python -m model_core finetune --extra` reads. A `{NOT_A_DIGIT}` correction is label -1.",
+        parameters=[InputSerializer],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV rows."),
-            **errors(401, 403, 405, 429),
+            **errors(400, 401, 403, 405, 429),
         },
     )
     def get(self, request):
-        response = StreamingHttpResponse(selectors.feedback_csv_lines(), content_type="text/csv")
+        query = self.InputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        only = query.validated_data["reviewed"] == "only" or settings.FEEDBACK_REQUIRE_REVIEW
+        lines = selectors.feedback_csv_lines(reviewed_only=only)
+        response = StreamingHttpResponse(lines, content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="feedback.csv"'
         return response

@@ -12,6 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from model_core.preprocess import (
+    DecoderBusyError,
     EmptyImageError,
     ImageDecodeError,
     ImageTooLargeError,
@@ -34,7 +35,18 @@ class UnknownModel(ValueError):
 
 
 class InvalidLabel(ValueError):
-    pass
+    def __init__(self, message: str, field: str = "true_label"):
+        super().__init__(message)
+        self.field = field
+
+
+class StorageBudget(RuntimeError):
+    """Storing this correction would exceed a budget: the sender's (`scope` "client") or the
+    store's ("store"). `retry_after`: seconds until room is likely, where known."""
+
+    def __init__(self, message: str, scope: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.scope, self.retry_after = scope, retry_after
 
 
 # --- API errors ----------------------------------------------------------------------------
@@ -82,7 +94,13 @@ def as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, UnknownModel):
         return exceptions.ValidationError({"model": [str(exc)]}, code="unknown_model")
     if isinstance(exc, InvalidLabel):
-        return exceptions.ValidationError({"true_label": [str(exc)]}, code="invalid_label")
+        return exceptions.ValidationError({exc.field: [str(exc)]}, code="invalid_label")
+    if isinstance(exc, StorageBudget):
+        return FeedbackQuota(wait=exc.retry_after, detail=str(exc), code=f"feedback_{exc.scope}_budget")
+    if isinstance(exc, DecoderBusyError):
+        busy = ServiceUnavailable(str(exc), code=exc.code)
+        busy.wait = 1  # DRF's handler turns `wait` into Retry-After
+        return busy
     if isinstance(exc, ModelNotReady):
         return ServiceUnavailable(str(exc))
     if isinstance(exc, RequestDataTooBig):
@@ -143,3 +161,9 @@ def bad_request(request, exception=None, *args, **kwargs):
 
 def not_found(request, exception=None, *args, **kwargs):
     return json_error(404, "not_found", "No such endpoint.")
+
+
+class FeedbackQuota(exceptions.Throttled):
+    """A client's (or the whole store's) budget for stored corrections is spent."""
+
+    default_code = "feedback_quota"

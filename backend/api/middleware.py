@@ -1,10 +1,13 @@
-"""Request hygiene outside the views: a body-size ceiling, and JSON for Django's own errors."""
+"""Request hygiene outside the views: a body-size ceiling, unsafe cross-site writes refused,
+no cookies, and JSON for Django's own errors."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
 from .errors import json_error
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class RequestSizeLimitMiddleware:
@@ -21,6 +24,38 @@ class RequestSizeLimitMiddleware:
         if length > settings.MAX_REQUEST_BYTES:
             return json_error(413, "too_large", f"Request body exceeds {settings.MAX_REQUEST_BYTES} bytes.")
         return self.get_response(request)
+
+
+class CrossSiteWriteMiddleware:
+    """A browser says where a request comes from (`Origin`); a write from a page whose origin
+    is not one of the app's (CORS_ALLOWED_ORIGINS) is refused, even where no CORS preflight
+    ran (a multipart form needs none). Scripts send no Origin and are unaffected."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        origin = request.headers.get("Origin")
+        if request.method in UNSAFE_METHODS and origin is not None and origin not in self.allowed(request):
+            return json_error(403, "cross_site_refused", f"Writes from {origin} are not accepted.")
+        return self.get_response(request)
+
+    @staticmethod
+    def allowed(request) -> set[str]:
+        return {*settings.CORS_ALLOWED_ORIGINS, f"{request.scheme}://{request.get_host()}"}
+
+
+class NoCookiesMiddleware:
+    """The API keeps no session and signs nothing a client holds: no response sets a cookie
+    (the docs pages' templates would otherwise set Django's csrftoken)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.cookies.clear()
+        return response
 
 
 class JsonErrorMiddleware:

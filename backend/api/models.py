@@ -1,11 +1,15 @@
 from django.db import models
 
+NOT_A_DIGIT = "not_a_digit"  # the correction "this is not a digit", as stored and exported (label -1)
+
 
 class Feedback(models.Model):
     """A user's correction: what they drew, what the model said, and what it really was.
 
-    Both the drawing as received and the 28×28 image the network saw are kept, so nothing
-    the user gave is lost and the corrections export directly as MNIST-style rows.
+    The 28×28 image the network saw is kept, and what the user drew or photographed, decoded
+    and stored again as a bounded lossless PNG (`original`): every stroke is kept, whatever
+    was appended to the file is not. Corrections are untrusted until a token holder marks
+    them reviewed.
     """
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -14,11 +18,18 @@ class Feedback(models.Model):
     model_name = models.CharField(max_length=64, blank=True)
     model_version = models.CharField(max_length=64, blank=True)
     processed = models.BinaryField(help_text="784 bytes: the 28×28 network input, 0-255, row-major")
-    original = models.BinaryField(help_text="the drawing exactly as sent (encoded image, or .npy pixels)")
+    original = models.BinaryField(help_text="the user's image as decoded pixels, a PNG (long side ≤ 1024, ≤ 256 KB)")
     original_type = models.CharField(max_length=64)
+    client = models.CharField(max_length=32, blank=True, db_index=True, help_text="a hash of the sender's address")
+    stored_bytes = models.PositiveIntegerField(default=0, help_text="what this correction takes in storage")
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)
+    reviewed = models.BooleanField(default=False, help_text="checked by a token holder: fit for fine-tuning")
 
     class Meta:
         ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "idempotency_key"], name="feedback_idempotency_key_per_client")
+        ]
 
     def __str__(self) -> str:
         return f"feedback {self.pk}: {self.predicted_label or '?'} → {self.true_label}"

@@ -8,13 +8,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
+from rest_framework.exceptions import NotFound
 
 from model_core.data import SampleSet, csv_header, csv_row
 from model_core.preprocess import from_uint8_bytes, to_data_url
 
-from .models import Feedback
+from .models import NOT_A_DIGIT, Feedback
 from .registry import get_model, model_names
 
+NOT_A_DIGIT_CSV = -1  # what finetune reads as "not a digit"
 _lock = threading.Lock()
 _samples: dict[str, SampleSet] = {}
 
@@ -51,13 +53,24 @@ def feedback_list():
     return Feedback.objects.all()
 
 
+def feedback_get(*, pk: int) -> Feedback:
+    try:
+        return Feedback.objects.get(pk=pk)
+    except Feedback.DoesNotExist:
+        raise NotFound(f"no correction {pk}") from None
+
+
 def feedback_image(entry: Feedback) -> str:
     """A stored correction's 28×28 image as a PNG data URL."""
     return to_data_url(from_uint8_bytes(bytes(entry.processed)))
 
 
-def feedback_csv_lines() -> Iterator[str]:
-    """Every correction, oldest first, as MNIST-style CSV (model_core.data's format)."""
+def feedback_csv_lines(*, reviewed_only: bool = False) -> Iterator[str]:
+    """Corrections, oldest first, as MNIST-style CSV (model_core.data's format); a "not a
+    digit" correction is label -1."""
+    rows = Feedback.objects.order_by("id")
+    if reviewed_only:
+        rows = rows.filter(reviewed=True)
     yield csv_header()
-    for label, processed in Feedback.objects.order_by("id").values_list("true_label", "processed").iterator():
-        yield csv_row(label, bytes(processed))
+    for label, processed in rows.values_list("true_label", "processed").iterator():
+        yield csv_row(NOT_A_DIGIT_CSV if label == NOT_A_DIGIT else label, bytes(processed))

@@ -10,17 +10,57 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from model_core import available_models
 from model_core import card as cards
 from model_core.preprocess import base64_too_long
 
 from .errors import PayloadTooLarge
 
-PIXELS_SCHEMA = {
-    "type": "array",
-    "description": "Rows of grey values (0-255, or 0-1), white ink on black; 28×28 like MNIST, or any size. "
-    "A flat list whose length is a square (784) is accepted too.",
-    "items": {"oneOf": [{"type": "array", "items": {"type": "number"}}, {"type": "number"}]},
+MIN_SIDE = 8  # fewer pixels than this a side cannot hold a recognisable digit
+# Base64 as the API decodes it: an optional data-URL header, then whole groups of four
+# characters (white space anywhere between them), the last group padded with = if need be.
+_B64 = r"[A-Za-z0-9+/]\s*"
+BASE64_PATTERN = (
+    rf"^\s*(?:data:[^,]*;base64,)?\s*(?:(?:{_B64}){{4}})*(?:(?:{_B64}){{4}}|(?:{_B64}){{2}}=\s*=|(?:{_B64}){{3}}=)\s*$"
+)
+IMAGE_STRING = {
+    "type": "string",
+    "pattern": BASE64_PATTERN,
+    "description": "A data URL (data:image/png;base64,...) or bare base64 of a PNG, JPEG, WebP, GIF or BMP.",
 }
+GREY = {"type": "number", "minimum": 0, "maximum": 255}
+PIXELS_SCHEMA = {
+    "oneOf": [
+        {
+            "type": "array",
+            "description": f"Rows of grey values (0-255, or 0-1), white ink on black: 28×28 like MNIST, or any "
+            f"size from {MIN_SIDE}×{MIN_SIDE}. Rows shorter than the longest are padded with background (0).",
+            "minItems": MIN_SIDE,
+            "items": {"type": "array", "items": GREY, "minItems": MIN_SIDE},
+        },
+        {
+            "type": "array",
+            "description": "The 28×28 pixels as one flat list, row by row (any square length is read the same way).",
+            "items": GREY,
+            "minItems": 784,
+            "maxItems": 784,
+        },
+    ]
+}
+
+
+def _has_booleans(data: list) -> bool:
+    """true/false among the numbers (NumPy would read them as 1 and 0)."""
+    return any(isinstance(v, bool) or (isinstance(v, list) and any(isinstance(w, bool) for w in v)) for v in data)
+
+
+def _rectangular(data: list) -> list:
+    """Rows of different lengths, padded with background (0) to the longest."""
+    if data and all(isinstance(row, list) for row in data):
+        width = max(len(row) for row in data)
+        if any(len(row) != width for row in data):
+            return [row + [0] * (width - len(row)) for row in data]
+    return data
 
 
 @extend_schema_field(PIXELS_SCHEMA)
@@ -28,17 +68,22 @@ class PixelsField(serializers.Field):
     """A 2-D array of numbers, converted with NumPy in one step rather than per element."""
 
     def to_internal_value(self, data):
+        if not isinstance(data, list) or _has_booleans(data):
+            raise serializers.ValidationError("pixels must be an array of rows of numbers (0-255)")
         try:
-            pixels = np.asarray(data, dtype=np.float32)
-        except (TypeError, ValueError):
-            raise serializers.ValidationError("pixels must be a rectangular array of numbers") from None
+            pixels = np.asarray(_rectangular(data), dtype=np.float32)
+        except (TypeError, ValueError, OverflowError):
+            raise serializers.ValidationError("pixels must be an array of rows of numbers (0-255)") from None
         if pixels.ndim == 1:
             side = int(round(pixels.size**0.5))
-            if side < 2 or side * side != pixels.size:
+            if side * side != pixels.size:
                 raise serializers.ValidationError("a flat pixel list must have a square length, e.g. 784")
             pixels = pixels.reshape(side, side)
-        if pixels.ndim != 2 or min(pixels.shape) < 2:
+        if pixels.ndim != 2:
             raise serializers.ValidationError("pixels must be a 2-D array (rows of numbers)")
+        if min(pixels.shape) < MIN_SIDE:
+            height, width = pixels.shape
+            raise serializers.ValidationError(f"pixels must be at least {MIN_SIDE}×{MIN_SIDE}; got {height}×{width}")
         if pixels.size > settings.MAX_IMAGE_PIXELS:
             raise serializers.ValidationError("too many pixels")
         if not np.isfinite(pixels).all() or pixels.min() < 0 or pixels.max() > 255:
@@ -52,8 +97,8 @@ class PixelsField(serializers.Field):
 @extend_schema_field(
     {
         "oneOf": [
-            {"type": "string", "description": "A data URL (data:image/png;base64,...) or bare base64."},
-            PIXELS_SCHEMA,
+            IMAGE_STRING,
+            *PIXELS_SCHEMA["oneOf"],
         ]
     }
 )
@@ -68,6 +113,7 @@ class ImageItemField(serializers.Field):
         raise serializers.ValidationError("each item must be a data URL / base64 string or an array of pixels")
 
 
+@extend_schema_field(IMAGE_STRING)
 class ImageStringField(serializers.CharField):
     """A data URL or base64 text. DRF's per-character surrogate scan is skipped: it walks
     every character in Python (slow on megabyte images), and base64 decoding refuses
@@ -83,9 +129,21 @@ class ImageStringField(serializers.CharField):
 
 # A multipart form carrying one image file as `image` (or its alias `file`); its validated
 # data gains `upload`, the file.
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, as JSON writes them: not 0, "yes" or "off"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            raise serializers.ValidationError("must be true or false", code="invalid")
+        return data
+
+
 class UploadSerializer(serializers.Serializer):
-    image = serializers.FileField(required=False, help_text="An image file (PNG, JPEG, WebP, GIF, BMP).")
-    file = serializers.FileField(required=False, help_text="Alias of `image`.")
+    # An empty file is read as an empty image (a 422 that says so), like an empty data URL.
+    image = serializers.FileField(
+        required=False, allow_empty_file=True, help_text="An image file (PNG, JPEG, WebP, GIF, BMP)."
+    )
+    file = serializers.FileField(required=False, allow_empty_file=True, help_text="Alias of `image`.")
 
     def validate(self, attrs):
         upload = attrs.get("image") or attrs.get("file")
@@ -97,8 +155,44 @@ class UploadSerializer(serializers.Serializer):
         return attrs
 
 
-def model_name_field(help_text: str) -> serializers.CharField:
-    return serializers.CharField(required=False, help_text=help_text)
+class NamedChoiceField(serializers.ChoiceField):
+    """One of a few names (an enum in the schema); anything else, whatever its type, is a 400
+    with `code` that lists the names there are."""
+
+    default_error_messages = {"blank": "This field may not be blank."}
+
+    def __init__(self, choices, code: str, what: str, **kwargs):
+        super().__init__(choices=choices, **kwargs)
+        self.code, self.what = code, what
+
+    def to_internal_value(self, data):
+        if data == "" and "" not in self.choices:
+            self.fail("blank")
+        if not isinstance(data, str) or data not in self.choices:
+            names = ", ".join(repr(name) for name in self.choices) or "none"
+            raise serializers.ValidationError(f"{self.what} must be one of {names}", code=self.code)
+        return data
+
+
+class ModelNameField(NamedChoiceField):
+    """A shipped model's name; an unknown one is a 400 `unknown_model`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(available_models(settings.MODEL_DIR), "unknown_model", "model", required=False, **kwargs)
+
+
+def model_name_field(help_text: str) -> ModelNameField:
+    return ModelNameField(help_text=help_text)
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters: one given empty (`?split=`) is an error, not the default."""
+
+    def to_internal_value(self, data):
+        empty = [name for name in self.fields if data.get(name, None) == ""]
+        if empty:
+            raise serializers.ValidationError({name: ["must not be empty"] for name in empty}, code="invalid_input")
+        return super().to_internal_value(data)
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -6,13 +6,19 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from model_core.model import classify
-from model_core.preprocess import decode_base64, original_bytes, preprocess, to_data_url, to_uint8
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
 
-from .errors import InvalidLabel
-from .models import Feedback
+from model_core.model import classify
+from model_core.preprocess import decode_base64, keepsake_png, preprocess, to_data_url, to_uint8
+
+from .errors import InvalidLabel, StorageBudget
+from .models import NOT_A_DIGIT, Feedback
 from .registry import get_model, limits
 
 log = logging.getLogger("backend.api")
@@ -25,6 +31,8 @@ class Prediction:
     probabilities: list[float]
     labels: list[str]
     top_k: list[dict[str, Any]]
+    is_digit: bool
+    digit_score: float
     processed_image: str
     model: dict[str, str]
     elapsed_ms: float
@@ -57,6 +65,8 @@ def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> 
             probabilities=p.probabilities,
             labels=loaded.labels,
             top_k=[{"label": label, "probability": prob} for label, prob in p.top_k],
+            is_digit=p.is_digit,
+            digit_score=p.digit_score,
             processed_image=to_data_url(image),
             model={"name": loaded.name, "version": loaded.version},
             elapsed_ms=elapsed,
@@ -67,25 +77,88 @@ def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> 
     return results
 
 
+def _check_budgets(client: str, size: int) -> None:
+    """Refuse a correction that would take the sender over its daily storage budget, or the
+    store over its total."""
+    day_ago = timezone.now() - timedelta(days=1)
+    used = Feedback.objects.filter(client=client, created__gte=day_ago).aggregate(total=Sum("stored_bytes"))["total"]
+    if (used or 0) + size > settings.FEEDBACK_CLIENT_BYTES_PER_DAY:
+        raise StorageBudget(
+            f"this client has stored {used or 0} bytes of corrections in the last day; the budget is "
+            f"{settings.FEEDBACK_CLIENT_BYTES_PER_DAY} bytes a day",
+            "client",
+            retry_after=3600,
+        )
+    total = Feedback.objects.aggregate(total=Sum("stored_bytes"))["total"] or 0
+    if total + size > settings.FEEDBACK_MAX_TOTAL_BYTES:
+        raise StorageBudget(
+            f"the correction store is full ({total} of {settings.FEEDBACK_MAX_TOTAL_BYTES} bytes)", "store"
+        )
+
+
+def feedback_purge_expired() -> int:
+    """Delete corrections older than the retention period (FEEDBACK_RETENTION_DAYS; 0 keeps all)."""
+    if not settings.FEEDBACK_RETENTION_DAYS:
+        return 0
+    cutoff = timezone.now() - timedelta(days=settings.FEEDBACK_RETENTION_DAYS)
+    return Feedback.objects.filter(created__lt=cutoff).delete()[0]
+
+
 def feedback_create(
-    *, source: Any, true_label: str, predicted_label: str = "", model: str | None = None, model_version: str = ""
-) -> Feedback:
-    """Store a correction with its 28×28 network input; committed before this returns."""
+    *,
+    source: Any,
+    true_label: str,
+    predicted_label: str = "",
+    model: str | None = None,
+    model_version: str = "",
+    client: str = "",
+    idempotency_key: str | None = None,
+) -> tuple[Feedback, bool]:
+    """Store a correction with its 28×28 network input and the user's image, kept as a
+    bounded PNG; committed before this returns. With an idempotency key the sender has used
+    before, nothing is stored again: (the entry stored then, False). Else (the entry, True)."""
     loaded = get_model(model)
-    if true_label not in loaded.labels:
-        raise InvalidLabel(f"true_label must be one of {', '.join(loaded.labels)}")
+    labels = [*loaded.labels, NOT_A_DIGIT]
+    if true_label not in labels:
+        raise InvalidLabel(f"true_label must be one of {', '.join(labels)}")
+    if predicted_label and predicted_label not in labels:
+        raise InvalidLabel(f"predicted_label must be empty or one of {', '.join(labels)}", "predicted_label")
+    if idempotency_key:
+        earlier = Feedback.objects.filter(client=client, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return earlier, False
     if isinstance(source, str):
         source = decode_base64(source, limits())  # once, for both copies below
-    image = preprocess(source, limits())
-    original, original_type = original_bytes(source, limits())
-    entry = Feedback.objects.create(
-        true_label=true_label,
-        predicted_label=predicted_label,
-        model_name=loaded.name,
-        model_version=model_version or loaded.version,
-        processed=to_uint8(image).tobytes(),
-        original=original,
-        original_type=original_type,
-    )
+    image = to_uint8(preprocess(source, limits())).tobytes()
+    original = keepsake_png(source, limits())
+    size = len(image) + len(original)
+    feedback_purge_expired()
+    _check_budgets(client, size)
+    try:
+        with transaction.atomic():
+            entry = Feedback.objects.create(
+                true_label=true_label,
+                predicted_label=predicted_label,
+                model_name=loaded.name,
+                model_version=model_version or loaded.version,
+                processed=image,
+                original=original,
+                original_type="image/png",
+                client=client,
+                stored_bytes=size,
+                idempotency_key=idempotency_key or None,
+            )
+    except IntegrityError:  # the same key, sent twice at once: the other one stored it
+        return Feedback.objects.get(client=client, idempotency_key=idempotency_key), False
     log.info("feedback %s stored: %s → %s (%s)", entry.pk, predicted_label or "?", true_label, loaded.name)
+    return entry, True
+
+
+def feedback_review(*, entry: Feedback, reviewed: bool) -> Feedback:
+    entry.reviewed = reviewed
+    entry.save(update_fields=["reviewed"])
     return entry
+
+
+def feedback_delete(*, entry: Feedback) -> None:
+    entry.delete()

@@ -6,6 +6,7 @@ the HTTPS hardening that `manage.py check --deploy` asks for is on.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -51,12 +52,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backend.api.middleware.NoCookiesMiddleware",
     "backend.api.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",  # DRF views are exempt; kept for anything else
+    # No session, no cookie: a cross-site write is refused by its Origin, not by a CSRF token.
+    "backend.api.middleware.CrossSiteWriteMiddleware",
     "backend.api.middleware.JsonErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -111,18 +115,25 @@ DEFAULT_MODEL = os.environ.get("DEFAULT_MODEL", "cnn")
 # Threads: model_core's own setting, MODEL_CORE_THREADS (model_core/parallel.py; it still reads
 # API_INFERENCE_THREADS, its former name here).
 FEEDBACK_READ_TOKEN = os.environ.get("FEEDBACK_READ_TOKEN", "")
+# What corrections may take: per sender a day, in all, and for how long they are kept (0: forever).
+FEEDBACK_CLIENT_BYTES_PER_DAY = env_int("FEEDBACK_CLIENT_BYTES_PER_DAY", 8 * 1024 * 1024)
+FEEDBACK_MAX_TOTAL_BYTES = env_int("FEEDBACK_MAX_TOTAL_BYTES", 2 * 1024**3)
+FEEDBACK_RETENTION_DAYS = env_int("FEEDBACK_RETENTION_DAYS", 365)
+# Corrections are untrusted: with this on, the export (what finetune learns from) holds only
+# those a token holder marked reviewed.
+FEEDBACK_REQUIRE_REVIEW = env_bool("FEEDBACK_REQUIRE_REVIEW")
 
 # --- REST framework and its schema ----------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "backend.api.parsers.BoundedJSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
-    "DEFAULT_THROTTLE_CLASSES": ["backend.api.throttling.ConfigurableAnonThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["backend.api.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "predict": os.environ.get("API_THROTTLE_PREDICT", "1200/min"),
         "samples": os.environ.get("API_THROTTLE_SAMPLES", "600/min"),
@@ -131,9 +142,24 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# X-Forwarded-For is believed only from these addresses or networks (the reverse proxy in
+# front), e.g. "127.0.0.1" for `make run`'s nginx. API_NUM_PROXIES is its former, weaker form.
+TRUSTED_PROXIES = [ipaddress.ip_network(item, strict=False) for item in env_list("API_TRUSTED_PROXIES", "")]
+
+# The cache holds what replicas must share (throttle counts): Redis when REDIS_URL is set,
+# with short timeouts so that a Redis that is down is noticed in milliseconds, not seconds.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Digit recognizer API",
@@ -148,7 +174,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "COMPONENT_SPLIT_PATCH": False,  # a PATCH body states what it requires
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.api.schema.request_bodies_as_they_are_checked",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        # true_label and predicted_label (which may also be blank) share one set of names.
+        "CorrectionLabelEnum": [str(d) for d in range(10)] + ["not_a_digit"],
+    },
 }
 
 # --- CORS: the SPA's origins; no credentials, since the API sets no cookies -----------------
@@ -162,6 +196,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Health checks come from inside (a container's own healthcheck, a load balancer) over HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/ready/$"]
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
