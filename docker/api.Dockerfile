@@ -5,7 +5,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY model_core model_core
 COPY backend backend
-RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[postgres]"
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -13,7 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
 RUN useradd --system --uid 10001 --home /app app
 WORKDIR /app
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index --find-links=/wheels "digit-recognizer[postgres]" && rm -rf /wheels
+RUN pip install --no-cache-dir --no-index --find-links=/wheels digit-recognizer && rm -rf /wheels
 COPY --chown=app manage.py ./
 COPY --chown=app backend/gunicorn.conf.py backend/gunicorn.conf.py
 COPY --chown=app artifacts/*.json artifacts/*.npz artifacts/

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import socket
@@ -43,10 +44,12 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not come up within {timeout} s")
 
 
-def start_api(env_extra: dict[str, str] | None = None, workers: int = 1) -> tuple[subprocess.Popen, str]:
-    """Start gunicorn serving the API on a free loopback port, in its own process group;
-    return the process and the base URL once it answers as ready."""
-    port = free_port()
+def start_api(
+    env_extra: dict[str, str] | None = None, workers: int = 1, port: int | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Start gunicorn serving the API on a loopback port (a free one unless given), in its own
+    process group; return the process and the base URL once it answers as ready."""
+    port = port or free_port()
     env = {
         **os.environ,
         "API_PORT": str(port),
@@ -127,6 +130,69 @@ def nginx_server(upstreams: list[str], root: Path = ROOT / "frontend"):
     try:
         wait_for(f"{base}/index.html")
         yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _postgres_bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+POSTGRES_MISSING = None if _postgres_bin("initdb") and _postgres_bin("pg_ctl") else "PostgreSQL is not installed"
+REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+REDIS_MISSING = None if os.path.exists(REDIS) else "redis-server is not installed (apt-get install redis-server)"
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root: run them as the postgres user then."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@contextlib.contextmanager
+def postgres_server():
+    """A throwaway PostgreSQL on a free loopback port, its data in a temporary folder;
+    yields a DATABASE_URL for a fresh database."""
+    import psycopg
+
+    data = Path(tempfile.mkdtemp(prefix="digits-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+    port = free_port()
+    subprocess.run(
+        _as_postgres([_postgres_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]),
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {data} -h 127.0.0.1 -c fsync=off"
+    pg_ctl = [_postgres_bin("pg_ctl"), "-D", str(data), "-l", str(data / "log"), "-o", options, "-w"]
+    subprocess.run(_as_postgres([*pg_ctl, "start"]), check=True, capture_output=True)
+    try:
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE digits")
+        yield f"postgres://postgres@127.0.0.1:{port}/digits"
+    finally:
+        subprocess.run(_as_postgres([*pg_ctl, "-m", "immediate", "stop"]), capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A throwaway Redis on a free loopback port, keeping nothing on disk; yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0", process
     finally:
         process.terminate()
         process.wait(timeout=10)

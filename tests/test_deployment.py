@@ -41,10 +41,12 @@ def test_the_validator_does_reject_a_broken_compose_file(compose, compose_valida
     assert len(list(compose_validator.iter_errors(broken))) >= 2
 
 
-def test_compose_wires_api_web_and_db(compose):
+def test_compose_wires_api_web_db_and_redis(compose):
     services = compose["services"]
-    assert set(services) == {"migrate", "api", "web", "db"}
+    assert set(services) == {"migrate", "api", "web", "db", "redis"}
     api = services["api"]
+    assert api["environment"]["REDIS_URL"].startswith("redis://redis:")
+    assert api["depends_on"]["redis"]["condition"] == "service_healthy" and services["redis"]["healthcheck"]
     # Migrations run once, before any replica, never inside the replicas themselves.
     assert "migrate" in services["migrate"]["command"] and "migrate" not in " ".join(api["command"])
     assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

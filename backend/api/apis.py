@@ -328,9 +328,14 @@ class ReadinessApi(APIView):
     throttle_classes = []
 
     class OutputSerializer(serializers.Serializer):
-        ready = serializers.BooleanField()
+        ready = serializers.BooleanField(help_text="The default model is loaded: predictions can be answered.")
         detail = serializers.CharField()
         models_loaded = serializers.ListField(child=serializers.CharField())
+        checks = serializers.DictField(
+            child=serializers.CharField(),
+            help_text='"ok" or what is wrong, for the model, the database (corrections) and the cache '
+            "(shared throttle counts; without it throttling is off, predictions go on).",
+        )
 
         class Meta:
             ref_name = "Readiness"

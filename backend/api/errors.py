@@ -20,6 +20,8 @@ from model_core.preprocess import (
     UnsupportedImageError,
 )
 
+from .metrics import REFUSED
+
 log = logging.getLogger("backend.api")
 
 
@@ -142,6 +144,7 @@ def exception_handler(exc, context):
     if field_errors is not None and code in ("invalid", "required", "null", "blank"):
         code = "invalid_input"
     response.data = error_body(code, _first_message(exc.detail), field_errors)
+    REFUSED.labels(code=code).inc()
     log.info("%s %s → %s %s", context["request"].method, context["request"].path, response.status_code, code)
     return response
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 
 from model_core import Model, ModelLoadError, available_models, load_model
 from model_core.preprocess import Limits
@@ -45,12 +47,35 @@ def get_model(name: str | None = None) -> Model:
         return _models[name]
 
 
+def _check(probe) -> str:
+    try:
+        probe()
+    except Exception as exc:  # whatever the backend raises, readiness reports it, never fails
+        return f"unavailable: {type(exc).__name__}: {exc}"[:200]
+    return "ok"
+
+
+def _cache_round_trip() -> None:
+    cache.set("readiness", "ok", timeout=10)
+    if cache.get("readiness") != "ok":
+        raise RuntimeError("the cache did not keep a value")
+
+
+def _database_round_trip() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
 def readiness() -> dict[str, Any]:
+    """Ready when the default model is loaded (predictions need nothing else). `checks` says
+    what else is missing: the database (corrections) and the cache (throttles, which fail
+    open without it)."""
+    checks = {"database": _check(_database_round_trip), "cache": _check(_cache_round_trip)}
     try:
         get_model()
     except (ModelNotReady, UnknownModel) as exc:
-        return {"ready": False, "detail": str(exc), "models_loaded": sorted(_models)}
-    return {"ready": True, "detail": "ok", "models_loaded": sorted(_models)}
+        return {"ready": False, "detail": str(exc), "models_loaded": sorted(_models), "checks": checks}
+    return {"ready": True, "detail": "ok", "models_loaded": sorted(_models), "checks": {"model": "ok", **checks}}
 
 
 def warm_up() -> dict[str, Any]:

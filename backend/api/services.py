@@ -18,6 +18,7 @@ from model_core.model import classify
 from model_core.preprocess import decode_base64, keepsake_png, preprocess, to_data_url, to_uint8
 
 from .errors import InvalidLabel, StorageBudget
+from .metrics import observe_predictions
 from .models import NOT_A_DIGIT, Feedback
 from .registry import get_model, limits
 
@@ -73,6 +74,7 @@ def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> 
         )
         for p, image in zip(predictions, images, strict=True)
     ]
+    observe_predictions(loaded.name, [p.is_digit for p in predictions])
     log.info("predicted %d image(s) with %s in %.1f ms", len(results), loaded.name, elapsed)
     return results
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backend.api.metrics.MetricsMiddleware",
     "backend.api.middleware.NoCookiesMiddleware",
     "backend.api.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -115,6 +116,7 @@ DEFAULT_MODEL = os.environ.get("DEFAULT_MODEL", "cnn")
 # Threads: model_core's own setting, MODEL_CORE_THREADS (model_core/parallel.py; it still reads
 # API_INFERENCE_THREADS, its former name here).
 FEEDBACK_READ_TOKEN = os.environ.get("FEEDBACK_READ_TOKEN", "")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # GET /api/metrics/ (Prometheus) with it; off when empty
 # What corrections may take: per sender a day, in all, and for how long they are kept (0: forever).
 FEEDBACK_CLIENT_BYTES_PER_DAY = env_int("FEEDBACK_CLIENT_BYTES_PER_DAY", 8 * 1024 * 1024)
 FEEDBACK_MAX_TOTAL_BYTES = env_int("FEEDBACK_MAX_TOTAL_BYTES", 2 * 1024**3)

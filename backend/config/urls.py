@@ -1,8 +1,12 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from backend.api.metrics import metrics_view
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
+    # Outside the API's schema on purpose: an operator's endpoint, off unless METRICS_TOKEN is set.
+    path("api/metrics/", metrics_view, name="metrics"),
     path("api/", include("backend.api.urls")),
 ]
 handler400 = "backend.api.errors.bad_request"
