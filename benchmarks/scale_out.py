@@ -103,9 +103,8 @@ def main() -> None:
                 if process.poll() is None:
                     process.terminate()
                     process.wait(timeout=15)
-    print(
-        f"\none of three replicas SIGKILLed halfway through {args.duration:.0f} s under 32 connections: {json.dumps(counts)}"
-    )
+    halfway = f"halfway through {args.duration:.0f} s under 32 connections"
+    print(f"\none of three replicas SIGKILLed {halfway}: {json.dumps(counts)}")
 
 
 if __name__ == "__main__":
