@@ -1,10 +1,12 @@
 """The SPA in a real browser: Debian's Chromium driven by Playwright, against gunicorn."""
 
+import base64
 import io
 import json
 import math
 import os
 import re
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,7 @@ def open_app(browser, servers):
 
 
 def pad_box(page):
+    page.locator("#pad").scroll_into_view_if_needed()
     box = page.locator("#pad").bounding_box()
     return box["x"], box["y"], box["width"]
 
@@ -179,24 +182,28 @@ def test_model_panel_shows_confusion_matrix_curves_and_switches_models(open_app)
     expect(page.locator("#confusion svg rect")).to_have_count(100, timeout=10_000)
     expect(page.locator("#per-class .bar-row")).to_have_count(10)
     expect(page.locator("#curve-loss svg polyline")).to_have_count(1)
-    ensemble_size = len(json.loads((ROOT / "artifacts" / "cnn.json").read_text())["members"])  # its card
-    expect(page.locator("#curve-loss .chart-title")).to_have_text(f"Loss per epoch (network 1 of {ensemble_size})")
+    card = json.loads((ROOT / "artifacts" / "cnn.json").read_text())
+    whose = f" (network 1 of {len(card['members'])})" if len(card["members"]) > 1 else ""
+    expect(page.locator("#curve-loss .chart-title")).to_have_text(f"Loss per epoch{whose}")
     expect(page.locator("#model-facts")).to_contain_text("Test accuracy")
+    expect(page.locator("#model-facts")).to_contain_text("Not a digit")
     expect(page.locator("#model-facts")).not_to_contain_text("deskewed")  # the CNNs take the plain 28×28
-    # One layer table per architecture in the ensemble, each captioned with its networks.
-    kinds = [m["architecture"] for m in json.loads((ROOT / "artifacts" / "cnn.json").read_text())["members"]]
-    captions = [f"{kind}: {kinds.count(kind)} network" for kind in dict.fromkeys(kinds)]
-    expect(page.locator("#layers table")).to_have_count(len(captions))
-    for table, caption in zip(page.locator("#layers table").all(), captions, strict=True):
-        expect(table.locator("caption")).to_contain_text(caption)
-        expect(table.locator("tbody tr").last).to_contain_text("dense")
+    # One layer table per architecture, each summarised with its networks.
+    kinds = [m.get("architecture", card["architecture"]) for m in card["members"]]
+    summaries = [f"{kind}: {kinds.count(kind)} network" for kind in dict.fromkeys(kinds)]
+    expect(page.locator("#layers details")).to_have_count(len(summaries))
+    for block, summary in zip(page.locator("#layers details").all(), summaries, strict=True):
+        expect(block.locator("summary")).to_contain_text(summary)
+        if block.get_attribute("open") is None:
+            block.locator("summary").click()
+        expect(block.locator("tbody tr").last).to_contain_text("dense")
     assert page.locator("#docs-link").get_attribute("href").endswith("/api/docs/")
     page.select_option("#model-select", "mlp")
     expect(page.locator("#model-facts")).to_contain_text("mlp")
     expect(page.locator("#model-facts")).to_contain_text("deskewed")  # the shipped MLP was trained --deskew
     expect(page.locator("#curve-loss .chart-title")).to_have_text("Loss per epoch")  # one network: no "of"
-    expect(page.locator("#layers table")).to_have_count(1)
-    expect(page.locator("#layers caption")).to_have_count(0)  # one architecture needs no caption
+    expect(page.locator("#layers details")).to_have_count(1)
+    expect(page.locator("#layers details[open] table")).to_have_count(1)  # one architecture: shown open
     draw_with_mouse(page, DIGITS["1"])
     expect_prediction(page, "1")
     expect(page.locator("#latency")).to_contain_text("mlp")
@@ -237,3 +244,109 @@ def test_no_console_errors_and_a_screenshot_for_the_readme(open_app):
     Image.open(io.BytesIO(png)).save(target, optimize=True)
     assert target.stat().st_size > 10_000
     assert not open_app.errors, open_app.errors
+
+
+def test_chart_lines_are_unfilled_and_their_axes_labelled(open_app):
+    from playwright.sync_api import expect
+
+    page = open_app(viewport={"width": 1280, "height": 900})
+    expect(page.locator("#curve-acc svg polyline")).to_have_count(2, timeout=10_000)
+    fills = page.eval_on_selector_all(
+        "#curve-acc polyline, #curve-loss polyline", "els => els.map(e => getComputedStyle(e).fill)"
+    )
+    assert fills and set(fills) == {"none"}, fills
+    assert page.locator("#curve-acc text.legend").all_text_contents() == ["train", "validation"]
+    ticks = page.locator("#curve-acc text.tick").all_text_contents()
+    assert "1" in ticks and "%" in " ".join(ticks)  # epochs along x, values along y
+
+
+def test_on_a_phone_the_answer_is_on_screen_after_drawing(open_app):
+    from playwright.sync_api import expect
+
+    page = open_app(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=3)
+    draw_with_touch(page, DIGITS["7"])
+    expect(page.locator("#quick-answer")).to_contain_text("7", timeout=10_000)
+    box = page.locator("#quick-answer").bounding_box()
+    pad = page.locator("#pad").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box  # in view with the pad
+    assert pad["y"] >= 0 and pad["y"] + pad["height"] <= 844, pad
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_pad_shows_an_uploaded_photo_and_the_sample_clicked(open_app, tmp_path):
+    from playwright.sync_api import expect
+
+    page = open_app()
+    image = Image.new("RGB", (400, 300), (235, 232, 225))
+    ImageDraw.Draw(image).line([(170, 60), (250, 60), (200, 240)], fill=(30, 30, 40), width=14)
+    path = tmp_path / "photo.png"
+    image.save(path)
+    page.set_input_files("#upload", str(path))
+    expect_prediction(page, "7")
+    # The pad now holds the photo: paper-coloured pixels, not the black of an empty pad.
+    centre = page.evaluate(
+        "(() => { const c = document.querySelector('#pad'); const d = c.getContext('2d')"
+        ".getImageData(c.width / 2 - 40, c.height / 2, 1, 1).data; return [d[0], d[1], d[2]]; })()"
+    )
+    assert min(centre) > 180, centre
+    samples = page.locator("#gallery .sample")
+    expect(samples).to_have_count(12, timeout=10_000)
+    samples.first.click()
+    expect(page.locator("#truth")).to_be_visible()
+    lit = page.evaluate(
+        "(() => { const c = document.querySelector('#pad'); const d = c.getContext('2d')"
+        ".getImageData(0, 0, c.width, c.height).data; let n = 0;"
+        " for (let i = 0; i < d.length; i += 4) n += d[i] > 128; return n / (d.length / 4); })()"
+    )
+    assert 0.02 < lit < 0.6, lit  # a digit's white strokes on black: the sample, scaled up
+
+
+def test_a_photo_with_no_digit_says_so_for_a_photo(open_app, tmp_path):
+    from playwright.sync_api import expect
+
+    page = open_app()
+    path = tmp_path / "blank.jpg"
+    Image.new("RGB", (640, 480), (228, 226, 220)).save(path)
+    page.set_input_files("#upload", str(path))
+    expect(page.locator("#announce")).to_contain_text("No digit found in this photo", timeout=10_000)
+
+
+def test_the_apps_small_upload_is_recognised_like_the_whole_canvas(open_app, servers):
+
+    page = open_app()
+    sent = []
+    page.on("request", lambda r: sent.append(r.post_data) if r.url.endswith("/api/predict-digit/") else None)
+    draw_with_mouse(page, DIGITS["7"])
+    expect_prediction(page, "7")
+    app_answer = float(page.locator("#bars .bar-row.top").get_attribute("aria-label").split(": ")[1].rstrip("%"))
+    body = json.loads(sent[-1])
+    small = Image.open(io.BytesIO(base64.b64decode(body["image"].split(",", 1)[1])))
+    assert max(small.size) <= 112  # cropped to the ink and scaled down
+    whole = page.evaluate("document.querySelector('#pad').toDataURL('image/png')")
+    _, api = servers
+    request = urllib.request.Request(
+        f"{api}/api/predict-digit/", json.dumps({"image": whole}).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request) as response:
+        full = json.loads(response.read())
+    assert full["prediction"] == "7" and abs(full["confidence"] * 100 - app_answer) < 2.0
+    assert len(sent[-1]) < len(json.dumps({"image": whole})) / 2  # and a seventh of the pixels to decode
+
+
+def test_the_docs_pages_load_nothing_from_outside_the_machine(browser, servers):
+    _, api = servers
+    context = browser.new_context()
+    outside = []
+    page = context.new_page()
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None,
+    )
+    for path in ("/api/docs/", "/api/redoc/"):
+        page.goto(f"{api}{path}")
+        page.wait_for_load_state("networkidle")
+        assert page.title()
+    icon = page.request.get(f"{api}/favicon.ico")
+    context.close()
+    assert not outside, outside
+    assert icon.ok and "svg" in icon.headers["content-type"]

@@ -44,6 +44,7 @@ def model_card(*, name: str | None = None) -> dict[str, Any]:
     return {
         **model.card,
         "architectures": model.architectures(),
+        "not_a_digit": model.not_a_digit,
         "available_models": model_names(),
         "default_model": settings.DEFAULT_MODEL,
     }

@@ -288,6 +288,19 @@ class MemberSerializer(serializers.Serializer):
     history = EpochSerializer(many=True)
 
 
+class NotADigitSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(
+        choices=["class", "max_softmax"],
+        help_text="class: the network has its own 'not a digit' output; max_softmax: the highest probability.",
+    )
+    threshold = serializers.FloatField(help_text="is_digit when digit_score is at or above it.")
+    temperature = serializers.FloatField(help_text="Probabilities are p^(1/temperature), renormalised.")
+    chosen_on = serializers.CharField(required=False, help_text="The validation data the two were chosen on.")
+    validation = serializers.DictField(
+        required=False, help_text="On that data: the share of digits and of non-digits flagged, ECE before and after."
+    )
+
+
 class ModelInfoSerializer(serializers.Serializer):
     name = serializers.CharField()
     version = serializers.CharField()
@@ -305,6 +318,7 @@ class ModelInfoSerializer(serializers.Serializer):
     architectures = ArchitectureSerializer(
         many=True, help_text="Each architecture among the networks, in order, with its layers."
     )
+    not_a_digit = NotADigitSerializer(help_text="How the model tells digits from anything else.")
     ensemble_size = serializers.SerializerMethodField()
     parameter_count = serializers.IntegerField()
     labels = serializers.ListField(child=serializers.CharField())

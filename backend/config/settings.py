@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -71,7 +72,7 @@ WSGI_APPLICATION = "backend.config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "backend" / "templates"],  # the docs pages, made to work offline
         "APP_DIRS": True,
         "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
     }
@@ -173,8 +174,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "/static/api/favicon.svg",
     "REDOC_DIST": "SIDECAR",
+    "REDOC_UI_SETTINGS": {"theme": {"typography": {"fontFamily": "system-ui, sans-serif"}}},
     "COMPONENT_SPLIT_REQUEST": True,
     "COMPONENT_SPLIT_PATCH": False,  # a PATCH body states what it requires
     "POSTPROCESSING_HOOKS": [
@@ -190,6 +192,8 @@ SPECTACULAR_SETTINGS = {
 # --- CORS: the SPA's origins; no credentials, since the API sets no cookies -----------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080")
 CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = [*default_headers, "idempotency-key"]  # the app's feedback retries carry one
+CORS_EXPOSE_HEADERS = ["Retry-After", "Idempotent-Replayed"]
 CORS_URLS_REGEX = r"^/api/.*$"
 
 # --- Security ---------------------------------------------------------------------------

@@ -17,8 +17,8 @@ export function apiBase() {
 
 export const docsUrl = () => `${apiBase()}/api/docs/`;
 
-async function request(path, { method = "GET", body, signal, json } = {}) {
-  const headers = { Accept: "application/json" };
+async function request(path, { method = "GET", body, signal, json, headers: extra = {} } = {}) {
+  const headers = { Accept: "application/json", ...extra };
   let payload = body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -66,8 +66,11 @@ export const modelInfo = (model) => request(`/api/model-info/${query({ model })}
 
 export const health = () => request("/api/health/");
 
+// An Idempotency-Key per correction: if the connection drops and the browser's retry reaches
+// the server twice, the correction is stored once.
 export const sendFeedback = ({ image, predicted, label, model, modelVersion }) =>
   request("/api/feedback/", {
     method: "POST",
     json: { image, predicted_label: predicted, true_label: label, model, model_version: modelVersion },
+    headers: { "Idempotency-Key": crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}` },
   });

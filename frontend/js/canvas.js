@@ -1,9 +1,13 @@
 // The drawing pad: pointer events (mouse, touch, pen), round strokes whose width scales with
 // the pad, sharp on high-DPI screens. Strokes are kept as points in 0..1 coordinates so the
-// pad can be resized, undone and exported at a fixed resolution.
+// pad can be resized, undone and exported at any resolution. The pad can also show a picture
+// (a sample, an uploaded photo) so that it always shows what is being recognised; drawing
+// again starts a new drawing.
 
 const STROKE_WIDTH = 0.072; // of the pad's side: a 20 px brush on a 280 px canvas
 const EXPORT_SIZE = 280;
+const UPLOAD_MAX = 112; // what is sent: the ink's box, its longer side at most this many pixels
+const UPLOAD_MARGIN = 0.08; // around the ink, as a share of the box's longer side
 
 export class DrawingPad extends EventTarget {
   constructor(canvas) {
@@ -12,6 +16,7 @@ export class DrawingPad extends EventTarget {
     this.ctx = canvas.getContext("2d");
     this.strokes = [];
     this.current = null;
+    this.picture = null; // {image, pixelated, background} shown instead of strokes
     this.resize = this.resize.bind(this);
     new ResizeObserver(this.resize).observe(canvas);
     canvas.addEventListener("pointerdown", (e) => this.#start(e));
@@ -39,6 +44,7 @@ export class DrawingPad extends EventTarget {
   clear() {
     this.strokes = [];
     this.current = null;
+    this.picture = null;
     this.#redraw();
     this.#emit("change", { final: true });
   }
@@ -50,11 +56,43 @@ export class DrawingPad extends EventTarget {
     this.#emit("change", { final: true });
   }
 
-  /** The drawing as a PNG data URL: white ink on black, 280×280, like the canvas people expect. */
+  /** Show a picture (a data URL or object URL) scaled to fit the pad, in place of the drawing.
+   * `pixelated`: keep its pixels square (a 28×28 sample); `background`: the pad around it. */
+  showPicture(src, { pixelated = false, background = "#000" } = {}) {
+    const image = new Image();
+    image.onload = () => {
+      this.strokes = [];
+      this.picture = { image, pixelated, background };
+      this.#redraw();
+    };
+    image.src = src;
+  }
+
+  /** The whole drawing as a PNG data URL: white ink on black, 280×280. */
   toDataURL() {
     const out = document.createElement("canvas");
     out.width = out.height = EXPORT_SIZE;
-    this.#paint(out.getContext("2d"), EXPORT_SIZE);
+    this.#paint(out.getContext("2d"), EXPORT_SIZE, 0, 0, EXPORT_SIZE, EXPORT_SIZE);
+    return out.toDataURL("image/png");
+  }
+
+  /** What the app sends: the drawing cropped to its ink with a margin, scaled so that its
+   * longer side is at most UPLOAD_MAX px (a few KB rather than the whole canvas). The server
+   * crops, fits and centres again: its preprocessing stays the authority. */
+  toUploadDataURL() {
+    const points = this.strokes.flat();
+    if (!points.length) return this.toDataURL();
+    const r = STROKE_WIDTH / 2;
+    let x0 = Math.min(...points.map((p) => p[0])) - r, x1 = Math.max(...points.map((p) => p[0])) + r;
+    let y0 = Math.min(...points.map((p) => p[1])) - r, y1 = Math.max(...points.map((p) => p[1])) + r;
+    const margin = UPLOAD_MARGIN * Math.max(x1 - x0, y1 - y0);
+    [x0, y0] = [Math.max(0, x0 - margin), Math.max(0, y0 - margin)];
+    [x1, y1] = [Math.min(1, x1 + margin), Math.min(1, y1 + margin)];
+    const size = Math.min(EXPORT_SIZE, UPLOAD_MAX / Math.max(x1 - x0, y1 - y0)); // pixels per unit
+    const out = document.createElement("canvas");
+    out.width = Math.max(1, Math.round((x1 - x0) * size));
+    out.height = Math.max(1, Math.round((y1 - y0) * size));
+    this.#paint(out.getContext("2d"), size, -x0 * size, -y0 * size, out.width, out.height);
     return out.toDataURL("image/png");
   }
 
@@ -67,6 +105,7 @@ export class DrawingPad extends EventTarget {
     if (event.button !== undefined && event.button > 0) return;
     event.preventDefault();
     this.canvas.setPointerCapture?.(event.pointerId);
+    this.picture = null; // drawing starts a new drawing
     this.current = [this.#point(event)];
     this.strokes.push(this.current);
     this.#redraw();
@@ -90,33 +129,49 @@ export class DrawingPad extends EventTarget {
   }
 
   #redraw() {
-    this.#paint(this.ctx, this.canvas.width);
+    const side = this.canvas.width;
+    if (this.picture) this.#paintPicture(side);
+    else this.#paint(this.ctx, side, 0, 0, side, side);
   }
 
-  #paint(ctx, size) {
+  #paintPicture(side) {
+    const { image, pixelated, background } = this.picture;
+    const ctx = this.ctx;
+    ctx.fillStyle = background;
+    ctx.fillRect(0, 0, side, side);
+    const scale = Math.min(side / image.naturalWidth, side / image.naturalHeight);
+    const w = image.naturalWidth * scale, h = image.naturalHeight * scale;
+    ctx.imageSmoothingEnabled = !pixelated;
+    ctx.drawImage(image, (side - w) / 2, (side - h) / 2, w, h);
+    ctx.imageSmoothingEnabled = true;
+  }
+
+  /** The strokes, `scale` pixels per unit, shifted by (dx, dy), on a black w×h background. */
+  #paint(ctx, scale, dx, dy, w, h) {
     ctx.fillStyle = "#000";
-    ctx.fillRect(0, 0, size, size);
+    ctx.fillRect(0, 0, w, h);
     ctx.strokeStyle = ctx.fillStyle = "#fff";
-    ctx.lineWidth = STROKE_WIDTH * size;
+    ctx.lineWidth = STROKE_WIDTH * scale;
     ctx.lineCap = ctx.lineJoin = "round";
+    const at = ([x, y]) => [x * scale + dx, y * scale + dy];
     for (const stroke of this.strokes) {
-      const [x0, y0] = stroke[0];
+      const [x0, y0] = at(stroke[0]);
       if (stroke.length === 1) {
         ctx.beginPath();
-        ctx.arc(x0 * size, y0 * size, ctx.lineWidth / 2, 0, Math.PI * 2);
+        ctx.arc(x0, y0, ctx.lineWidth / 2, 0, Math.PI * 2);
         ctx.fill();
         continue;
       }
       // Quadratic curves through the midpoints: smooth strokes from jittery pointer samples.
       ctx.beginPath();
-      ctx.moveTo(x0 * size, y0 * size);
+      ctx.moveTo(x0, y0);
       for (let i = 1; i < stroke.length - 1; i++) {
-        const [x, y] = stroke[i];
-        const [nx, ny] = stroke[i + 1];
-        ctx.quadraticCurveTo(x * size, y * size, ((x + nx) / 2) * size, ((y + ny) / 2) * size);
+        const [x, y] = at(stroke[i]);
+        const [nx, ny] = at(stroke[i + 1]);
+        ctx.quadraticCurveTo(x, y, (x + nx) / 2, (y + ny) / 2);
       }
-      const [lx, ly] = stroke[stroke.length - 1];
-      ctx.lineTo(lx * size, ly * size);
+      const [lx, ly] = at(stroke[stroke.length - 1]);
+      ctx.lineTo(lx, ly);
       ctx.stroke();
     }
   }

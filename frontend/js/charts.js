@@ -71,9 +71,10 @@ export function confusionMatrix(container, matrix, labels) {
   container.replaceChildren(svg);
 }
 
-/** Lines over epochs. series: [{name, values, className}] sharing one y range. */
+/** Lines over epochs. series: [{name, values}] sharing one y range; the legend sits above the
+ * plot, the axes are labelled with epochs and values. */
 export function lineChart(container, series, { title, format = (v) => v.toFixed(3) } = {}) {
-  const width = 320, height = 180, left = 48, right = 10, top = 22, bottom = 26;
+  const width = 340, height = 200, left = 50, right = 12, top = 40, bottom = 34;
   const all = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
   if (!all.length) {
     container.replaceChildren();
@@ -85,12 +86,19 @@ export function lineChart(container, series, { title, format = (v) => v.toFixed(
   const x = (i) => left + (epochs > 1 ? (i / (epochs - 1)) * (width - left - right) : 0);
   const y = (v) => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
   const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title, class: "line-chart" });
-  svg.append(el("text", { x: left, y: 14, class: "chart-title" }, title));
+  svg.append(el("text", { x: 4, y: 13, class: "chart-title" }, title));
   for (const v of [lo, (lo + hi) / 2, hi]) {
     svg.append(el("line", { x1: left, x2: width - right, y1: y(v), y2: y(v), class: "grid" }));
-    svg.append(el("text", { x: left - 4, y: y(v) + 4, "text-anchor": "end" }, format(v)));
+    svg.append(el("text", { x: left - 5, y: y(v) + 3.5, "text-anchor": "end", class: "tick" }, format(v)));
   }
-  svg.append(el("text", { x: (left + width) / 2, y: height - 4, "text-anchor": "middle" }, "epoch"));
+  const ticks = [...new Set([0, Math.round((epochs - 1) / 2), epochs - 1])];
+  for (const i of ticks) {
+    svg.append(el("line", { x1: x(i), x2: x(i), y1: height - bottom, y2: height - bottom + 4, class: "axis-line" }));
+    svg.append(el("text", { x: x(i), y: height - bottom + 14, "text-anchor": "middle", class: "tick" }, String(i + 1)));
+  }
+  svg.append(el("line", { x1: left, x2: width - right, y1: height - bottom, y2: height - bottom, class: "axis-line" }));
+  svg.append(el("text", { x: (left + width - right) / 2, y: height - 3, "text-anchor": "middle", class: "axis" }, "epoch"));
+  let legendX = 4;
   series.forEach((s, k) => {
     const points = s.values.map((v, i) => (Number.isFinite(v) ? `${x(i)},${y(v)}` : null)).filter(Boolean);
     svg.append(el("polyline", { points: points.join(" "), class: `series s${k}` }));
@@ -98,7 +106,10 @@ export function lineChart(container, series, { title, format = (v) => v.toFixed(
       const [cx, cy] = point.split(",");
       svg.append(el("circle", { cx, cy, r: 2, class: `dot s${k}` }));
     }
-    svg.append(el("text", { x: width - right, y: top + 12 * k + 10, "text-anchor": "end", class: `legend s${k}` }, s.name));
+    // The legend, in a row above the plot: a short stroke of the series' colour, then its name.
+    svg.append(el("line", { x1: legendX, x2: legendX + 14, y1: 27, y2: 27, class: `legend-mark s${k}` }));
+    svg.append(el("text", { x: legendX + 18, y: 30.5, class: "legend" }, s.name));
+    legendX += 26 + s.name.length * 6;
   });
   container.replaceChildren(svg);
 }

@@ -5,13 +5,14 @@ import { classBars, confusionMatrix, lineChart, pct, probabilityBars } from "./c
 
 const $ = (selector) => document.querySelector(selector);
 const LIVE_DELAY_MS = 120; // while drawing: at most one request per pause this long
+const NOT_A_DIGIT = "not_a_digit"; // the correction "this is not a digit", as the API names it
 
 const state = {
   model: undefined, // the chosen model's name; undefined = the API's default
   inflight: null, // AbortController of the newest prediction request
   sequence: 0, // only the newest request may update the page
   timer: null,
-  lastInput: null, // what the shown result was computed from, for feedback
+  lastInput: null, // what the shown result was computed from, in full, for a correction
   lastResult: null,
 };
 
@@ -23,42 +24,62 @@ function showStatus(message) {
   banner.textContent = message ?? "";
 }
 
+function quickAnswer(text, className = "") {
+  const quick = $("#quick-answer");
+  quick.textContent = text;
+  quick.className = `quick-answer ${className}`.trim();
+}
+
 function showIdle(text) {
   $("#prediction").textContent = "?";
   $("#prediction").className = "prediction";
   $("#announce").textContent = text;
+  $("#guess").hidden = true;
   $("#processed").hidden = true;
   $("#bars").replaceChildren();
   $("#latency").textContent = "";
   $("#truth").hidden = true;
   $("#feedback").hidden = true;
+  quickAnswer(text);
   state.lastResult = null;
 }
 
 function showResult(result, truth) {
-  $("#prediction").textContent = result.prediction;
-  $("#prediction").className = "prediction" + (truth === undefined ? "" : truth === result.prediction ? " right" : " wrong");
-  let sentence = `The network reads ${result.prediction}, ${pct(result.confidence)} confident.`;
+  const digit = result.is_digit;
+  const verdict = truth === undefined ? "" : truth === result.prediction ? " right" : " wrong";
+  $("#prediction").textContent = digit ? result.prediction : "✗";
+  $("#prediction").className = "prediction" + (digit ? "" : " not-digit") + verdict;
+  let sentence = digit
+    ? `The network reads ${result.prediction}, ${pct(result.confidence)} confident.`
+    : `That doesn't look like a digit (best guess: ${result.prediction}, ${pct(result.confidence)}).`;
   if (truth !== undefined) {
     sentence += truth === result.prediction ? ` Correct: it is a ${truth}.` : ` Mistake: it is a ${truth}.`;
   }
   $("#announce").textContent = sentence;
+  $("#guess").hidden = digit;
+  $("#guess").textContent = digit ? "" : `best guess ${result.prediction} · ${pct(result.confidence)}`;
+  quickAnswer(
+    digit ? `${result.prediction} · ${pct(result.confidence)}` : "That doesn't look like a digit",
+    digit ? "" : "not-digit",
+  );
   const truthLine = $("#truth");
   truthLine.hidden = truth === undefined;
   truthLine.textContent = truth === undefined ? "" : `True label ${truth} · predicted ${result.prediction}`;
   $("#processed").src = result.processed_image;
   $("#processed").hidden = false;
   probabilityBars($("#bars"), result.labels, result.probabilities, result.prediction);
-  $("#latency").textContent = `${result.model.name} ${result.model.version} · ${result.elapsed_ms.toFixed(1)} ms on the server`;
+  const score = `looks like a digit: ${pct(result.digit_score)}`;
+  $("#latency").textContent =
+    `${result.model.name} ${result.model.version} · ${score} · ${result.elapsed_ms.toFixed(1)} ms on the server`;
   state.lastResult = result;
   $("#feedback").hidden = truth !== undefined;
   $("#feedback-status").textContent = "";
 }
 
-function showError(error) {
+function showError(error, { photo = false } = {}) {
   if (error.name === "AbortError") return;
   if (error.code === "empty_image") {
-    showIdle("Nothing drawn yet: draw a digit.");
+    showIdle(photo ? "No digit found in this photo: try more light or a darker pen." : "Nothing drawn yet: draw a digit.");
     return;
   }
   if (error.code === "unreachable") showStatus(error.message);
@@ -66,7 +87,7 @@ function showError(error) {
 }
 
 /** Run a prediction; a newer call aborts an older one so a stale answer never lands. */
-async function recognise(send, truth) {
+async function recognise(send, { truth, photo } = {}) {
   state.inflight?.abort();
   const controller = new AbortController();
   state.inflight = controller;
@@ -77,7 +98,7 @@ async function recognise(send, truth) {
     showStatus(null);
     showResult(result, truth);
   } catch (error) {
-    if (mine === state.sequence) showError(error);
+    if (mine === state.sequence) showError(error, { photo });
   } finally {
     if (state.inflight === controller) state.inflight = null;
   }
@@ -92,12 +113,12 @@ function recogniseDrawing() {
   if (pad.isEmpty) {
     state.inflight?.abort();
     state.sequence++;
-    showIdle("Draw a digit to start.");
+    if (!pad.picture) showIdle("Draw a digit to start.");
     return;
   }
-  const image = pad.toDataURL();
-  state.lastInput = image;
-  recognise((signal) => api.predictImage(image, { model: state.model, signal }));
+  const upload = pad.toUploadDataURL(); // what is sent: the ink's box, small
+  state.lastInput = () => pad.toDataURL(); // what a correction keeps: the whole drawing
+  recognise((signal) => api.predictImage(upload, { model: state.model, signal }));
 }
 
 pad.addEventListener("change", (event) => {
@@ -118,20 +139,25 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-// --- Upload ------------------------------------------------------------------------------
+// --- Upload: a photo of paper, or any image --------------------------------------------------
 
 function recogniseFile(file) {
   if (!file) return;
   const reader = new FileReader();
-  reader.onload = () => (state.lastInput = reader.result);
+  reader.onload = () => {
+    state.lastInput = reader.result;
+    pad.showPicture(reader.result, { background: "#2b2f36" }); // the pad shows the photo itself
+  };
   reader.readAsDataURL(file);
-  recognise((signal) => api.predictFile(file, { model: state.model, signal }));
+  recognise((signal) => api.predictFile(file, { model: state.model, signal }), { photo: true });
 }
 
-$("#upload").addEventListener("change", (event) => {
-  recogniseFile(event.target.files[0]);
-  event.target.value = "";
-});
+for (const input of [$("#upload"), $("#camera")]) {
+  input.addEventListener("change", (event) => {
+    recogniseFile(event.target.files[0]);
+    event.target.value = "";
+  });
+}
 const drop = $("#drop");
 drop.addEventListener("dragover", (event) => {
   event.preventDefault();
@@ -155,6 +181,7 @@ for (let d = 0; d <= 9; d++) {
   button.addEventListener("click", () => sendCorrection(String(d)));
   digitButtons.append(button);
 }
+$("#not-a-digit").addEventListener("click", () => sendCorrection(NOT_A_DIGIT));
 
 async function sendCorrection(label) {
   const result = state.lastResult;
@@ -163,13 +190,14 @@ async function sendCorrection(label) {
   status.textContent = "Sending…";
   try {
     await api.sendFeedback({
-      image: state.lastInput,
-      predicted: result.prediction,
+      image: typeof state.lastInput === "function" ? state.lastInput() : state.lastInput,
+      predicted: result.is_digit ? result.prediction : NOT_A_DIGIT,
       label,
       model: result.model.name,
       modelVersion: result.model.version,
     });
-    status.textContent = `Thank you! Saved as a ${label}; it will help train the next model.`;
+    const saved = label === NOT_A_DIGIT ? "as not a digit" : `as a ${label}`;
+    status.textContent = `Thank you! Saved ${saved}; it will help train the next model.`;
   } catch (error) {
     status.textContent = `Could not save the correction: ${error.message}`;
   }
@@ -209,15 +237,19 @@ async function loadSamples() {
 
 function predictSample(button, sample) {
   state.lastInput = sample.image;
-  recognise(async (signal) => {
-    const result = await api.predictImage(sample.image, { model: state.model, signal });
-    const right = result.prediction === sample.label;
-    button.classList.toggle("right", right);
-    button.classList.toggle("wrong", !right);
-    button.querySelector(".sample-mark").textContent = right ? "✓" : `✗ ${result.prediction}`;
-    return result;
-  }, sample.label);
-  $("#result").scrollIntoView({ behavior: "smooth", block: "nearest" });
+  pad.showPicture(sample.image, { pixelated: true }); // the pad shows the sample, scaled
+  recognise(
+    async (signal) => {
+      const result = await api.predictImage(sample.image, { model: state.model, signal });
+      const right = result.prediction === sample.label;
+      button.classList.toggle("right", right);
+      button.classList.toggle("wrong", !right);
+      button.querySelector(".sample-mark").textContent = right ? "✓" : `✗ ${result.prediction}`;
+      return result;
+    },
+    { truth: sample.label },
+  );
+  $("#draw").scrollIntoView({ behavior: "smooth", block: "nearest" });
 }
 
 $("#new-samples").addEventListener("click", loadSamples);
@@ -242,12 +274,14 @@ function renderModel(info) {
   const select = $("#model-select");
   select.replaceChildren(...info.available_models.map((name) => new Option(name, name, false, name === info.name)));
   const test = info.metrics.test;
+  const rule = info.not_a_digit;
   const facts = [
     ["Name", `${info.name} (${info.architecture}${info.ensemble_size > 1 ? `, ensemble of ${info.ensemble_size}` : ""})`],
     ["Version", info.version],
     ["Parameters", info.parameter_count.toLocaleString("en")],
     ["Input", info.deskews_input ? "MNIST-style 28×28, then deskewed (slant removed)" : "MNIST-style 28×28"],
     ["Test accuracy", `${pct(test.accuracy, 2)} of ${test.samples.toLocaleString("en")} MNIST test images`],
+    ["Not a digit", rule ? notADigitFact(rule) : "not told apart"],
     ["Trained", new Date(info.created).toISOString().slice(0, 10)],
   ];
   $("#model-facts").replaceChildren(
@@ -275,18 +309,25 @@ function renderModel(info) {
     ],
     { title: `Accuracy per epoch${whose}`, format: (v) => pct(v, 1) },
   );
-  // One table per architecture: an ensemble of two kinds of network shows both.
+  // One collapsible table per architecture: an ensemble of two kinds of network shows both.
   $("#layers").replaceChildren(...info.architectures.map((arch) => layerTable(arch, info.architectures.length > 1)));
 }
 
-function layerTable(arch, captioned) {
+function notADigitFact(rule) {
+  const how = rule.method === "class" ? "learned in training (its own output)" : "from its highest probability";
+  return `${how}; threshold ${rule.threshold.toFixed(3)}, chosen on validation data`;
+}
+
+function layerTable(arch, several) {
+  const details = document.createElement("details");
+  details.className = "layers-block";
+  details.open = !several; // one architecture: shown; several: each a click away
+  const summary = document.createElement("summary");
+  const networks = `${arch.networks} network${arch.networks > 1 ? "s" : ""}`;
+  summary.textContent = `${arch.name}: ${networks}, ${arch.parameter_count.toLocaleString("en")} parameters each, ${arch.layers.length} layers`;
+  details.append(summary);
   const table = document.createElement("table");
   table.className = "layers";
-  if (captioned) {
-    const networks = `${arch.networks} network${arch.networks > 1 ? "s" : ""}`;
-    const each = arch.parameter_count.toLocaleString("en");
-    table.createCaption().textContent = `${arch.name}: ${networks}, ${each} parameters each`;
-  }
   const head = table.createTHead().insertRow();
   for (const name of ["layer", "output", "parameters"]) {
     const th = document.createElement("th");
@@ -302,7 +343,8 @@ function layerTable(arch, captioned) {
     row.insertCell().textContent = layer.output_shape.join("×");
     row.insertCell().textContent = layer.parameters.toLocaleString("en");
   }
-  return table;
+  details.append(table);
+  return details;
 }
 
 $("#model-select").addEventListener("change", (event) => loadModel(event.target.value));
