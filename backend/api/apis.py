@@ -499,6 +499,9 @@ class FeedbackDetailApi(APIView):
     class InputSerializer(serializers.Serializer):
         reviewed = StrictBooleanField(help_text="Mark the correction fit (or unfit) for fine-tuning.")
 
+        class Meta:
+            ref_name = "FeedbackReview"
+
     @extend_schema(
         operation_id="feedback_review",
         summary="Mark a correction reviewed (token required)",

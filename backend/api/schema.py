@@ -20,8 +20,10 @@ class FeedbackTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
-# Request bodies that must carry exactly one of several fields (the serializers check it; the
-# schema says it, so that generated clients and fuzzers know).
+# Request bodies that must carry exactly one (or at least one) of several fields: the
+# serializers check it; the schema says it, so that generated clients and fuzzers know. Kept
+# inside allOf: openapi-python-client (0.29) gives up on a model whose top level is a oneOf
+# of `required` lists, and types the body as Any.
 EXACTLY_ONE_OF = {
     "PredictJSONRequest": ["image", "pixels", "images"],
     "FeedbackJSONRequest": ["image", "pixels"],
@@ -30,18 +32,24 @@ AT_LEAST_ONE_OF = {"PredictUploadRequest": ["image", "file"], "FeedbackUploadReq
 
 
 def request_bodies_as_they_are_checked(result, generator, request, public):
-    """A drf-spectacular postprocessing hook: which fields a body needs one of, and that the
-    bodies the API needs are required (an optional body with two content types breaks
-    generated clients)."""
+    """A drf-spectacular postprocessing hook: which fields a body needs one of, and which
+    bodies are required. A body of one content type is marked required; one that may come
+    as JSON or as a multipart form is not, because openapi-python-client 0.29 writes such a
+    required body as `... | Unset` without importing Unset, and the generated module fails to
+    import (the API answers a missing body with a 400 either way)."""
     schemas = result.get("components", {}).get("schemas", {})
     for name, fields in EXACTLY_ONE_OF.items():
         if name in schemas:
-            schemas[name]["oneOf"] = [{"required": [field]} for field in fields]
+            schemas[name]["allOf"] = [{"oneOf": [{"required": [field]} for field in fields]}]
     for name, fields in AT_LEAST_ONE_OF.items():
         if name in schemas:
-            schemas[name]["anyOf"] = [{"required": [field]} for field in fields]
+            schemas[name]["allOf"] = [{"anyOf": [{"required": [field]} for field in fields]}]
     for path in result.get("paths", {}).values():
         for operation in path.values():
-            if isinstance(operation, dict) and "requestBody" in operation:
-                operation["requestBody"]["required"] = True
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if body is not None:
+                if len(body.get("content", {})) == 1:
+                    body["required"] = True
+                else:
+                    body.pop("required", None)
     return result
