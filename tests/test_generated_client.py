@@ -81,7 +81,9 @@ def test_every_endpoint_through_the_generated_client(generated):
     assert entry.true_label == "7" and entry.reviewed is False
     page = modules["feedback_list"].sync(client=authed)
     assert entry.id in [row.id for row in page.results]
-    reviewed = modules["feedback_review"].sync(entry.id, client=authed, body=models.FeedbackReviewRequest(reviewed=True))
+    reviewed = modules["feedback_review"].sync(
+        entry.id, client=authed, body=models.FeedbackReviewRequest(reviewed=True)
+    )
     assert reviewed.reviewed is True
     export = modules["feedback_export"].sync_detailed(client=authed)
     assert export.status_code == 200 and export.content.decode().startswith("label,pixel0")
