@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format fuzz bench robustness train clean
+.PHONY: install run test lint format fuzz screenshot bench robustness train clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ format: install
 # A longer schema-fuzzing session than the one in `make test` (all of schemathesis's checks).
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} FUZZ_SECONDS=$${FUZZ_SECONDS:-1200} $(PY) -m pytest tests/test_schema_fuzz.py
+
+# The README's screenshot, taken of the app as it is now (needs Debian's chromium).
+screenshot: install
+	$(PY) scripts/screenshot.py
 
 bench: install
 	$(PY) -m pip install --quiet -e '.[bench]'

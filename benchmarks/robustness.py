@@ -21,17 +21,21 @@ import time
 import numpy as np
 
 from model_core import load_model
-from model_core.data import as_float_images, load_mnist
+from model_core.data import as_float_images, load_mnist, train_val_split
 from model_core.preprocess import preprocess
 from model_core.synth import VARIANTS, handwriting_fonts, redraw_mnist, render_font_digit
 
 
-def build_sets(limit: int, font_repeats: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def build_sets(
+    limit: int, font_repeats: int, seed: int, split: str = "test"
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(seed)
-    test = load_mnist("test")
+    # --split validation: the 5,000 training images every network held out, for choosing
+    # between models before the test set is read.
+    test = load_mnist("test") if split == "test" else train_val_split(load_mnist("train"), 5000, 1234)[1]
     index = np.arange(len(test)) if limit <= 0 else rng.choice(len(test), limit, replace=False)
-    sets = {"mnist_test_raw": (as_float_images(test.images[index]), test.labels[index])}
-    sets["mnist_test_preprocessed"] = (
+    sets = {f"mnist_{split}_raw": (as_float_images(test.images[index]), test.labels[index])}
+    sets[f"mnist_{split}_preprocessed"] = (
         np.stack([preprocess(as_float_images(im)) for im in test.images[index]]),
         test.labels[index],
     )
@@ -54,12 +58,13 @@ def build_sets(limit: int, font_repeats: int, seed: int) -> dict[str, tuple[np.n
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--limit", type=int, default=0, help="MNIST test digits to redraw (0 = all 10,000)")
+    parser.add_argument("--limit", type=int, default=0, help="MNIST digits to redraw (0 = all of the split)")
     parser.add_argument("--font-repeats", type=int, default=10, help="renderings of each digit per font")
     parser.add_argument("--models", nargs="+", default=["cnn", "mlp"])
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--split", choices=["test", "validation"], default="test")
     args = parser.parse_args()
-    sets = build_sets(args.limit, args.font_repeats, args.seed)
+    sets = build_sets(args.limit, args.font_repeats, args.seed, args.split)
     models = {name: load_model(name) for name in args.models}
     header = "| subset | images | " + " | ".join(models) + " |"
     print("\n" + header + "\n|" + "---|" * (2 + len(models)))

@@ -253,6 +253,7 @@ def cmd_distill(args: argparse.Namespace) -> int:
     }
     card["not_a_digit"] = {**cards.UNCALIBRATED, "method": cards.CLASS_METHOD}
     model = Model([result.network], labels, card)
+    save_model(model, args.out)  # the trained network is safe on disk before anything else runs
     card["not_a_digit"] = calibrate(model, cards.CLASS_METHOD, redrawn=args.calibration_digits)
     path, report = _finish_and_save(model, args.out, test_set, val_set)
     rule = card["not_a_digit"]

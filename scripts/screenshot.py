@@ -1,0 +1,45 @@
+"""Take the README's screenshot (docs/screenshot.png) of the app as it is now: the API and
+the app served on loopback, Debian's Chromium driven by Playwright, a 7 drawn with the mouse.
+
+    python scripts/screenshot.py [--out docs/screenshot.png]      (or: make screenshot)
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PIL import Image  # noqa: E402
+
+from tests.servers import CHROMIUM, CHROMIUM_ARGS, api_server, static_server  # noqa: E402
+from tests.test_browser import DIGITS, draw_with_mouse, expect_prediction  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot.png"))
+    args = parser.parse_args()
+    from playwright.sync_api import expect, sync_playwright
+
+    with static_server() as web, api_server({"CORS_ALLOWED_ORIGINS": web}) as api, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{web}/index.html?api={api}")
+        expect(page.locator("#gallery .sample")).to_have_count(12, timeout=15_000)
+        expect(page.locator("#confusion svg")).to_be_visible()
+        draw_with_mouse(page, DIGITS["7"])
+        expect_prediction(page, "7")
+        page.evaluate("window.scrollTo(0, 0)")
+        png = page.screenshot(full_page=False)
+        browser.close()
+    Image.open(io.BytesIO(png)).convert("RGB").quantize(256).save(args.out, optimize=True)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
