@@ -18,7 +18,8 @@ from . import card as cards
 from .data import as_float_images, load_mnist, train_val_split
 from .metrics import expected_calibration_error
 from .model import Model, temperature_scaled
-from .negatives import KINDS, negatives
+from .negatives import KINDS
+from .negatives import negatives as draw_negatives
 from .preprocess import EmptyImageError, preprocess
 from .synth import VARIANTS, redraw_mnist
 
@@ -49,7 +50,7 @@ def validation_sets(card: dict, redrawn: int = 5000, seed: int = 77) -> dict[str
 
 def validation_negatives(count: int = 3000) -> tuple[np.ndarray, list[str]]:
     digits, _ = train_val_split(load_mnist("train"), 5000, 1234)  # training digits, as training's are
-    images, kinds = negatives(count, VALIDATION_NEGATIVES_SEED, digits.images[:20000])
+    images, kinds = draw_negatives(count, VALIDATION_NEGATIVES_SEED, digits.images[:20000])
     return as_float_images(images), kinds
 
 
@@ -63,10 +64,12 @@ def fit_temperature(probs: np.ndarray, labels: np.ndarray) -> float:
     return float(min(TEMPERATURES, key=nll))
 
 
-def calibrate(model: Model, method: str, flag_at_most: float = 0.0025, redrawn: int = 5000) -> dict[str, Any]:
+def calibrate(
+    model: Model, method: str, flag_at_most: float = 0.0025, redrawn: int = 5000, negatives: int = 3000
+) -> dict[str, Any]:
     """The card's `not_a_digit` section for `model`, with the validation figures behind it."""
     sets = validation_sets(model.card, redrawn)
-    negative_images, kinds = validation_negatives()
+    negative_images, kinds = validation_negatives(negatives)
     raw = {name: model.raw_scores(images) for name, (images, _) in sets.items()}
     mnist_probs, mnist_labels = raw["mnist_validation"][0], sets["mnist_validation"][1]
     temperature = fit_temperature(mnist_probs, mnist_labels)

@@ -17,7 +17,7 @@ from .augment import NO_AUGMENTATION, AugmentConfig
 from .calibrate import calibrate
 from .data import MNIST_DIR, Dataset, load_mnist, read_csv, train_val_split
 from .distill import epoch_sets, transfer_copy
-from .io import load_model, resolve, save_model
+from .io import load_model, resolve, save_card, save_model
 from .metrics import evaluate, format_report
 from .model import Model
 from .negatives import negatives, plain_digits
@@ -270,7 +270,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     method = cards.not_a_digit(model.card)["method"]
     model.card["not_a_digit"] = calibrate(model, method, redrawn=args.calibration_digits)
-    path = save_model(model, args.out or resolve(args.model))
+    path = save_card(model, resolve(args.model)) if args.out is None else save_model(model, args.out)
     rule = model.card["not_a_digit"]
     print(f"{path}: {json.dumps({k: v for k, v in rule.items() if k != 'chosen_on'}, indent=1)}")
     return 0

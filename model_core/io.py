@@ -55,6 +55,16 @@ def save_model(model: Model, path: str | Path) -> Path:
     return card_path
 
 
+def save_card(model: Model, path: str | Path) -> Path:
+    """Rewrite only the card of a saved model (its calibration, say): the weights file and
+    the checksum the card holds of it stay as they are."""
+    card_path, weights_path = _paths(path)
+    if hashlib.sha256(weights_path.read_bytes()).hexdigest() != model.card.get("weights_sha256"):
+        raise ModelLoadError(f"{weights_path} is not the weights this card describes")
+    card_path.write_text(json.dumps(model.card, indent=1) + "\n")
+    return card_path
+
+
 def resolve(path: str | Path | None) -> Path:
     """None → the shipped default; a bare name (`mlp`) → that model in artifacts/."""
     if path is None:

@@ -15,6 +15,7 @@ from model_core.model import Model
 from model_core.network import ARCHITECTURES, Sequential, architecture
 from model_core.preprocess import deskew
 from model_core.runtime import keep_freed_memory
+from model_core.synth import VARIANTS
 from model_core.train import TrainConfig, train
 
 
@@ -278,3 +279,18 @@ def test_predict_cli_reads_a_folder_of_pngs_and_an_mnist_csv(tmp_path, mnist_tes
 
     assert cli_main(["predict", str(tmp_path / "nowhere"), "--model", "mlp"]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_calibration_chooses_temperature_and_threshold_on_validation_data():
+    from model_core.calibrate import calibrate
+
+    model = load_model("mlp")
+    rule = calibrate(model, "max_softmax", flag_at_most=0.01, redrawn=200, negatives=300)
+    assert rule["method"] == "max_softmax" and 0.1 <= rule["threshold"] <= 1 and 0.5 <= rule["temperature"] <= 4
+    figures = rule["validation"]
+    assert set(figures["digits_flagged"]) == {"mnist_validation", *(f"redrawn_{v}" for v in VARIANTS)}
+    assert all(share <= 0.011 for share in figures["digits_flagged"].values())  # as asked, on each subset
+    assert 0 <= figures["negatives_flagged"] <= 1 and figures["ece_after"] <= figures["ece_before"] + 1e-9
+    flagged = Model(model.members, model.labels, {**model.card, "not_a_digit": rule})
+    scores = flagged.scores(np.zeros((1, 28, 28), np.float32) + np.eye(28, dtype=np.float32))
+    assert scores.is_digit[0] == (scores.digit_score[0] >= rule["threshold"])

@@ -194,7 +194,7 @@ class PredictDigitApi(APIView):
                 ),
                 description="One prediction; for a batch (`images`), `{results: [...]}` in order.",
             ),
-            **errors(400, 405, 413, 415, 422, 429, 503),
+            **errors(400, 403, 405, 413, 415, 422, 429, 503),
         },
         examples=[
             OpenApiExample("Canvas data URL", value={"image": TINY_PNG, "top_k": 3}, request_only=True),
@@ -450,7 +450,7 @@ class FeedbackApi(APIView):
         description="Store the drawing (same input forms as predict-digit) with the label it really has. "
         "The 28×28 network input is stored too. Acknowledged writes are durable.",
         request={"application/json": InputSerializer, "multipart/form-data": UploadInputSerializer},
-        responses={201: OutputSerializer, **errors(400, 405, 413, 415, 422, 429, 503)},
+        responses={201: OutputSerializer, **errors(400, 403, 405, 413, 415, 422, 429, 503)},
         examples=[
             OpenApiExample(
                 "Correction",
@@ -506,7 +506,7 @@ class FeedbackDetailApi(APIView):
         operation_id="feedback_review",
         summary="Mark a correction reviewed (token required)",
         request=InputSerializer,
-        responses={200: FeedbackOutputSerializer, **errors(400, 401, 404, 405, 415, 429)},
+        responses={200: FeedbackOutputSerializer, **errors(400, 401, 403, 404, 405, 415, 429)},
     )
     def patch(self, request, pk: int):
         form = self.InputSerializer(data=request.data)
@@ -517,7 +517,7 @@ class FeedbackDetailApi(APIView):
     @extend_schema(
         operation_id="feedback_delete",
         summary="Delete a correction (token required)",
-        responses={204: None, **errors(401, 404, 405, 429)},
+        responses={204: None, **errors(401, 403, 404, 405, 429)},
     )
     def delete(self, request, pk: int):
         services.feedback_delete(entry=selectors.feedback_get(pk=pk))
