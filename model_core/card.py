@@ -22,6 +22,8 @@ A card is plain JSON, next to its weights (`<name>.json` beside `<name>.npz`):
                                 has one output more than labels, "not a digit"; "max_softmax": the highest
                                 probability. An input is a digit when its score is at or above threshold;
                                 the probabilities over the labels are p^(1/temperature), renormalised.
+    speed                       {one_image_ms, threads, measured}: one image through the model, as
+                                benchmarks/inference_latency.py --record measured it
     parent                      `name@version` of the model this was fine-tuned from
     weights_file, weights_sha256  written by io.save_model
 """
@@ -217,6 +219,19 @@ def not_a_digit(card: dict) -> dict:
     """How the model tells digits from anything else; a card without the section (an older
     model) calls everything a digit and leaves its probabilities as they are."""
     return {**UNCALIBRATED, **(card.get("not_a_digit") or {})}
+
+
+def summary(card: dict, default: str) -> dict:
+    """What a list of models says about each: name, version, size and speed."""
+    return {
+        "name": name(card),
+        "version": version(card),
+        "architecture": str(card.get("architecture", "")),
+        "networks": len(card.get("members") or []),
+        "parameter_count": card.get("parameter_count"),
+        "default": name(card) == default,
+        "one_image_ms": (card.get("speed") or {}).get("one_image_ms"),
+    }
 
 
 def test_accuracy(card: dict) -> float:

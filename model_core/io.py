@@ -75,6 +75,15 @@ def resolve(path: str | Path | None) -> Path:
     return _paths(path)[0]
 
 
+def read_card(path: str | Path | None = None) -> dict:
+    """A saved model's card alone (its weights are not read or checked)."""
+    card_path, _ = _paths(resolve(path))
+    try:
+        return json.loads(card_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"model card {card_path} is unreadable: {exc}") from exc
+
+
 def load_model(path: str | Path | None = None) -> Model:
     """Load a saved model, verifying the weights' checksum and every array's shape."""
     card_path, _ = _paths(resolve(path))

@@ -269,6 +269,10 @@ def test_model_info_is_the_card(client):
     assert [a["networks"] for a in architectures] == [kinds.count(a["name"]) for a in architectures]
     assert sum(a["networks"] * a["parameter_count"] for a in architectures) == card["parameter_count"]
     assert architectures[0]["layers"] == body["layers"]
+    # Every shipped model listed, with its size and (where measured) its speed; one default.
+    listed = {m["name"]: m for m in body["models"]}
+    assert set(listed) == set(body["available_models"]) and [m["default"] for m in body["models"]].count(True) == 1
+    assert listed["cnn"]["version"] == card["version"] and listed["cnn"]["networks"] == len(card["members"])
     assert all(a["layers"][-1]["output_shape"] == [10] for a in architectures)
 
 

@@ -301,6 +301,21 @@ class NotADigitSerializer(serializers.Serializer):
     )
 
 
+class ModelSummarySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.CharField()
+    architecture = serializers.CharField()
+    networks = serializers.IntegerField()
+    parameter_count = serializers.IntegerField(allow_null=True)
+    default = serializers.BooleanField()
+    one_image_ms = serializers.FloatField(
+        allow_null=True, help_text="One image through it, as measured on the development machine (null: not measured)."
+    )
+
+    class Meta:
+        ref_name = "ModelSummary"
+
+
 class ModelInfoSerializer(serializers.Serializer):
     name = serializers.CharField()
     version = serializers.CharField()
@@ -319,6 +334,7 @@ class ModelInfoSerializer(serializers.Serializer):
         many=True, help_text="Each architecture among the networks, in order, with its layers."
     )
     not_a_digit = NotADigitSerializer(help_text="How the model tells digits from anything else.")
+    models = ModelSummarySerializer(many=True, help_text="Every shipped model, with its size and speed.")
     ensemble_size = serializers.SerializerMethodField()
     parameter_count = serializers.IntegerField()
     labels = serializers.ListField(child=serializers.CharField())
