@@ -59,6 +59,11 @@ class Piece:
         return max(dy, dx)
 
 
+def border_of(grey: np.ndarray) -> np.ndarray:
+    """The image's outermost pixels, each once."""
+    return np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
+
+
 def union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
     return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
 
@@ -83,7 +88,7 @@ def is_paper(grey: np.ndarray, scale: float) -> bool:
     (a grey canvas, a page in even shade) says whichever marks stand out more from the local
     median, the dark or the light ones (ruled lines and the strips between them are a small
     share of any window, so they do not move the median)."""
-    border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]]) / np.float32(scale)
+    border = border_of(grey) / np.float32(scale)
     level = float(np.median(border))
     if level >= 0.6 or level <= 0.25:
         return level >= 0.6
@@ -113,7 +118,7 @@ class DrawingInk:
     digit's crop becomes floats."""
 
     def __init__(self, grey: np.ndarray, scale: float, limits: Limits):
-        border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]]) / np.float32(scale)
+        border = border_of(grey) / np.float32(scale)
         background = float(np.median(border))
         noise = float(np.median(np.abs(border - background))) * 1.4826  # MAD → σ
         step = max(1, int(np.sqrt(grey.size / 4096)))  # a percentile of ~4k samples is plenty
@@ -144,7 +149,7 @@ def illumination(grey: np.ndarray) -> np.ndarray:
     light and shadow) of the image downscaled to SMALL_SIDE, smoothed and brought back to
     full size. Same shape as `grey`, float32 in its units."""
     height, width = grey.shape
-    border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]]).astype(np.float32)
+    border = border_of(grey).astype(np.float32)
     low, level, high = np.percentile(border, [20, 50, 80])  # ink may cover a fifth of the border
     if high - low <= UNIFORM * level:
         return np.full(grey.shape, level, np.float32)
