@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
 import io
 import json
-import socket
 import sqlite3
 import sys
 import tempfile
@@ -32,7 +30,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.servers import nginx_server, start_api  # noqa: E402
+from tests.servers import drip_clients, nginx_server, start_api  # noqa: E402
 
 
 def canvas_png(size: int = 280, mode: str = "L") -> bytes:
@@ -67,25 +65,6 @@ def timed(url: str, data: bytes | None = None, timeout: float = 5.0) -> tuple[fl
 
 def p(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
-
-
-def drip_clients(base: str, count: int, stop: threading.Event) -> list[socket.socket]:
-    host, port = base.removeprefix("http://").split(":")
-    conns = []
-    for _ in range(count):
-        conn = socket.create_connection((host, int(port)), timeout=60)
-        conn.sendall(b"POST /api/predict-digit/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
-        conn.sendall(b"Content-Length: 1000000\r\n\r\n{")
-        conns.append(conn)
-
-    def drip():
-        while not stop.wait(0.5):
-            for conn in conns:
-                with contextlib.suppress(OSError):
-                    conn.send(b" ")
-
-    threading.Thread(target=drip, daemon=True).start()
-    return conns
 
 
 def slow_clients(target: str, seconds: float) -> dict:

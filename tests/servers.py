@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -91,21 +92,24 @@ def api_server(env_extra: dict[str, str] | None = None, workers: int = 1):
 
 
 @contextlib.contextmanager
-def static_server(directory: Path = ROOT / "frontend"):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "scripts/static_server.py", "--port", str(port), "--directory", str(directory)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+def running(command: list[str], ready_url: str, **popen):
+    """A server process for the duration of a `with` block, once `ready_url` answers."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen)
     try:
-        wait_for(f"{base}/index.html")
-        yield base
+        wait_for(ready_url)
+        yield
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def static_server(directory: Path = ROOT / "frontend"):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "scripts/static_server.py", "--port", str(port), "--directory", str(directory)]
+    with running(command, f"{base}/index.html", cwd=ROOT):
+        yield base
 
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -125,14 +129,30 @@ def nginx_server(upstreams: list[str], root: Path = ROOT / "frontend"):
     check = subprocess.run([*command, "-t"], capture_output=True, text=True)
     if check.returncode:
         raise RuntimeError(check.stderr)
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/index.html")
+    with running(command, f"{base}/index.html"):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+
+
+def drip_clients(base: str, count: int, stop: threading.Event) -> list[socket.socket]:
+    """`count` connections that send a POST's headers and then its body a byte every half
+    second, until `stop` is set: the slowest of clients."""
+    host, port = base.removeprefix("http://").split(":")
+    conns = []
+    for _ in range(count):
+        conn = socket.create_connection((host, int(port)), timeout=60)
+        conn.sendall(b"POST /api/predict-digit/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+        conn.sendall(b"Content-Length: 1000000\r\n\r\n{")
+        conns.append(conn)
+
+    def drip():
+        while not stop.wait(0.5):
+            for conn in conns:
+                with contextlib.suppress(OSError):
+                    conn.send(b" ")
+
+    threading.Thread(target=drip, daemon=True).start()
+    return conns
 
 
 def _postgres_bin(name: str) -> str | None:

@@ -1,7 +1,6 @@
 """Deployment artefacts: the compose file against the Compose Specification, nginx for real,
 the Dockerfiles' promises, and production settings under `check --deploy`."""
 
-import contextlib
 import json
 import os
 import secrets
@@ -15,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from .servers import NGINX, ROOT, api_server, nginx_server
+from .servers import NGINX, ROOT, api_server, drip_clients, nginx_server
 
 
 @pytest.fixture(scope="module")
@@ -157,23 +156,8 @@ def test_behind_nginx_fifty_clients_dripping_bodies_do_not_stall_health_or_predi
     from tests.test_hardening import data_url, seven_png
 
     with api_server(workers=1) as api, nginx_server([api.removeprefix("http://")]) as base:
-        host, port = base.removeprefix("http://").split(":")
         stop = threading.Event()
-        drips = []
-        for _ in range(50):
-            conn = socket.create_connection((host, int(port)), timeout=30)
-            conn.sendall(b"POST /api/predict-digit/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
-            conn.sendall(b"Content-Length: 100000\r\n\r\n{")
-            drips.append(conn)
-
-        def drip():
-            while not stop.wait(0.5):
-                for conn in drips:
-                    with contextlib.suppress(OSError):
-                        conn.send(b" ")
-
-        dripper = threading.Thread(target=drip, daemon=True)
-        dripper.start()
+        drips = drip_clients(base, 50, stop)
         try:
             body = json.dumps({"image": data_url(seven_png())}).encode()
             for _ in range(10):  # a gunicorn worker of 4 threads would be full after 4 drippers
