@@ -168,11 +168,13 @@ class PaperInk:
         np.divide(darkness, np.maximum(light, 1e-3 * scale), out=darkness)
         np.subtract(1.0, darkness, out=darkness)
         np.clip(darkness, 0.0, 1.0, out=darkness)
+        # The paper's level and grain from the border (as for a drawing): the middle may be
+        # mostly ink, a huge bold digit's.
+        border = border_of(darkness)
+        background = float(np.median(border))
+        noise = max(float(np.median(np.abs(border - background))) * 1.4826, 0.004)  # MAD → σ
         step = max(1, int(np.sqrt(darkness.size / 16384)))
-        sample = darkness[::step, ::step]
-        background = float(np.median(sample))
-        noise = max(float(np.median(np.abs(sample - background))) * 1.4826, 0.004)  # MAD → σ
-        peak = max(float(np.percentile(sample, 99.9)), float(darkness.max()) * 0.9)
+        peak = max(float(np.percentile(darkness[::step, ::step], 99.9)), float(darkness.max()) * 0.9)
         self.floor = background + 3 * noise
         if peak - self.floor < max(limits.min_contrast, 3 * noise):
             raise EmptyImageError("nothing drawn: no ink stands out from the page")
