@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .runtime import release_memory
+
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, the weights of Pillow's "L" mode too
 WORK_MIN, WORK_MAX = 640, 1280  # a photo's long side is brought within this range, never below WORK_MIN
@@ -131,6 +133,7 @@ def decode_slot(cost: int) -> Iterator[None]:
         yield
     finally:
         _big_decodes.release()
+        release_memory()  # the big buffers go back to the system, not into this worker's heap
 
 
 def _bytes_per_pixel(image: Image.Image) -> int:

@@ -25,3 +25,15 @@ def keep_freed_memory(mmap_threshold: int = 32 << 20, trim_threshold: int = 128 
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold)) and bool(mallopt(M_TRIM_THRESHOLD, trim_threshold))
+
+
+def release_memory() -> bool:
+    """Hand freed heap memory back to the operating system now (glibc's malloc_trim): after a
+    big image, so that a burst of them does not leave every worker holding its peak."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return bool(trim(0))

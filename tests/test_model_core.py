@@ -167,8 +167,11 @@ def test_shipped_models_meet_their_accuracy_targets():
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
-def test_servers_can_keep_freed_memory_on_glibc():
+def test_servers_can_keep_freed_memory_and_give_it_back_on_glibc():
+    from model_core.runtime import release_memory
+
     assert keep_freed_memory(mmap_threshold=32 << 20, trim_threshold=128 << 20) is True
+    assert release_memory() is True
 
 
 def test_a_model_trained_on_deskewed_digits_deskews_its_inputs(tiny_model):
