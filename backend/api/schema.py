@@ -48,8 +48,5 @@ def request_bodies_as_they_are_checked(result, generator, request, public):
         for operation in path.values():
             body = operation.get("requestBody") if isinstance(operation, dict) else None
             if body is not None:
-                if len(body.get("content", {})) == 1:
-                    body["required"] = True
-                else:
-                    body.pop("required", None)
+                body["required"] = True
     return result

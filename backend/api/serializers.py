@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
@@ -115,13 +116,15 @@ class ImageItemField(serializers.Field):
 
 @extend_schema_field(IMAGE_STRING)
 class ImageStringField(serializers.CharField):
-    """A data URL or base64 text. DRF's per-character surrogate scan is skipped: it walks
-    every character in Python (slow on megabyte images), and base64 decoding refuses
-    anything that is not base64 anyway."""
+    """A data URL or base64 text. DRF's per-character surrogate and null-character checks
+    are skipped: the surrogate scan walks every character in Python (slow on megabyte
+    images), and base64 decoding refuses anything that is not base64 anyway, with the same
+    answer for a NUL as for any other stray character (the schema calls it a string)."""
 
     def __init__(self, **kwargs):
         super().__init__(trim_whitespace=False, **kwargs)
-        self.validators = [v for v in self.validators if not isinstance(v, ProhibitSurrogateCharactersValidator)]
+        skipped = (ProhibitSurrogateCharactersValidator, ProhibitNullCharactersValidator)
+        self.validators = [v for v in self.validators if not isinstance(v, skipped)]
 
     def to_internal_value(self, data):
         return _image_string(super().to_internal_value(data))
