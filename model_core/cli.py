@@ -360,7 +360,7 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_combine)
 
     d = sub.add_parser("distill", help="one network from a teacher ensemble, which also learns 'not a digit'")
-    d.add_argument("--teacher", default="cnn", help="the ensemble to learn from (path or name in artifacts/)")
+    d.add_argument("--teacher", default="ensemble", help="the ensemble to learn from (path or name in artifacts/)")
     d.add_argument("--arch", choices=sorted(ARCHITECTURES), default="cnn-deep")
     d.add_argument("--out", required=True)
     d.add_argument("--copies", type=int, default=8, help="transfer-set copies: the images, then augmented ones")

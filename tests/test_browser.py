@@ -344,3 +344,18 @@ def test_the_docs_pages_load_nothing_from_outside_the_machine(browser, servers):
     context.close()
     assert not outside, outside
     assert icon.ok and "svg" in icon.headers["content-type"]
+
+
+def test_a_star_is_answered_that_it_does_not_look_like_a_digit(open_app):
+    from playwright.sync_api import expect
+
+    page = open_app()
+    angles = [math.pi / 2 + 4 * math.pi * k / 5 for k in range(6)]
+    points = [(0.5 + 0.35 * math.cos(a), 0.5 - 0.35 * math.sin(a)) for a in angles]
+    draw_with_mouse(page, [points])
+    expect(page.locator("#announce")).to_contain_text("doesn't look like a digit", timeout=10_000)
+    expect(page.locator("#announce")).to_contain_text("best guess")
+    expect(page.locator("#guess")).to_be_visible()
+    expect(page.locator("#prediction")).to_have_class(re.compile(r"\bnot-digit\b"))
+    page.get_by_role("button", name="It is not a digit").click()
+    expect(page.locator("#feedback-status")).to_contain_text("Saved as not a digit")
