@@ -91,7 +91,7 @@ def wrk(url: str, connections: int, seconds: float, payload: bytes | None) -> di
     else:
         script.write_text("")
     threads = min(2, connections)
-    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url]
+    command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{round(seconds)}s", "--latency", "-s", str(script), url]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     def ms(label: str) -> float:

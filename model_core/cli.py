@@ -200,16 +200,19 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     )
     model = Model(base.members, base.labels, card)
     path, report = _finish_and_save(model, args.out, test_set, val_set)
-    before = cards.test_accuracy(base.card)
-    print(f"saved {path}: test accuracy {report['accuracy'] * 100:.2f}% (parent {before * 100:.2f}%)")
+    # Promotion is a model choice, so it reads validation (the same held-out images for both),
+    # never the test set, which is reported once.
+    after, before = model.card["metrics"]["validation_accuracy"], evaluate(base, val_set)["accuracy"]
+    test = report["accuracy"] * 100
+    print(f"saved {path}: validation {after * 100:.2f}% (parent {before * 100:.2f}%), test {test:.2f}%")
     if args.promote:
-        if report["accuracy"] >= before:
+        if after >= before:
             save_model(
                 Model(model.members, model.labels, {**model.card, "name": Path(args.promote).name}), args.promote
             )
-            print(f"promoted to {args.promote}: not worse on the MNIST test set")
+            print(f"promoted to {args.promote}: not worse on validation")
         else:
-            print(f"not promoted: {report['accuracy'] * 100:.2f}% < {before * 100:.2f}% on the MNIST test set")
+            print(f"not promoted: {after * 100:.2f}% < {before * 100:.2f}% on validation")
     return 0
 
 
@@ -350,7 +353,7 @@ def parser() -> argparse.ArgumentParser:
     )
     f.add_argument("--max-extra-share", type=float, default=0.1, help="corrections make at most this share")
     f.add_argument("--out", required=True)
-    f.add_argument("--promote", default=None, help="also write here, but only if not worse on the MNIST test set")
+    f.add_argument("--promote", default=None, help="also write here, but only if not worse on validation")
     training_options(f, epochs=2, lr=3e-4, schedule="cosine")
     f.set_defaults(func=cmd_finetune)
 

@@ -303,13 +303,21 @@ def refined(mask: np.ndarray, line: Line) -> Line:
 
 
 def pieces(mask: np.ndarray, weights: np.ndarray | None) -> list[Piece]:
-    labels, count = ndimage.label(mask, structure=EIGHT_CONNECTED)
-    if count == 0:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
         return []
+    # Labelled within the ink's box only, and summed over the ink's pixels only: on a
+    # 280×280 canvas, labelling all of it and ndimage.sum_labels took 1 ms of each request.
+    top, left = int(rows[0]), int(cols[0])
+    inked = mask[top : rows[-1] + 1, left : cols[-1] + 1]
+    labels, count = ndimage.label(inked, structure=EIGHT_CONNECTED)
     boxes = ndimage.find_objects(labels)
-    index = np.arange(1, count + 1)
-    masses = ndimage.sum_labels(weights if weights is not None else mask, labels, index)
-    return [Piece((b[0].start, b[1].start, b[0].stop, b[1].stop), float(m)) for b, m in zip(boxes, masses, strict=True)]
+    ink = None if weights is None else weights[top : rows[-1] + 1, left : cols[-1] + 1][inked]
+    masses = np.bincount(labels[inked], ink, count + 1)[1:]
+    return [
+        Piece((b[0].start + top, b[1].start + left, b[0].stop + top, b[1].stop + left), float(m))
+        for b, m in zip(boxes, masses, strict=True)
+    ]
 
 
 def digit_box(mask: np.ndarray, weights: np.ndarray | None, limits: Limits) -> tuple[int, int, int, int]:

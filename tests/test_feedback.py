@@ -4,6 +4,7 @@ import base64
 import io
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -197,7 +198,8 @@ def test_finetune_on_corrections_writes_a_loadable_model_recording_its_parent(tm
     assert "finetune" in model.card["training"]["command"]
     assert model.version != parent.version
     assert model.predict_proba(mnist_test.images[:5] / 255.0).shape == (5, 10)
+    # Promoted exactly when not worse than its parent on the validation images both were scored on.
+    after, before = map(float, re.search(r"validation ([\d.]+)% \(parent ([\d.]+)%\)", result.stdout).groups())
+    assert after == pytest.approx(model.card["metrics"]["validation_accuracy"] * 100, abs=0.006)
     promoted = (tmp_path / "promoted.json").exists()
-    better = model.card["metrics"]["test"]["accuracy"] >= parent.card["metrics"]["test"]["accuracy"]
-    assert promoted == better
-    assert ("promoted to" in result.stdout) == better
+    assert promoted == (after >= before) == ("promoted to" in result.stdout)

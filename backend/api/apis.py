@@ -228,9 +228,11 @@ class PredictDigitApi(APIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         results = services.predict(sources=data["sources"], model=data.get("model"), top_k=data["top_k"])
-        if data["batch"]:
-            return Response(self.BatchOutputSerializer({"results": results}).data)
-        return Response(self.OutputSerializer(results[0]).data)
+        # The answers are the service's plain Predictions as they stand (OutputSerializer
+        # documents them; tests hold the two to the same fields): building DRF's output
+        # serializer, a dozen fields deep-copied, cost a fifth of a prediction's own time.
+        answers = [vars(result) for result in results]  # shallow: its lists are already plain
+        return Response({"results": answers} if data["batch"] else answers[0])
 
 
 # --- GET /api/display-images/ ----------------------------------------------------------------
