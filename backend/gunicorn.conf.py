@@ -26,6 +26,11 @@ bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('API_PORT', '
 workers = int(os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+# Big decodes (a photo over 16 MiB decoded) hold at most all workers but one, server-wide:
+# the last stays free for everyone else's requests through a burst (model_core.decode).
+if not os.environ.get("MODEL_CORE_DECODE_SLOTS_DIR"):
+    os.environ["MODEL_CORE_DECODE_SLOTS_DIR"] = tempfile.mkdtemp(prefix="digits-decode-slots-")
+os.environ.setdefault("MODEL_CORE_DECODE_SLOTS", str(max(1, workers - 1)))
 timeout = 30
 graceful_timeout = 10
 max_requests = 5000

@@ -5,7 +5,7 @@ Each replica is one process: on a machine of C cores, one replica per core is th
 the README derives; more replicas than cores measure contention, and are reported as such.
 wrk runs on the same machine and takes its share of the cores too.
 
-    python benchmarks/scale_out.py [--duration 20] [--threads 2]
+    python benchmarks/scale_out.py [--duration 20] [--threads 1]
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def kill_mid_run(front: str, victim, seconds: float, connections: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per replica")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads a replica (1: sync, as served)")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; each replica one gunicorn worker × {args.threads} threads; wrk, 32 connections")
     print("| replicas | predict req/s | p50 ms | p99 ms | errors | req/s per replica |\n|---|---|---|---|---|---|")

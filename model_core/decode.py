@@ -6,7 +6,8 @@ makes a 12 MP phone photo cost a sixteenth of a full decode; any image whose lon
 still over WORK_MAX is reduced by an integer factor. The digit then spans a few hundred
 pixels at most, far more than the 20×20 it becomes. What a decode would cost (pixels ×
 bands × bytes per sample, after that reduction) is checked against `Limits.max_decode_bytes`
-before a pixel is decoded, and only a few big decodes run at once per process.
+before a pixel is decoded, and only a few big decodes run at once per process, and, among
+a server's processes, at most MODEL_CORE_DECODE_SLOTS (see SharedSlots).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import fcntl
+import functools
 import io
+import os
 import re
 import threading
 import warnings
@@ -120,17 +124,57 @@ def looks_supported(data: bytes) -> bool:
 _big_decodes = threading.BoundedSemaphore(BIG_DECODES_AT_ONCE)
 
 
+class SharedSlots:
+    """At most `count` big decodes at once among every process that uses one directory (a
+    server's workers; gunicorn.conf.py sets MODEL_CORE_DECODE_SLOTS_DIR and, one fewer
+    than its workers, MODEL_CORE_DECODE_SLOTS). Holding slot k is an exclusive flock on its
+    file, opened anew by each holder (so threads exclude each other too); the kernel drops
+    it if the holder dies. A slot is never waited for: a worker waiting is one fewer for
+    everybody else's requests, and those must keep their latency through a burst."""
+
+    def __init__(self, directory: str, count: int):
+        self.directory, self.count = directory, count
+
+    @contextlib.contextmanager
+    def taken(self) -> Iterator[bool]:
+        for k in range(self.count):
+            fd = os.open(os.path.join(self.directory, f"slot-{k}"), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            try:
+                yield True
+            finally:
+                os.close(fd)  # and with it the lock
+            return
+        yield False
+
+
+@functools.cache
+def shared_slots() -> SharedSlots | None:
+    directory = os.environ.get("MODEL_CORE_DECODE_SLOTS_DIR", "")
+    return SharedSlots(directory, max(1, int(os.environ.get("MODEL_CORE_DECODE_SLOTS", "1")))) if directory else None
+
+
 @contextlib.contextmanager
 def decode_slot(cost: int) -> Iterator[None]:
-    """Big decodes take turns (at most BIG_DECODES_AT_ONCE at once, waiting up to
-    BUSY_WAIT_SECONDS), so a burst of them cannot take every core and all the memory."""
+    """Big decodes take turns (at most BIG_DECODES_AT_ONCE at once in a process, waiting up
+    to BUSY_WAIT_SECONDS, and within the server's shared slots), so a burst of them cannot
+    take every core, every worker and all the memory."""
     if cost <= BIG_DECODE_BYTES:
         yield
         return
+    busy = DecoderBusyError("the server is decoding other large images: try again in a moment")
     if not _big_decodes.acquire(timeout=BUSY_WAIT_SECONDS):
-        raise DecoderBusyError("the server is decoding other large images: try again in a moment")
+        raise busy
     try:
-        yield
+        shared = shared_slots()
+        with shared.taken() if shared else contextlib.nullcontext(True) as free:
+            if not free:
+                raise busy
+            yield
     finally:
         _big_decodes.release()
         release_memory()  # the big buffers go back to the system, not into this worker's heap

@@ -4,6 +4,8 @@ crafted bodies, costly images, abused feedback, deployment settings, the schema'
 import base64
 import io
 import json
+import subprocess
+import sys
 from datetime import timedelta
 
 import numpy as np
@@ -207,6 +209,38 @@ def test_when_every_big_decode_slot_is_taken_the_answer_is_503_with_retry_after(
             decode._big_decodes.release()
     assert busy.status_code == 503 and busy.json()["code"] == "busy" and busy.headers["Retry-After"] == "1"
     assert client.post(PREDICT, {"image": data_url(seven_png())}, format="json").status_code == 200
+
+
+def test_big_decodes_share_the_servers_slots_across_processes(client, monkeypatch, tmp_path):
+    # Two slots for the whole server; another process holds both: a big image is answered
+    # 503 at once, a small one as usual, and once a slot is free the big one is decoded.
+    monkeypatch.setenv("MODEL_CORE_DECODE_SLOTS_DIR", str(tmp_path))
+    monkeypatch.setenv("MODEL_CORE_DECODE_SLOTS", "2")
+    decode.shared_slots.cache_clear()
+    monkeypatch.setattr(decode, "BIG_DECODE_BYTES", 1000)  # a canvas counts as big here
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_SLOTS, str(tmp_path), "2"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        busy = client.post(PREDICT, {"image": data_url(seven_png())}, format="json")
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+        monkeypatch.setattr(decode, "BIG_DECODE_BYTES", 1 << 30)
+        assert client.post(PREDICT, {"image": data_url(seven_png())}, format="json").status_code == 200
+    finally:
+        holder.kill()
+        holder.wait()
+    monkeypatch.setattr(decode, "BIG_DECODE_BYTES", 1000)
+    assert client.post(PREDICT, {"image": data_url(seven_png())}, format="json").status_code == 200  # freed on death
+    decode.shared_slots.cache_clear()
+
+
+HOLD_SLOTS = """
+import fcntl, os, sys, time
+fds = [os.open(os.path.join(sys.argv[1], f"slot-{k}"), os.O_RDWR | os.O_CREAT) for k in range(int(sys.argv[2]))]
+for fd in fds:
+    fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(60)
+"""
 
 
 def test_the_schema_tells_the_truth_about_feedback_models_and_empty_parameters(client):

@@ -43,7 +43,6 @@ class Deployment:
             "API_THROTTLE_SAMPLES": f"{LIMIT}/min",
             "API_THROTTLE_PREDICT": "100000/min",
             "FEEDBACK_READ_TOKEN": TOKEN,
-            "GUNICORN_THREADS": "2",
             "API_LOG_LEVEL": "WARNING",
         }
         self.replicas: list[tuple[object, str]] = []
