@@ -120,6 +120,11 @@ def test_list_is_paginated_newest_first(client, mnist_test):
     assert [r["true_label"] for r in page["results"]] == [str(mnist_test.labels[2]), str(mnist_test.labels[1])]
     second = client.get("/api/feedback/?page_size=2&page=2", **auth).json()
     assert [r["true_label"] for r in second["results"]] == [str(mnist_test.labels[0])]
+    # What the schema documents is checked, not quietly replaced by the default.
+    for query in ("page_size=abc", "page_size=0", "page_size=501", "page=0", "page=1&page=2"):
+        response = client.get(f"/api/feedback/?{query}", **auth)
+        assert response.status_code == 400 and query.split("=")[0] in response.json()["errors"], query
+    assert client.get("/api/feedback/?page=3&page_size=2", **auth).status_code == 404  # past the last page
 
 
 def test_export_round_trips_into_the_training_loader(client, mnist_test, tmp_path):

@@ -253,3 +253,8 @@ def test_the_schema_tells_the_truth_about_feedback_models_and_empty_parameters(c
     for query in ("/api/display-images/?split=", "/api/model-info/?model=", "/api/display-images/?count="):
         response = client.get(query)
         assert response.status_code == 400 and "empty" in response.json()["detail"], query
+    # A parameter the schema gives one value is refused when repeated, not read as its last.
+    for query in ("/api/display-images/?seed=true&seed=3", "/api/model-info/?model=cnn&model=mlp"):
+        response = client.get(query)
+        assert response.status_code == 400 and "once" in response.json()["detail"], query
+    assert client.get("/api/display-images/?seed=3&count=2").status_code == 200

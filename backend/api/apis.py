@@ -480,13 +480,25 @@ class FeedbackApi(APIView):
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(self.OutputSerializer(entry).data, status=201, headers=headers)
 
+    class ListInputSerializer(QuerySerializer):
+        page = serializers.IntegerField(required=False, min_value=1, help_text="1 (the newest) by default.")
+        page_size = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=FeedbackPagination.max_page_size,
+            help_text=f"Corrections a page, {FeedbackPagination.page_size} by default.",
+        )
+
     @extend_schema(
         operation_id="feedback_list",
         summary="List corrections (token required)",
         description="Send `Authorization: Bearer <FEEDBACK_READ_TOKEN>`. Newest first, paginated.",
-        responses={200: PageSerializer, **errors(401, 403, 405, 429)},
+        parameters=[ListInputSerializer],
+        responses={200: PageSerializer, **errors(400, 401, 403, 404, 405, 429)},
     )
     def get(self, request):
+        # Checked here, so that a page size of "abc" or 0 is a 400 rather than the default.
+        self.ListInputSerializer(data=request.query_params).is_valid(raise_exception=True)
         paginator = FeedbackPagination()
         page = paginator.paginate_queryset(selectors.feedback_list(), request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

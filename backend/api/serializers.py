@@ -189,12 +189,16 @@ def model_name_field(help_text: str) -> ModelNameField:
 
 
 class QuerySerializer(serializers.Serializer):
-    """Query parameters: one given empty (`?split=`) is an error, not the default."""
+    """Query parameters: one given empty (`?split=`) is an error, not the default, and so is
+    one given twice (`?seed=1&seed=2`: each is a single value, and Django would silently
+    keep the last)."""
 
     def to_internal_value(self, data):
-        empty = [name for name in self.fields if data.get(name, None) == ""]
-        if empty:
-            raise serializers.ValidationError({name: ["must not be empty"] for name in empty}, code="invalid_input")
+        errors = {name: ["must not be empty"] for name in self.fields if data.get(name, None) == ""}
+        if hasattr(data, "getlist"):
+            errors |= {name: ["give it once"] for name in self.fields if len(data.getlist(name)) > 1}
+        if errors:
+            raise serializers.ValidationError(errors, code="invalid_input")
         return super().to_internal_value(data)
 
 
