@@ -26,6 +26,8 @@ A card is plain JSON, next to its weights (`<name>.json` beside `<name>.npz`):
                                 benchmarks/inference_latency.py --record measured it
     parent                      `name@version` of the model this was fine-tuned from
     weights_file, weights_sha256  written by io.save_model
+    weights_storage             "float16" when the file holds the weights at half precision (they load as
+                                float32; every figure on the card was measured on them as stored)
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from .augment import NO_AUGMENTATION, AugmentConfig
 from .calibrate import calibrate
 from .data import MNIST_DIR, Dataset, load_mnist, read_csv, train_val_split
 from .distill import epoch_sets, transfer_copy
-from .io import load_model, resolve, save_card, save_model
+from .io import HALF, load_model, resolve, round_to_half, save_card, save_model
 from .metrics import evaluate, format_report
 from .model import Model
 from .negatives import negatives, plain_digits
@@ -115,7 +115,11 @@ def cmd_combine(args: argparse.Namespace) -> int:
     members = [m for model, chosen in parts for m in cards.part_members(model.card, chosen)]
     commands = [cards.member_commands(model.card)[i] for model, chosen in parts for i in chosen]
     card = cards.combined(Path(args.out).name, models[0].card, members, commands, command_line(args), len(full))
-    model = Model([model.members[i] for model, chosen in parts for i in chosen], models[0].labels, card)
+    networks = [model.members[i] for model, chosen in parts for i in chosen]
+    if args.float16:
+        card["weights_storage"] = HALF
+        round_to_half(networks)
+    model = Model(networks, models[0].labels, card)
     split = cards.shared_split(members)
     val_set = train_val_split(full, split["validation_size"], split["split_seed"])[1] if split else None
     path, report = _finish_and_save(model, args.out, test_set, val_set)
@@ -360,6 +364,7 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("combine", help="average trained models into one ensemble model")
     c.add_argument("models", nargs="+")
     c.add_argument("--out", required=True)
+    c.add_argument("--float16", action="store_true", help="store the weights at half precision (half the file)")
     c.set_defaults(func=cmd_combine)
 
     d = sub.add_parser("distill", help="one network from a teacher ensemble, which also learns 'not a digit'")

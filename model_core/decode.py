@@ -63,7 +63,7 @@ class EmptyImageError(PreprocessError):
 
 
 class DecoderBusyError(PreprocessError):
-    """Every slot for big decodes stayed taken: try again in a moment."""
+    """No slot for a big decode came free (in this process, or among the server's): try again in a moment."""
 
     code = "busy"
 

@@ -35,11 +35,28 @@ def _paths(path: str | Path) -> tuple[Path, Path]:
     return stem.with_suffix(".json"), stem.with_suffix(".npz")
 
 
+HALF = "float16"
+
+
+def round_to_half(networks: list[Sequential]) -> None:
+    """Round every weight to float16 and back, in place: the networks then compute exactly
+    what a float16 weights file gives back when loaded, so what is measured is what is stored."""
+    for net in networks:
+        net.set_weights({key: value.astype(np.float16) for key, value in net.weights().items()})
+
+
 def save_model(model: Model, path: str | Path) -> Path:
-    """Write weights and card; the card records the weights' SHA-256. Returns the card path."""
+    """Write weights and card; the card records the weights' SHA-256. Returns the card path.
+    A card whose `weights_storage` is "float16" has its weights written at half precision
+    (round them first with `round_to_half`); loading reads them back as float32."""
     card_path, weights_path = _paths(path)
     card_path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {f"m{i}/{key}": value for i, net in enumerate(model.members) for key, value in net.weights().items()}
+    dtype = np.float16 if model.card.get("weights_storage") == HALF else np.float32
+    arrays = {
+        f"m{i}/{key}": value.astype(dtype)
+        for i, net in enumerate(model.members)
+        for key, value in net.weights().items()
+    }
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     blob = buffer.getvalue()

@@ -215,6 +215,24 @@ def test_combine_of_two_architectures_names_both_and_averages_them(tmp_path, mni
     np.testing.assert_allclose(both.predict_proba(x), by_hand, rtol=1e-5, atol=1e-6)
 
 
+def test_combine_can_store_half_precision_and_its_card_is_measured_as_stored(tmp_path, mnist_test):
+    common = ["train", "--arch", "mlp", "--epochs", "1", "--limit", "1000", "--members", "2", "--quiet"]
+    assert cli_main([*common, "--out", str(tmp_path / "two")]) == 0
+    assert cli_main(["combine", str(tmp_path / "two"), "--out", str(tmp_path / "full")]) == 0
+    assert cli_main(["combine", str(tmp_path / "two"), "--float16", "--out", str(tmp_path / "half")]) == 0
+    full, half = load_model(tmp_path / "full"), load_model(tmp_path / "half")
+    assert half.card["weights_storage"] == "float16" and "weights_storage" not in full.card
+    assert (tmp_path / "half.npz").stat().st_size < 0.6 * (tmp_path / "full.npz").stat().st_size
+    with np.load(tmp_path / "half.npz") as archive:
+        assert {archive[key].dtype for key in archive.files} == {np.dtype(np.float16)}
+    assert {w.dtype for net in half.members for w in net.weights().values()} == {np.dtype(np.float32)}
+    report = evaluate(half, mnist_test)  # the card's figures are those of the weights as loaded
+    assert report["accuracy"] == half.card["metrics"]["test"]["accuracy"]
+    assert report["confusion_matrix"] == half.card["metrics"]["test"]["confusion_matrix"]
+    x = as_float_images(mnist_test.images[:50])
+    np.testing.assert_allclose(half.predict_proba(x), full.predict_proba(x), atol=5e-3)
+
+
 def test_combine_picks_networks_and_reports_validation_only_for_a_shared_split(tmp_path, mnist_test, capsys):
     common = ["train", "--arch", "mlp", "--epochs", "1", "--limit", "1000", "--quiet"]
     assert cli_main([*common, "--members", "3", "--seed", "4", "--out", str(tmp_path / "three")]) == 0
