@@ -3,6 +3,7 @@ every decode runs under."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -14,6 +15,8 @@ from django.core.cache import cache
 from django.db import connection
 
 from model_core import Model, ModelLoadError, available_models, load_model
+from model_core import card as cards
+from model_core.io import read_card
 from model_core.preprocess import Limits
 
 from .errors import ModelNotReady, UnknownModel
@@ -25,6 +28,17 @@ _models: dict[str, Model] = {}
 
 def model_names() -> list[str]:
     return available_models(settings.MODEL_DIR)
+
+
+def model_summaries() -> list[dict[str, Any]]:
+    """Every shipped model's name, version, size and speed, from its card, read once per
+    process as its model is loaded once."""
+    return list(_summaries(str(settings.MODEL_DIR), tuple(model_names()), settings.DEFAULT_MODEL))
+
+
+@functools.cache
+def _summaries(directory: str, names: tuple[str, ...], default: str) -> tuple[dict[str, Any], ...]:
+    return tuple(cards.summary(read_card(f"{directory}/{name}"), default) for name in names)
 
 
 def get_model(name: str | None = None) -> Model:

@@ -10,13 +10,11 @@ from typing import Any
 from django.conf import settings
 from rest_framework.exceptions import NotFound
 
-from model_core import card as cards
 from model_core.data import SampleSet, csv_header, csv_row
-from model_core.io import read_card
 from model_core.preprocess import from_uint8_bytes, to_data_url
 
 from .models import NOT_A_DIGIT, Feedback
-from .registry import get_model, model_names
+from .registry import get_model, model_names, model_summaries
 
 NOT_A_DIGIT_CSV = -1  # what finetune reads as "not a digit"
 _lock = threading.Lock()
@@ -49,9 +47,7 @@ def model_card(*, name: str | None = None) -> dict[str, Any]:
         "not_a_digit": model.not_a_digit,
         "available_models": model_names(),
         "default_model": settings.DEFAULT_MODEL,
-        "models": [
-            cards.summary(read_card(settings.MODEL_DIR / other), settings.DEFAULT_MODEL) for other in model_names()
-        ],
+        "models": model_summaries(),
     }
 
 
