@@ -11,6 +11,7 @@ wrk runs on the same machine and takes its share of the cores too.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import signal
@@ -47,7 +48,7 @@ def kill_mid_run(front: str, victim, seconds: float, connections: int) -> dict:
                 with urllib.request.urlopen(request, timeout=30) as response:
                     response.read()
                     ok = response.status == 200
-            except (urllib.error.URLError, OSError):
+            except (OSError, http.client.HTTPException):  # refused, reset, or an answer cut off mid-body
                 ok = False
             with lock:
                 counts["ok" if ok else "failed"] += 1

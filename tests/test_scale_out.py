@@ -2,6 +2,7 @@
 PostgreSQL (corrections), three API replicas (gunicorn) and nginx with the compose file's
 own nginx.conf in front of them."""
 
+import http.client
 import json
 import os
 import signal
@@ -90,7 +91,7 @@ def call(url: str, body: dict | None = None, token: str | None = None, timeout: 
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
-    except OSError:
+    except (OSError, http.client.HTTPException):  # refused, reset, or an answer cut off mid-body
         return 0, {}
 
 
@@ -152,8 +153,9 @@ def test_killing_a_replica_under_load_fails_only_what_it_was_answering(deploymen
     for t in clients:
         t.join()
     failed = [s for s in statuses if s != 200]
-    # At most what the killed replica had accepted: one worker of two threads, and the
-    # requests nginx had already written to it (it never re-sends a POST).
+    # At most what the killed replica was answering when it died: nginx re-sends a
+    # prediction that got no answer to the next replica, but not one whose answer it had
+    # begun to pass on.
     assert len(failed) <= 4, failed
     assert len(statuses) - before > 20  # the others carried on
     deployment.start(port=int(victim.rsplit(":", 1)[1]))  # back, for the tests after this one
