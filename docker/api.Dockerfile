@@ -18,7 +18,8 @@ COPY --chown=app manage.py ./
 COPY --chown=app backend/gunicorn.conf.py backend/gunicorn.conf.py
 COPY --chown=app artifacts/*.json artifacts/*.npz artifacts/
 COPY --chown=app data/mnist/*.csv.gz data/mnist/
-ENV MODEL_DIR=/app/artifacts MNIST_DIR=/app/data/mnist
+COPY --chown=app data/emnist/*.npz data/emnist/
+ENV MODEL_DIR=/app/artifacts MNIST_DIR=/app/data/mnist EMNIST_DIR=/app/data/emnist
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -143,12 +143,12 @@ def as_float_images(images: np.ndarray) -> np.ndarray:
 
 
 # MNIST-style CSV: a header, then one row per image: the label, then its pixels (0-255) row-major.
-def csv_header(pixels: int = 784) -> str:
-    return "label," + ",".join(f"pixel{i}" for i in range(pixels)) + "\n"
+def csv_header(pixels: int = 784, extra: tuple[str, ...] = ()) -> str:
+    return ",".join(["label", *(f"pixel{i}" for i in range(pixels)), *extra]) + "\n"
 
 
-def csv_row(label: object, pixels: bytes) -> str:
-    return f"{label}," + ",".join(map(str, pixels)) + "\n"
+def csv_row(label: object, pixels: bytes, *extra: object) -> str:
+    return ",".join([str(label), *map(str, pixels), *map(str, extra)]) + "\n"
 
 
 def write_csv(path: str | Path, images: np.ndarray, labels: Iterable[int]) -> None:
@@ -161,12 +161,15 @@ def write_csv(path: str | Path, images: np.ndarray, labels: Iterable[int]) -> No
 
 
 def read_csv(source: str | Path | bytes, size: int = 28) -> tuple[np.ndarray, np.ndarray]:
-    """Read MNIST-style CSV (see csv_header; the header optional) into (images (N, size, size) uint8, labels)."""
+    """Read MNIST-style CSV (see csv_header; the header optional) into (images (N, size, size) uint8,
+    labels). A last `model` column (the corrections export's) is passed over: `read_corrections`
+    reads it."""
     text = source.decode() if isinstance(source, bytes) else _read_bytes(Path(source)).decode()
     first_line = text.split("\n", 1)[0]
     skip = 1 if first_line and not first_line.split(",")[0].strip().lstrip("-").isdigit() else 0
+    columns = range(size * size + 1) if skip and first_line.rstrip().endswith(",model") else None
     try:
-        table = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=skip, dtype=np.int64, ndmin=2)
+        table = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=skip, dtype=np.int64, ndmin=2, usecols=columns)
     except ValueError as exc:
         raise DataError(f"CSV rows must be {size * size + 1} integers: {exc}") from exc
     if table.size == 0:
@@ -179,18 +182,55 @@ def read_csv(source: str | Path | bytes, size: int = 28) -> tuple[np.ndarray, np
     return pixels.astype(np.uint8).reshape(-1, size, size), table[:, 0]
 
 
-class SampleSet:
-    """One split of an MNIST-style CSV, held in memory, sampled reproducibly."""
+def read_corrections(source: str | Path | bytes) -> tuple[np.ndarray, list[str], list[str | None]]:
+    """The API's corrections export (`label,pixel0,…,pixel783[,model]`) → (images (N, 28, 28)
+    uint8, labels as written — a digit, a character, or -1 for "not a digit" — and the model
+    each row is for, None where the file does not say). Older exports without the model
+    column read the same."""
+    text = source.decode() if isinstance(source, bytes) else _read_bytes(Path(source)).decode()
+    lines = [line for line in text.splitlines() if line.strip()]
+    has_header = bool(lines) and lines[0].startswith("label,")
+    with_model = has_header and lines[0].rstrip().endswith(",model")
+    rows = lines[1:] if has_header else lines
+    labels, models, pixel_rows = [], [], []
+    for line in rows:
+        label, rest = line.split(",", 1)
+        model = None
+        if with_model:
+            rest, model = rest.rsplit(",", 1)
+        labels.append(label.strip())
+        models.append(model.strip() if model is not None else None)
+        pixel_rows.append(rest)
+    if not rows:
+        return np.zeros((0, 28, 28), np.uint8), [], []
+    try:
+        pixels = np.loadtxt(io.StringIO("\n".join(pixel_rows)), delimiter=",", dtype=np.int64, ndmin=2)
+    except ValueError as exc:
+        raise DataError(f"correction rows must hold 784 pixel values: {exc}") from exc
+    if pixels.shape[1] != 784 or pixels.min() < 0 or pixels.max() > 255:
+        raise DataError("correction rows must hold 784 pixel values in 0-255")
+    return pixels.astype(np.uint8).reshape(-1, 28, 28), labels, models
 
-    def __init__(self, path: str | Path):
-        self.images, self.labels = read_csv(path)
+
+class SampleSet:
+    """Images and their labels held in memory, sampled reproducibly: one split of an
+    MNIST-style CSV, or one part of EMNIST's characters."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, label_names: list[str]):
+        self.images, self.labels, self.label_names = images, labels, label_names
 
     @classmethod
     def mnist(cls, split: str) -> SampleSet:
-        return cls(MNIST_DIR / f"mnist_{split}.csv.gz")
+        images, labels = read_csv(MNIST_DIR / f"mnist_{split}.csv.gz")
+        return cls(images, labels, list(DIGIT_LABELS))
 
-    def sample(self, count: int, label: int | None, seed: int) -> list[tuple[int, int, np.ndarray]]:
+    def sample(self, count: int, label: str | None, seed: int) -> list[tuple[int, str, np.ndarray]]:
         """Up to `count` distinct (index, label, float image) drawn with `seed`, optionally one label only."""
-        pool = np.flatnonzero(self.labels == label) if label is not None else np.arange(len(self.labels))
+        if label is None:
+            pool = np.arange(len(self.labels))
+        else:
+            pool = np.flatnonzero(self.labels == self.label_names.index(label))
         chosen = np.random.default_rng(seed).choice(pool, size=min(count, len(pool)), replace=False)
-        return [(int(i), int(self.labels[i]), self.images[i].astype(np.float32) / 255.0) for i in chosen]
+        return [
+            (int(i), self.label_names[int(self.labels[i])], self.images[i].astype(np.float32) / 255.0) for i in chosen
+        ]

@@ -11,6 +11,7 @@ from django.conf import settings
 from rest_framework.exceptions import NotFound
 
 from model_core.data import SampleSet, csv_header, csv_row
+from model_core.emnist import character_samples
 from model_core.preprocess import from_uint8_bytes, to_data_url
 
 from .models import NOT_A_DIGIT, Feedback
@@ -18,24 +19,27 @@ from .registry import get_model, model_names, model_summaries
 
 NOT_A_DIGIT_CSV = -1  # what finetune reads as "not a digit"
 _lock = threading.Lock()
-_samples: dict[str, SampleSet] = {}
+_samples: dict[tuple[str, str], SampleSet] = {}
+DATASETS = {"mnist": SampleSet.mnist, "emnist": character_samples}
 
 
-def samples(split: str) -> SampleSet:
-    sample_set = _samples.get(split)
+def samples(dataset: str, split: str) -> SampleSet:
+    sample_set = _samples.get((dataset, split))
     if sample_set is None:
         with _lock:
-            if split not in _samples:
-                _samples[split] = SampleSet.mnist(split)
-            sample_set = _samples[split]
+            if (dataset, split) not in _samples:
+                _samples[dataset, split] = DATASETS[dataset](split)
+            sample_set = _samples[dataset, split]
     return sample_set
 
 
-def sample_list(*, count: int, digit: int | None, split: str, seed: int) -> list[dict[str, Any]]:
-    """`count` random samples of a split (one digit only if given), the same for the same seed."""
+def sample_list(
+    *, count: int, label: str | None, split: str, seed: int, dataset: str = "mnist"
+) -> list[dict[str, Any]]:
+    """`count` random samples of a dataset's split (one label only if given), the same for the same seed."""
     return [
-        {"id": index, "label": str(label), "split": split, "image": to_data_url(image)}
-        for index, label, image in samples(split).sample(count, digit, seed)
+        {"id": index, "label": name, "split": split, "image": to_data_url(image)}
+        for index, name, image in samples(dataset, split).sample(count, label, seed)
     ]
 
 
@@ -67,12 +71,15 @@ def feedback_image(entry: Feedback) -> str:
     return to_data_url(from_uint8_bytes(bytes(entry.processed)))
 
 
-def feedback_csv_lines(*, reviewed_only: bool = False) -> Iterator[str]:
-    """Corrections, oldest first, as MNIST-style CSV (model_core.data's format); a "not a
-    digit" correction is label -1."""
+def feedback_csv_lines(*, reviewed_only: bool = False, model: str | None = None) -> Iterator[str]:
+    """Corrections, oldest first, as MNIST-style CSV (model_core.data's format) with a last
+    column naming the model each is for; a "not a digit" correction is label -1. With
+    `model`, only that model's corrections."""
     rows = Feedback.objects.order_by("id")
     if reviewed_only:
         rows = rows.filter(reviewed=True)
-    yield csv_header()
-    for label, processed in rows.values_list("true_label", "processed").iterator():
-        yield csv_row(NOT_A_DIGIT_CSV if label == NOT_A_DIGIT else label, bytes(processed))
+    if model:
+        rows = rows.filter(model_name=model)
+    yield csv_header(extra=("model",))
+    for label, processed, name in rows.values_list("true_label", "processed", "model_name").iterator():
+        yield csv_row(NOT_A_DIGIT_CSV if label == NOT_A_DIGIT else label, bytes(processed), name)
