@@ -5,7 +5,9 @@ A card is plain JSON, next to its weights (`<name>.json` beside `<name>.npz`):
 
     name, version, created      the model's name; `<date>.<first 8 hex of the weights' SHA-256>`; ISO time
     architecture                a named architecture (cnn, cnn-deep, mlp); an ensemble joins its kinds with +
-    input: {deskew}             the input recipe the networks were trained on (the model applies it itself)
+    input: {deskew, recipe}     the input recipe the networks were trained on: deskew the model applies
+                                itself; recipe how an image becomes the 28×28 ("mnist", the default, or
+                                "emnist": see preprocess.RECIPES)
     labels                      the output labels, in order
     layers, parameter_count     the first network's layers; the parameters of all networks
     dataset                     {name, checksums_md5, train_size, validation_size, test_size}; validation_size
@@ -20,7 +22,10 @@ A card is plain JSON, next to its weights (`<name>.json` beside `<name>.npz`):
     not_a_digit                 {method, threshold, temperature, ...figures}: how the model tells digits
                                 from anything else, chosen on validation data. method "class": each network
                                 has one output more than labels, "not a digit"; "max_softmax": the highest
-                                probability. An input is a digit when its score is at or above threshold;
+                                probability; "digit_labels" (a model whose labels include the ten digits
+                                among others): the score is the digits' summed probability, and an input
+                                is a digit when its best label is one. Otherwise an input is a digit when
+                                its score is at or above threshold;
                                 the probabilities over the labels are p^(1/temperature), renormalised.
     speed                       {one_image_ms, threads, measured}: one image through the model, as
                                 benchmarks/inference_latency.py --record measured it
@@ -67,6 +72,16 @@ def new(name: str, architecture: str, train_set: Dataset, val_set: Dataset, test
         },
         "versions": {"model_core": __version__, "python": platform.python_version(), "numpy": np.__version__},
     }
+
+
+def characters(card: dict, *, class_weights: str) -> None:
+    """Mark a new card as the characters model's: EMNIST's data, its recipe, and "a digit"
+    meaning that the best of its labels is one of the ten digits."""
+    card["dataset"]["name"] = "EMNIST ByMerge (NIST SD 19), 47 classes, fixed 70/15/15 split"
+    card["dataset"]["checksums_sha256"] = card["dataset"].pop("checksums_md5")
+    card["dataset"]["class_weights"] = class_weights
+    card["input"]["recipe"] = "emnist"
+    card["not_a_digit"] = {**UNCALIBRATED, "method": DIGIT_LABELS_METHOD}
 
 
 def member(result: Any, seed: int, **extra: Any) -> dict:
@@ -189,6 +204,11 @@ def deskews(card: dict) -> bool:
     return bool(card.get("input", {}).get("deskew", False))
 
 
+def recipe(card: dict) -> str:
+    """How an image becomes this model's 28×28 input (preprocess.RECIPES)."""
+    return str(card.get("input", {}).get("recipe", "mnist"))
+
+
 def member_architecture(card: dict, index: int) -> str:
     members = card.get("members") or []
     named = members[index].get("architecture") if index < len(members) else None
@@ -213,7 +233,7 @@ def shared_split(members: list[dict]) -> dict | None:
     return None
 
 
-CLASS_METHOD, MAX_SOFTMAX = "class", "max_softmax"
+CLASS_METHOD, MAX_SOFTMAX, DIGIT_LABELS_METHOD = "class", "max_softmax", "digit_labels"
 UNCALIBRATED = {"method": MAX_SOFTMAX, "threshold": 0.0, "temperature": 1.0}
 
 

@@ -15,14 +15,15 @@ from . import __version__, batch
 from . import card as cards
 from .augment import NO_AUGMENTATION, AugmentConfig
 from .calibrate import calibrate
-from .data import MNIST_DIR, Dataset, load_mnist, read_csv, train_val_split
+from .data import MNIST_DIR, Dataset, load_mnist, read_corrections, train_val_split
 from .distill import epoch_sets, transfer_copy
-from .io import HALF, load_model, resolve, round_to_half, save_card, save_model
+from .emnist import load_characters
+from .io import HALF, ModelLoadError, load_model, read_card, resolve, round_to_half, save_card, save_model
 from .metrics import evaluate, format_report
 from .model import Model
 from .negatives import negatives, plain_digits
 from .network import ARCHITECTURES, architecture
-from .train import TrainConfig, deskewed, train
+from .train import TrainConfig, class_weights, deskewed, train
 
 
 def command_line(args: argparse.Namespace) -> str:
@@ -53,25 +54,37 @@ def _finish_and_save(model: Model, out: str, test_set: Dataset, val_set: Dataset
     return save_model(model, out), report
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+def _training_data(args: argparse.Namespace) -> tuple[Dataset, Dataset, Dataset]:
+    """(train, validation, test) of the chosen dataset: MNIST with a seeded hold-out of its
+    training set, or EMNIST's characters by their fixed split."""
+    if args.dataset == "characters":
+        return load_characters("train"), load_characters("validation"), load_characters("test")
     full, test_set = load_mnist("train", args.data), load_mnist("test", args.data)
-    train_set, val_set = train_val_split(full, args.val_size, seed=args.split_seed)
+    return (*train_val_split(full, args.val_size, seed=args.split_seed), test_set)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    train_set, val_set, test_set = _training_data(args)
     if args.limit:
         train_set = train_set.subset(slice(0, args.limit))
     if args.deskew:  # the model card says so, and the model deskews whatever it is given
         train_set, val_set = deskewed(train_set), deskewed(val_set)
-    spec = architecture(args.arch, len(full.label_names))
+    labels = train_set.label_names
+    weights = class_weights(train_set.labels, len(labels)) if args.class_weights == "balanced" else None
+    spec = architecture(args.arch, len(labels))
     results = [
-        train(spec, train_set, val_set, _config(args, args.seed + k), progress=not args.quiet)
+        train(spec, train_set, val_set, _config(args, args.seed + k), weights, progress=not args.quiet)
         for k in range(args.members)
     ]
     card = cards.new(Path(args.out).name, args.arch, train_set, val_set, test_set, args.deskew)
+    if args.dataset == "characters":
+        cards.characters(card, class_weights=args.class_weights)
     members = [cards.member(result, args.seed + k) for k, result in enumerate(results)]
     config = _config(args, args.seed).to_dict()
     cards.record_training(
         card, command=command_line(args), seed=args.seed, split_seed=args.split_seed, config=config, members=members
     )
-    model = Model([r.network for r in results], full.label_names, card)
+    model = Model([r.network for r in results], labels, card)
     path, report = _finish_and_save(model, args.out, test_set, val_set)
     validation = model.card["metrics"]["validation_accuracy"]
     print(f"saved {path}  validation {validation}  test accuracy {report['accuracy'] * 100:.2f}%")
@@ -133,16 +146,28 @@ def cmd_combine(args: argparse.Namespace) -> int:
 NOT_A_DIGIT_CODE = -1  # how the feedback export writes the correction "this is not a digit"
 
 
-def correction_labels(codes: np.ndarray, labels: list[str], outputs: int) -> np.ndarray:
-    """Exported label codes → class indices; "not a digit" (-1) → the extra output of a model
-    that has one, else -1 (dropped). ValueError for a code that is neither."""
+def correction_labels(codes: list[str], labels: list[str], outputs: int) -> np.ndarray:
+    """Exported labels → class indices; "not a digit" (-1) → the extra output of a model that
+    has one, else -1 (dropped). ValueError for a label that is neither."""
     out = []
     for code in codes:
-        if int(code) == NOT_A_DIGIT_CODE:
+        if code == str(NOT_A_DIGIT_CODE):
             out.append(len(labels) if outputs > len(labels) else -1)
         else:
             out.append(labels.index(str(code)))
     return np.array(out, dtype=np.int64)
+
+
+def same_labels(base: Model, names: list[str | None]) -> np.ndarray:
+    """For each correction's model (None: the file does not say), whether that model reads the
+    same labels as `base` (a digit model's corrections, not the characters model's)."""
+    known: dict[str, bool] = {}
+    for name in set(names) - {None}:
+        try:
+            known[name] = read_card(name)["labels"] == base.labels
+        except (ModelLoadError, KeyError):  # a model not shipped here: judged by its labels alone
+            known[name] = True
+    return np.array([name is None or known[name] for name in names], dtype=bool)
 
 
 def cmd_finetune(args: argparse.Namespace) -> int:
@@ -150,7 +175,10 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     untrusted: they weigh like any MNIST image unless told otherwise, make at most
     --max-extra-share of what is trained on, and what was used is reported and recorded."""
     base = load_model(args.base)
-    extra_images, extra_codes = read_csv(args.extra)
+    extra_images, extra_codes, extra_models = read_corrections(args.extra)
+    ours = same_labels(base, extra_models)
+    other_models = int((~ours).sum())
+    extra_images, extra_codes = extra_images[ours], [code for code, keep in zip(extra_codes, ours, strict=True) if keep]
     try:
         extra_labels = correction_labels(extra_codes, base.labels, base.outputs)
     except ValueError:
@@ -168,8 +196,9 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     capped = max(0, len(extra_labels) - cap)
     extra = Dataset(extra_images[:cap], extra_labels[:cap], base.labels)
     print(
-        f"corrections: {len(extra)} used (weight {args.extra_weight}), {dropped} 'not a digit' dropped "
-        f"(this model has no such output), {capped} over the {args.max_extra_share:.0%} share left out"
+        f"corrections: {len(extra)} used (weight {args.extra_weight}), {other_models} for a model with other "
+        f"labels left out, {dropped} 'not a digit' dropped (this model has no such output), {capped} over the "
+        f"{args.max_extra_share:.0%} share left out"
     )
     if base.deskews:
         train_set, val_set, extra = deskewed(train_set), deskewed(val_set), deskewed(extra)
@@ -190,7 +219,11 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         "extra_file": Path(args.extra).name,
         "extra_md5": hashlib.md5(Path(args.extra).read_bytes()).hexdigest(),
         "extra_samples": int(len(extra)),
-        "extra_dropped": {"not_a_digit_without_an_output": dropped, "over_the_share": capped},
+        "extra_dropped": {
+            "for_a_model_with_other_labels": other_models,
+            "not_a_digit_without_an_output": dropped,
+            "over_the_share": capped,
+        },
         "extra_weight": args.extra_weight,
         "config": _config(args, args.seed + len(base.members) - 1).to_dict(),
     }
@@ -335,8 +368,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default=MNIST_DIR, help="directory holding the MNIST IDX files (default: data/mnist)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train a model on MNIST and write weights + model card")
+    t = sub.add_parser("train", help="train a model on MNIST (or EMNIST's characters) and write weights + model card")
     t.add_argument("--arch", choices=sorted(ARCHITECTURES), default="cnn")
+    t.add_argument(
+        "--dataset",
+        choices=["mnist", "characters"],
+        default="mnist",
+        help="MNIST's digits, or EMNIST's 47 handwritten characters by their fixed split (data/emnist)",
+    )
+    t.add_argument(
+        "--class-weights",
+        choices=["none", "balanced"],
+        default="none",
+        help="balanced: each class's loss weighs as much in all as any other's (1 / its frequency)",
+    )
     t.add_argument("--out", required=True, help="output path without extension, e.g. artifacts/cnn")
     t.add_argument(
         "--members", type=int, default=1, help="train this many networks (seeds seed, seed+1, …) as an ensemble"

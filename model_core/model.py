@@ -91,6 +91,11 @@ class Model:
         return cards.deskews(self.card)
 
     @property
+    def recipe(self) -> str:
+        """How an image becomes this model's input: "mnist" or "emnist" (preprocess.RECIPES)."""
+        return cards.recipe(self.card)
+
+    @property
     def not_a_digit(self) -> dict:
         """How this model tells digits from anything else (card.not_a_digit)."""
         return cards.not_a_digit(self.card)
@@ -143,6 +148,10 @@ class Model:
         probs, in_class = self.raw_scores(x, batch_size)
         rule = self.not_a_digit
         probs = temperature_scaled(probs, rule["temperature"])
+        if rule["method"] == cards.DIGIT_LABELS_METHOD:  # a reader of characters: digits among its labels
+            digits = np.array([label.isdigit() for label in self.labels])
+            score = probs[:, digits].sum(axis=1)
+            return Scores(probs, score.astype(np.float32), digits[probs.argmax(axis=1)])
         score = in_class if in_class is not None else probs.max(axis=1)
         return Scores(probs, score.astype(np.float32), score >= rule["threshold"])
 

@@ -50,6 +50,8 @@ def _encode(ink: np.ndarray, variant: str, rng: np.random.Generator) -> bytes:
     buffer = io.BytesIO()
     if variant == "canvas_png":
         Image.fromarray(grey, "L").save(buffer, "PNG")
+    elif variant == "dark_on_light_png":  # black ink on a white canvas, as many scripts send it
+        Image.fromarray(255 - grey, "L").save(buffer, "PNG")
     elif variant == "dark_on_white_jpeg":
         paper = rng.uniform(215, 250)
         pen = rng.uniform(10, 60)
@@ -68,9 +70,28 @@ def _encode(ink: np.ndarray, variant: str, rng: np.random.Generator) -> bytes:
 
 def redraw_mnist(digit: np.ndarray, rng: np.random.Generator, variant: str = "canvas_png") -> bytes:
     """An MNIST digit (28×28 uint8) as a user would draw it on a 280×280 canvas."""
-    rows, cols = np.nonzero(digit > 30)
-    crop = digit[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    target = rng.uniform(0.35, 0.90) * CANVAS
+    crop = _ink_crop(digit)
+    return _redraw(crop, rng.uniform(0.35, 0.90) * CANVAS, rng, variant)
+
+
+def draw_character(glyph: np.ndarray, rng: np.random.Generator, dark_on_light: float = 0.2) -> bytes:
+    """An EMNIST character (28×28 uint8) as the app's canvas draws it: cropped to its ink,
+    scaled 5–9× (at most 250 px), anywhere on the 280×280 canvas; dark on light with
+    probability `dark_on_light`."""
+    crop = _ink_crop(glyph)
+    target = min(250.0, rng.uniform(5, 9) * max(crop.shape))
+    variant = "dark_on_light_png" if rng.random() < dark_on_light else "canvas_png"
+    return _redraw(crop, target, rng, variant)
+
+
+def _ink_crop(glyph: np.ndarray) -> np.ndarray:
+    rows, cols = np.nonzero(glyph > 30)
+    return glyph[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+
+
+def _redraw(crop: np.ndarray, target: float, rng: np.random.Generator, variant: str) -> bytes:
+    """A glyph's ink crop drawn with a 15–25 px brush, its longer side `target` px, anywhere
+    on the canvas."""
     scale = target / max(crop.shape)
     size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
     big = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BICUBIC)) > 100

@@ -68,6 +68,15 @@ def deskewed(dataset: Dataset) -> Dataset:
     return Dataset(images, dataset.labels, dataset.label_names, dataset.checksums)
 
 
+def class_weights(labels: np.ndarray, classes: int) -> np.ndarray:
+    """Per-sample loss weights that make every class weigh the same in all (1 / its count),
+    scaled to average 1 over the samples so the learning rate means what it did."""
+    counts = np.bincount(labels, minlength=classes).astype(np.float64)
+    per_class = np.where(counts > 0, 1.0 / np.maximum(counts, 1), 0.0)
+    weights = per_class[labels]
+    return (weights / weights.mean()).astype(np.float32)
+
+
 def accuracy(network: Sequential, images: np.ndarray, labels: np.ndarray) -> float:
     return float((network.logits(images).argmax(axis=1) == labels).mean())
 

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from model_core.data import DIGIT_LABELS, SPLITS
+from model_core.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS
 
 from . import registry, selectors, services
 from .auth import FeedbackTokenAuthentication, ReadsNeedToken
@@ -150,7 +151,8 @@ class PredictDigitApi(APIView):
                 ref_name = "ModelRef"
 
         prediction = serializers.CharField(
-            help_text="The most probable label: the best guess, also when is_digit is false."
+            help_text="The most probable label: the best guess, also when is_digit is false. A digit for the "
+            "digit models; for `characters`, one of its 47 labels (0-9, A-Z, a b d e f g h n q r t)."
         )
         confidence = serializers.FloatField(help_text="Its probability, 0-1 (calibrated on validation data).")
         probabilities = serializers.ListField(
@@ -160,11 +162,13 @@ class PredictDigitApi(APIView):
         top_k = TopKSerializer(many=True)
         is_digit = serializers.BooleanField(
             help_text="Whether the input looks like one digit at all (not a letter, a shape, a scribble, "
-            "several digits): digit_score at or above the model's threshold."
+            "several digits): digit_score at or above the model's threshold. For `characters`: whether the "
+            "best guess is one of the ten digits (a letter is answered with is_digit false)."
         )
         digit_score = serializers.FloatField(
             help_text="How much the input looks like a digit, 0-1. The model's threshold is in model-info "
-            "(not_a_digit.threshold); probabilities stay over the ten digits either way."
+            "(not_a_digit.threshold); probabilities stay over the model's labels either way. For "
+            "`characters`: the sum of the ten digits' probabilities."
         )
         processed_image = serializers.CharField(help_text="PNG data URL of the 28×28 image the network saw.")
         model = ModelRefSerializer()
@@ -180,9 +184,11 @@ class PredictDigitApi(APIView):
         summary="Recognise a digit (or a batch)",
         description=(
             "Send one image as JSON `image` (a canvas data URL or base64), JSON `pixels`, a multipart file "
-            "`image` (alias `file`), or a batch as JSON `images`. Every input is preprocessed the way MNIST "
-            "was made (cropped to the ink, fitted to 20×20, centred by mass in 28×28; dark-on-light is "
-            "inverted), and `processed_image` shows the result. A batch answers `{results: [...]}`."
+            "`image` (alias `file`), or a batch as JSON `images`. Every input is preprocessed the way the "
+            "model's training data was made: for the digit models MNIST's recipe (cropped to the ink, fitted "
+            "to 20×20, centred by mass in 28×28), for `characters` (47 handwritten characters, 0-9, A-Z and "
+            "a b d e f g h n q r t) EMNIST's (cropped to the ink, centred in a square frame); dark-on-light "
+            "is inverted, and `processed_image` shows the result. A batch answers `{results: [...]}`."
         ),
         request={"application/json": InputSerializer, "multipart/form-data": UploadInputSerializer},
         responses={
@@ -199,6 +205,9 @@ class PredictDigitApi(APIView):
         examples=[
             OpenApiExample("Canvas data URL", value={"image": TINY_PNG, "top_k": 3}, request_only=True),
             OpenApiExample("Batch", value={"images": [TINY_PNG, TINY_PNG], "model": "mlp"}, request_only=True),
+            OpenApiExample(
+                "A character", value={"image": TINY_PNG, "model": "characters", "top_k": 5}, request_only=True
+            ),
             OpenApiExample(
                 "Prediction",
                 response_only=True,
@@ -243,11 +252,35 @@ class DisplayImagesApi(APIView):
 
     class InputSerializer(QuerySerializer):
         count = serializers.IntegerField(required=False, default=12, min_value=1, max_value=100)
+        dataset = serializers.ChoiceField(
+            choices=["mnist", "emnist"],
+            required=False,
+            default="mnist",
+            help_text="mnist: MNIST's digits (splits train, test); emnist: EMNIST's 47 handwritten characters "
+            "(the parts train, validation, test of the split the characters model was trained on).",
+        )
         digit = serializers.IntegerField(required=False, min_value=0, max_value=9, help_text="Only this digit.")
-        split = serializers.ChoiceField(choices=SPLITS, required=False, default="test")
+        label = serializers.ChoiceField(
+            choices=CHARACTER_LABELS,
+            required=False,
+            help_text="Only this label (a digit, or for emnist one of its 47 characters).",
+        )
+        split = serializers.ChoiceField(choices=sorted({*SPLITS, *PARTS}), required=False, default="test")
         seed = serializers.IntegerField(
             required=False, min_value=0, max_value=2**63 - 1, help_text="Same seed, same samples."
         )
+
+        def validate(self, attrs):
+            if "digit" in attrs and "label" in attrs:
+                raise serializers.ValidationError("give 'digit' or 'label', not both", code="invalid_input")
+            label = str(attrs["digit"]) if "digit" in attrs else attrs.get("label")
+            if attrs["dataset"] == "mnist":
+                if attrs["split"] not in SPLITS:
+                    raise serializers.ValidationError({"split": [f"MNIST's splits are {', '.join(SPLITS)}"]})
+                if label is not None and label not in DIGIT_LABELS:
+                    raise serializers.ValidationError({"label": ["MNIST holds digits only"]})
+            attrs["label"] = label
+            return attrs
 
     class OutputSerializer(serializers.Serializer):
         class SampleSerializer(serializers.Serializer):
@@ -267,7 +300,7 @@ class DisplayImagesApi(APIView):
 
     @extend_schema(
         operation_id="display_images",
-        summary="Random MNIST samples",
+        summary="Random MNIST digits or EMNIST characters",
         parameters=[InputSerializer],
         responses={200: OutputSerializer, **errors(400, 405, 429)},
         examples=[
@@ -283,7 +316,9 @@ class DisplayImagesApi(APIView):
         query.is_valid(raise_exception=True)
         q = query.validated_data
         seed = q.get("seed", secrets.randbits(31))
-        images = selectors.sample_list(count=q["count"], digit=q.get("digit"), split=q["split"], seed=seed)
+        images = selectors.sample_list(
+            count=q["count"], label=q["label"], split=q["split"], seed=seed, dataset=q["dataset"]
+        )
         return Response(self.OutputSerializer({"seed": seed, "images": images}).data)
 
 
@@ -388,13 +423,14 @@ class FeedbackApi(APIView):
 
     class _LabelsSerializer(serializers.Serializer):
         true_label = NamedChoiceField(
-            [*DIGIT_LABELS, NOT_A_DIGIT],
+            [*CHARACTER_LABELS, *MERGED_LOWER, NOT_A_DIGIT],
             "invalid_label",
             "true_label",
-            help_text=f'What the drawing really is: a digit, or "{NOT_A_DIGIT}".',
+            help_text=f'What the drawing really is: a digit, or "{NOT_A_DIGIT}"; for the `characters` model one '
+            "of its 47 characters (a merged lower-case letter such as c is stored as its capital, C).",
         )
         predicted_label = NamedChoiceField(
-            ["", *DIGIT_LABELS, NOT_A_DIGIT],
+            ["", *CHARACTER_LABELS, *MERGED_LOWER, NOT_A_DIGIT],
             "invalid_label",
             "predicted_label",
             required=False,
@@ -551,12 +587,18 @@ class FeedbackExportApi(APIView):
             help_text="`only`: just the corrections a token holder marked reviewed (always so when the server "
             "sets FEEDBACK_REQUIRE_REVIEW).",
         )
+        model = model_name_field(
+            "Only the corrections made for this model (fine-tune a digit model on a digit "
+            "model's corrections: `characters` rows hold letters)."
+        )
 
     @extend_schema(
         operation_id="feedback_export",
         summary="Export corrections as MNIST-style CSV (token required)",
-        description="Streams `label,pixel0,...,pixel783`, one row per correction, oldest first: the format "
-        f"`python -m model_core finetune --extra` reads. A `{NOT_A_DIGIT}` correction is label -1.",
+        description="Streams `label,pixel0,...,pixel783,model`, one row per correction, oldest first: the "
+        "format `python -m model_core finetune --extra` reads (it keeps the rows of models with the same labels "
+        f"as the one it tunes). A `{NOT_A_DIGIT}` correction is label -1; the pixels are the 28×28 made by "
+        "that row's model's recipe.",
         parameters=[InputSerializer],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV rows."),
@@ -567,7 +609,7 @@ class FeedbackExportApi(APIView):
         query = self.InputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         only = query.validated_data["reviewed"] == "only" or settings.FEEDBACK_REQUIRE_REVIEW
-        lines = selectors.feedback_csv_lines(reviewed_only=only)
+        lines = selectors.feedback_csv_lines(reviewed_only=only, model=query.validated_data.get("model"))
         response = StreamingHttpResponse(lines, content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="feedback.csv"'
         return response

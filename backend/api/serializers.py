@@ -266,7 +266,13 @@ class MetricsSerializer(serializers.Serializer):
 
 class DatasetSerializer(serializers.Serializer):
     name = serializers.CharField()
-    checksums_md5 = serializers.DictField(child=serializers.CharField())
+    checksums_md5 = serializers.DictField(child=serializers.CharField(), required=False, help_text="MNIST's files.")
+    checksums_sha256 = serializers.DictField(
+        child=serializers.CharField(), required=False, help_text="EMNIST's file and its split (characters)."
+    )
+    class_weights = serializers.CharField(
+        required=False, help_text="balanced: each class weighed 1 / its frequency in the loss (characters)."
+    )
     train_size = serializers.IntegerField()
     validation_size = serializers.IntegerField(
         help_text="Training images held out for model selection; 0 when some network trained on all of them "
@@ -297,8 +303,10 @@ class MemberSerializer(serializers.Serializer):
 
 class NotADigitSerializer(serializers.Serializer):
     method = serializers.ChoiceField(
-        choices=["class", "max_softmax"],
-        help_text="class: the network has its own 'not a digit' output; max_softmax: the highest probability.",
+        choices=["class", "max_softmax", "digit_labels"],
+        help_text="class: the network has its own 'not a digit' output; max_softmax: the highest probability; "
+        "digit_labels (characters): digit_score is the ten digits' summed probability, is_digit whether the "
+        "best label is a digit.",
     )
     threshold = serializers.FloatField(help_text="is_digit when digit_score is at or above it.")
     temperature = serializers.FloatField(help_text="Probabilities are p^(1/temperature), renormalised.")
@@ -331,6 +339,10 @@ class ModelInfoSerializer(serializers.Serializer):
     architecture = serializers.CharField(
         help_text="A named architecture (cnn, cnn-deep, mlp); an ensemble of several joins them with +."
     )
+    input_recipe = serializers.SerializerMethodField(
+        help_text="How an image becomes the 28×28 input: mnist (20×20 box, centre of mass) or emnist (square "
+        "frame, as EMNIST made its characters)."
+    )
     deskews_input = serializers.SerializerMethodField(
         help_text="Trained on deskewed digits: the model shears every input upright itself after preprocessing."
     )
@@ -357,3 +369,6 @@ class ModelInfoSerializer(serializers.Serializer):
 
     def get_deskews_input(self, card) -> bool:
         return cards.deskews(card)
+
+    def get_input_recipe(self, card) -> str:
+        return cards.recipe(card)

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from model_core.emnist import canonical_label
 from model_core.model import classify
 from model_core.preprocess import decode_base64, keepsake_png, preprocess, to_data_url, to_uint8
 
@@ -39,12 +40,13 @@ class Prediction:
     elapsed_ms: float
 
 
-def preprocess_all(sources: list[Any]):
-    """Each source → the 28×28 network input; a batch error names the item at fault."""
+def preprocess_all(sources: list[Any], recipe: str = "mnist"):
+    """Each source → the 28×28 network input by the model's recipe; a batch error names the
+    item at fault."""
     images = []
     for index, source in enumerate(sources):
         try:
-            images.append(preprocess(source, limits()))
+            images.append(preprocess(source, limits(), recipe))
         except ValueError as exc:
             if len(sources) > 1:
                 exc.args = (f"images[{index}]: {exc}",)
@@ -56,7 +58,7 @@ def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> 
     """Preprocess and classify a batch; one result per source, in order."""
     started = time.perf_counter()
     loaded = get_model(model)
-    images = preprocess_all(sources)
+    images = preprocess_all(sources, loaded.recipe)
     predictions = classify(loaded, images, top_k)
     elapsed = round((time.perf_counter() - started) * 1000, 3)
     results = [
@@ -121,9 +123,10 @@ def feedback_create(
     before, nothing is stored again: (the entry stored then, False). Else (the entry, True)."""
     loaded = get_model(model)
     labels = [*loaded.labels, NOT_A_DIGIT]
-    if true_label not in labels:
+    true_label = canonical_label(true_label, labels)  # "c" is stored as "C" where the model merges them
+    if true_label is None:
         raise InvalidLabel(f"true_label must be one of {', '.join(labels)}")
-    if predicted_label and predicted_label not in labels:
+    if predicted_label and (predicted_label := canonical_label(predicted_label, labels)) is None:
         raise InvalidLabel(f"predicted_label must be empty or one of {', '.join(labels)}", "predicted_label")
     if idempotency_key:
         earlier = Feedback.objects.filter(client=client, idempotency_key=idempotency_key).first()
@@ -131,7 +134,7 @@ def feedback_create(
             return earlier, False
     if isinstance(source, str):
         source = decode_base64(source, limits())  # once, for both copies below
-    image = to_uint8(preprocess(source, limits())).tobytes()
+    image = to_uint8(preprocess(source, limits(), loaded.recipe)).tobytes()  # what this model would see
     original = keepsake_png(source, limits())
     size = len(image) + len(original)
     feedback_purge_expired()
