@@ -30,7 +30,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.servers import drip_clients, nginx_server, start_api  # noqa: E402
+from devtools.servers import drip_clients, nginx_server, start_api  # noqa: E402
 
 
 def canvas_png(size: int = 280, mode: str = "L") -> bytes:

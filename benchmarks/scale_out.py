@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api_latency import body, grey_canvas, wrk  # noqa: E402  (benchmarks/api_latency.py)
 
-from tests.servers import nginx_server, postgres_server, redis_server, start_api  # noqa: E402
+from devtools.servers import nginx_server, postgres_server, redis_server, start_api  # noqa: E402
 
 
 def replicas(env: dict, count: int) -> list:

@@ -16,8 +16,8 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from tests.servers import CHROMIUM, CHROMIUM_ARGS, api_server, static_server  # noqa: E402
-from tests.test_browser import DIGITS, draw_with_mouse, expect_prediction  # noqa: E402
+from devtools.browser import DIGITS, draw_with_mouse, launch  # noqa: E402
+from devtools.servers import api_server, static_server  # noqa: E402
 
 
 def main() -> None:
@@ -27,13 +27,13 @@ def main() -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with static_server() as web, api_server({"CORS_ALLOWED_ORIGINS": web}) as api, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(f"{web}/index.html?api={api}")
         expect(page.locator("#gallery .sample")).to_have_count(12, timeout=15_000)
         expect(page.locator("#confusion svg")).to_be_visible()
         draw_with_mouse(page, DIGITS["7"])
-        expect_prediction(page, "7")
+        expect(page.locator("#prediction")).to_have_text("7", timeout=10_000)
         page.evaluate("window.scrollTo(0, 0)")
         png = page.screenshot(full_page=False)
         browser.close()

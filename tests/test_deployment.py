@@ -14,7 +14,8 @@ import jsonschema
 import pytest
 import yaml
 
-from .servers import NGINX, ROOT, api_server, drip_clients, nginx_server
+from devtools.images import data_url, seven_png
+from devtools.servers import NGINX, ROOT, api_server, drip_clients, nginx_server
 
 
 @pytest.fixture(scope="module")
@@ -152,8 +153,6 @@ def test_readme_quick_start_is_two_commands():
 @pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed (apt-get install nginx-light)")
 def test_behind_nginx_fifty_clients_dripping_bodies_do_not_stall_health_or_predict():
     import threading
-
-    from tests.test_hardening import data_url, seven_png
 
     with api_server(workers=1) as api, nginx_server([api.removeprefix("http://")]) as base:
         stop = threading.Event()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from .servers import api_server
-from .test_hardening import data_url, seven_png
+from devtools.images import data_url, seven_png
+from devtools.servers import api_server
 
 GENERATOR = shutil.which("openapi-python-client", path=os.path.dirname(sys.executable))
 TOKEN = "client-token"

@@ -1,7 +1,6 @@
 """What an attacker's probe found, each answered with a JSON 4xx and everything left intact:
 crafted bodies, costly images, abused feedback, deployment settings, the schema's promises."""
 
-import base64
 import io
 import json
 import subprocess
@@ -12,10 +11,11 @@ import numpy as np
 import pytest
 from django.test import override_settings
 from django.utils import timezone
-from PIL import Image, ImageDraw
+from PIL import Image
 from rest_framework.test import APIClient
 
 from backend.api.models import NOT_A_DIGIT, Feedback
+from devtools.images import data_url, seven_png
 from model_core import decode
 from model_core.preprocess import to_png
 
@@ -28,19 +28,6 @@ TOKEN = "hardening-token"
 def client(settings):
     settings.FEEDBACK_READ_TOKEN = TOKEN
     return APIClient()
-
-
-def seven_png(size=280) -> bytes:
-    image = Image.new("L", (size, size), 0)
-    ImageDraw.Draw(image).line([(size * 0.3, size * 0.25), (size * 0.7, size * 0.25), (size * 0.45, size * 0.8)],
-                               fill=255, width=max(2, size // 14))  # fmt: skip
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def data_url(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 @pytest.mark.parametrize("url", [PREDICT, FEEDBACK])

@@ -2,7 +2,6 @@
 shapes, scribbles and numbers of several digits, and true for digits however plainly drawn;
 every response form and the schema carry the two fields."""
 
-import base64
 import io
 import json
 
@@ -11,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
 
+from devtools.images import data_url
 from model_core import load_model
 from model_core.synth import redraw_mnist
 
@@ -54,10 +54,6 @@ NOT_DIGITS = {
     "a star": star(),
     "a scribble": scribble(),
 }
-
-
-def data_url(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 @pytest.fixture

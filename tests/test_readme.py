@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools.servers import ROOT, api_server
 from model_core import load_model
-
-from .servers import ROOT, api_server
 
 README = (ROOT / "README.md").read_text()
 SECTION = README[README.index("## Using the API") : README.index("\n## ", README.index("## Using the API") + 5)]

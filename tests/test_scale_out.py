@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .servers import (
+from devtools.images import data_url, seven_png
+from devtools.servers import (
     NGINX,
     POSTGRES_MISSING,
     REDIS_MISSING,
@@ -24,7 +25,6 @@ from .servers import (
     start_api,
     wait_for,
 )
-from .test_hardening import data_url, seven_png
 
 pytestmark = [
     pytest.mark.skipif(POSTGRES_MISSING is not None, reason=str(POSTGRES_MISSING)),

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tempfile
 
-from .servers import ROOT, api_server
+from devtools.servers import ROOT, api_server
 
 TOKEN = "fuzz-token"
 

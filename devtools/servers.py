@@ -1,4 +1,6 @@
-"""Servers for end-to-end tests: gunicorn (the API) and the static SPA server, on free loopback ports."""
+"""Servers on free loopback ports for tests, benchmarks and scripts: gunicorn (the API), the
+static SPA server, nginx in front as `make run` puts it, PostgreSQL and Redis, and the
+slowest of clients."""
 
 from __future__ import annotations
 
@@ -16,15 +18,6 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def free_port() -> int:
@@ -104,10 +97,12 @@ def running(command: list[str], ready_url: str, **popen):
 
 
 @contextlib.contextmanager
-def static_server(directory: Path = ROOT / "frontend"):
-    port = free_port()
+def static_server(directory: Path = ROOT / "frontend", api: str | None = None, port: int | None = None):
+    """The app from a plain static server; with `api`, its config.js points there."""
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "scripts/static_server.py", "--port", str(port), "--directory", str(directory)]
+    command += ["--api", api] if api else []
     with running(command, f"{base}/index.html", cwd=ROOT):
         yield base
 
@@ -216,3 +211,20 @@ def redis_server():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def stack(env_extra: dict[str, str] | None = None, workers: int = 1):
+    """What `make run` serves: the docs' assets collected (hashed names), gunicorn, and nginx in
+    front serving the app and /api/ on one port; yields that port's base URL."""
+    static_root = tempfile.mkdtemp(prefix="digits-static-")
+    env = {"STATIC_ROOT": static_root, **(env_extra or {})}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+    with api_server(env, workers) as api, nginx_server([api.removeprefix("http://")]) as front:
+        yield front

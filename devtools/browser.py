@@ -1,0 +1,80 @@
+"""Driving the app in Debian's Chromium through Playwright: the launch options this machine
+needs, and strokes drawn on the pad with a mouse or a finger."""
+
+from __future__ import annotations
+
+import math
+import os
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+# Strokes as fractions of the pad's side: each a list of (x, y) points.
+_RING = [(0.5 + 0.22 * math.sin(t / 20 * math.tau), 0.5 - 0.32 * math.cos(t / 20 * math.tau)) for t in range(21)]
+DIGITS = {
+    "1": [[(0.5, 0.15), (0.5, 0.85)]],
+    "7": [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]],
+    "0": [_RING],
+}
+_TURN = [t / 16 * math.tau for t in range(17)]
+LETTERS = {
+    "A": [[(0.25, 0.85), (0.5, 0.15), (0.75, 0.85)], [(0.35, 0.58), (0.65, 0.58)]],
+    "X": [[(0.25, 0.15), (0.75, 0.85)], [(0.75, 0.15), (0.25, 0.85)]],
+    # A lower-case b: a tall stem, then a bowl on its lower half.
+    "b": [[(0.35, 0.1), (0.35, 0.88)], [(0.35 + 0.2 * (1 - math.cos(a)), 0.69 - 0.19 * math.sin(a)) for a in _TURN]],
+}
+STAR = [
+    [
+        (0.5 + 0.35 * math.cos(a), 0.5 - 0.35 * math.sin(a))
+        for a in (math.pi / 2 + 4 * math.pi * k / 5 for k in range(6))
+    ]
+]
+
+
+def launch(playwright):
+    """Debian's Chromium, headless, with the flags this machine's closed network needs."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def pad_box(page) -> tuple[float, float, float]:
+    page.locator("#pad").scroll_into_view_if_needed()
+    box = page.locator("#pad").bounding_box()
+    return box["x"], box["y"], box["width"]
+
+
+def interpolate(points, steps: int = 6) -> list[tuple[float, float]]:
+    out = [points[0]]
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        out += [(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps) for k in range(1, steps + 1)]
+    return out
+
+
+def draw_with_mouse(page, strokes) -> None:
+    x, y, side = pad_box(page)
+    for stroke in strokes:
+        path = interpolate(stroke)
+        page.mouse.move(x + path[0][0] * side, y + path[0][1] * side)
+        page.mouse.down()
+        for px, py in path[1:]:
+            page.mouse.move(x + px * side, y + py * side)
+        page.mouse.up()
+
+
+def draw_with_touch(page, strokes) -> None:
+    cdp = page.context.new_cdp_session(page)
+    x, y, side = pad_box(page)
+    for stroke in strokes:
+        path = interpolate(stroke)
+        for i, (px, py) in enumerate(path):
+            kind = "touchStart" if i == 0 else "touchMove"
+            cdp.send(
+                "Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x + px * side, "y": y + py * side}]}
+            )
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
