@@ -1,5 +1,7 @@
-// Where the API lives. Override per page load with ?api=http://host:port, or edit this file
-// when deploying (an empty string means "same origin", as behind the nginx proxy).
+// Where the API lives. "" means the app's own origin, as behind the nginx that `make run`
+// and docker compose put in front of both. A server that serves the app apart from the API
+// answers this file with the API's address (scripts/static_server.py --api); ?api=http://host:port
+// overrides it per page load.
 window.DIGITS_CONFIG = {
-  apiBase: "http://127.0.0.1:8000",
+  apiBase: "",
 };

@@ -1,29 +1,26 @@
-"""The SPA in a real browser: Debian's Chromium driven by Playwright, against gunicorn."""
+"""The SPA in a real browser: Debian's Chromium driven by Playwright, against gunicorn, and
+through the nginx that `make run` puts in front of both."""
 
 import base64
 import io
 import json
-import math
 import os
 import re
 import urllib.request
 
 import pytest
+from django.conf import settings
 from PIL import Image, ImageDraw
 
-from .servers import CHROMIUM, CHROMIUM_ARGS, ROOT, api_server, free_port, static_server
+from devtools.browser import CHROMIUM, DIGITS, LETTERS, STAR, draw_with_mouse, draw_with_touch, launch, pad_box
+from devtools.servers import NGINX, ROOT, api_server, free_port, stack, static_server
+from model_core import available_models
+from model_core.io import read_card
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
 ]
-
-# Strokes as fractions of the pad's side.
-DIGITS = {
-    "1": [[(0.5, 0.15), (0.5, 0.85)]],
-    "7": [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]],
-    "0": [[(0.5 + 0.22 * math.sin(t / 20 * math.tau), 0.5 - 0.32 * math.cos(t / 20 * math.tau)) for t in range(21)]],
-}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +34,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = launch(p)
         yield browser
         browser.close()
 
@@ -60,43 +57,6 @@ def open_app(browser, servers):
     yield open_page
     for context in contexts:
         context.close()
-
-
-def pad_box(page):
-    page.locator("#pad").scroll_into_view_if_needed()
-    box = page.locator("#pad").bounding_box()
-    return box["x"], box["y"], box["width"]
-
-
-def interpolate(points, steps=6):
-    out = [points[0]]
-    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
-        out += [(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps) for k in range(1, steps + 1)]
-    return out
-
-
-def draw_with_mouse(page, strokes):
-    x, y, side = pad_box(page)
-    for stroke in strokes:
-        path = interpolate(stroke)
-        page.mouse.move(x + path[0][0] * side, y + path[0][1] * side)
-        page.mouse.down()
-        for px, py in path[1:]:
-            page.mouse.move(x + px * side, y + py * side)
-        page.mouse.up()
-
-
-def draw_with_touch(page, strokes):
-    cdp = page.context.new_cdp_session(page)
-    x, y, side = pad_box(page)
-    for stroke in strokes:
-        path = interpolate(stroke)
-        for i, (px, py) in enumerate(path):
-            kind = "touchStart" if i == 0 else "touchMove"
-            cdp.send(
-                "Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x + px * side, "y": y + py * side}]}
-            )
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
 def expect_prediction(page, digit):
@@ -170,7 +130,7 @@ def test_a_sample_is_predicted_against_its_true_label(open_app):
     samples.first.click()
     expect(page.locator("#truth")).to_contain_text(f"True label {label}")
     expect(samples.first).to_have_class(re.compile(r"\b(right|wrong)\b"))
-    page.select_option("#sample-digit", "4")
+    page.select_option("#sample-label", "4")
     expect(page.locator("#gallery .sample[data-label='4']")).to_have_count(12)
 
 
@@ -197,7 +157,7 @@ def test_model_panel_shows_confusion_matrix_curves_and_switches_models(open_app)
             block.locator("summary").click()
         expect(block.locator("tbody tr").last).to_contain_text("dense")
     assert page.locator("#docs-link").get_attribute("href").endswith("/api/docs/")
-    page.select_option("#model-select", "mlp")
+    page.select_option("#model-choice", "mlp")
     expect(page.locator("#model-facts")).to_contain_text("mlp")
     expect(page.locator("#model-facts")).to_contain_text("deskewed")  # the shipped MLP was trained --deskew
     expect(page.locator("#curve-loss .chart-title")).to_have_text("Loss per epoch")  # one network: no "of"
@@ -346,16 +306,125 @@ def test_the_docs_pages_load_nothing_from_outside_the_machine(browser, servers):
     assert icon.ok and "svg" in icon.headers["content-type"]
 
 
-def test_a_star_is_answered_that_it_does_not_look_like_a_digit(open_app):
+DIGIT_MODELS = [name for name in available_models() if read_card(name)["labels"] == [str(d) for d in range(10)]]
+
+
+@pytest.mark.parametrize("model", DIGIT_MODELS)
+def test_a_star_is_not_a_digit_under_every_digit_model(open_app, model):
     from playwright.sync_api import expect
 
     page = open_app()
-    angles = [math.pi / 2 + 4 * math.pi * k / 5 for k in range(6)]
-    points = [(0.5 + 0.35 * math.cos(a), 0.5 - 0.35 * math.sin(a)) for a in angles]
-    draw_with_mouse(page, [points])
-    expect(page.locator("#announce")).to_contain_text("doesn't look like a digit", timeout=10_000)
+    expect(page.locator("#model-choice option")).to_have_count(len(available_models()), timeout=10_000)
+    page.select_option("#model-choice", model)
+    expect(page.locator("#model-facts")).to_contain_text(model)
+    draw_with_mouse(page, STAR)
+    expect(page.locator("#latency")).to_contain_text(model, timeout=10_000)
+    # One statement, not the best guess twice; no bar drawn as the winner.
+    expect(page.locator("#announce")).to_contain_text("doesn't look like a digit")
     expect(page.locator("#announce")).to_contain_text("best guess")
-    expect(page.locator("#guess")).to_be_visible()
     expect(page.locator("#prediction")).to_have_class(re.compile(r"\bnot-digit\b"))
+    expect(page.locator("#bars")).to_have_class(re.compile(r"\bmuted-bars\b"))
+    expect(page.locator("#bars .bar-row.top")).to_have_count(0)
     page.get_by_role("button", name="It is not a digit").click()
     expect(page.locator("#feedback-status")).to_contain_text("Saved as not a digit")
+
+
+@pytest.mark.parametrize("letter", sorted(LETTERS))
+def test_letters_and_digits_reads_a_drawn_letter(open_app, letter):
+    from playwright.sync_api import expect
+
+    page = open_app()
+    expect(page.locator("#model-choice option")).to_have_count(len(available_models()), timeout=10_000)
+    page.select_option("#model-choice", "characters")
+    expect(page.locator("#draw-title")).to_have_text("Draw a letter or a digit")
+    expect(page.locator("#samples-title")).to_contain_text("EMNIST")
+    expect(page.locator("#gallery .sample")).to_have_count(12, timeout=10_000)
+    draw_with_mouse(page, LETTERS[letter])
+    expect(page.locator("#latency")).to_contain_text("characters", timeout=10_000)
+    expect(page.locator("#bars .bar-row")).to_have_count(5)  # its top 5, not 47 bars
+    shown = page.locator("#bars .bar-label").all_text_contents()
+    assert letter in shown[:3], shown
+    # A correction offers the 47 characters and no "not a digit".
+    expect(page.locator("#feedback .label-buttons button")).to_have_count(47)
+    expect(page.locator("#not-a-digit")).to_be_hidden()
+    page.get_by_role("button", name=f"It was the character {letter}", exact=True).click()
+    expect(page.locator("#feedback-status")).to_contain_text(f"Saved as {letter}")
+    assert not open_app.errors, open_app.errors
+
+
+def test_a_close_runner_up_is_shown_beside_the_answer(open_app):
+    from playwright.sync_api import expect
+
+    page = open_app()
+    expect(page.locator("#model-choice option")).to_have_count(len(available_models()), timeout=10_000)
+    page.select_option("#model-choice", "characters")
+    expect(page.locator("#draw-title")).to_have_text("Draw a letter or a digit")
+    draw_with_mouse(page, DIGITS["0"])  # a ring: 0 or O, as handwriting has it
+    expect(page.locator("#latency")).to_contain_text("characters", timeout=10_000)
+    first, second = (float(page.locator("#bars .bar-value").nth(i).text_content().rstrip("%")) for i in range(2))
+    announce, quick = page.locator("#announce"), page.locator("#quick-answer")
+    second_label = page.locator("#bars .bar-label").nth(1).text_content()
+    if second >= first / 3:  # said once, in the answer's sentence (and in the phone's line under the pad)
+        expect(announce).to_contain_text(f"could also be {second_label}")
+        expect(quick).to_contain_text(f"(or {second_label})")
+    else:
+        expect(announce).not_to_contain_text("could also be")
+
+
+@pytest.fixture(scope="module")
+def behind_nginx():
+    """The app and the API on one nginx port, as `make run` serves them."""
+    if not os.path.exists(NGINX):
+        pytest.skip(f"no nginx at {NGINX} (apt-get install nginx-light)")
+    with stack() as front:
+        yield front
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}])
+def test_through_make_runs_nginx_the_docs_render_and_the_app_finds_its_api(browser, behind_nginx, viewport):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=viewport)
+    errors, assets = [], []
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "response", lambda r: assets.append((r.url, r.headers.get("content-type", ""))) if "/static/" in r.url else None
+    )
+    title = settings.SPECTACULAR_SETTINGS["TITLE"]
+    # Neither the app nor the docs can be framed by another site, and each says what it may load.
+    for path in ("/", "/api/docs/", "/api/redoc/"):
+        headers = page.request.get(f"{behind_nginx}{path}").headers
+        assert headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+        assert "script-src 'self'" in headers["content-security-policy"], path
+    page.goto(f"{behind_nginx}/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text(title, timeout=15_000)
+    page.goto(f"{behind_nginx}/api/redoc/")
+    expect(page.locator("h1").first).to_contain_text(title, timeout=15_000)
+    assert assets and all("html" not in kind for _, kind in assets), assets
+    # The app without ?api=: its own origin serves /api/ too.
+    page.goto(f"{behind_nginx}/")
+    expect(page.locator("#gallery .sample")).to_have_count(12, timeout=15_000)
+    draw_with_mouse(page, STAR)
+    expect(page.locator("#announce")).to_contain_text("doesn't look like a digit", timeout=10_000)
+    page.get_by_role("button", name="It is not a digit").click()  # a write, same origin through nginx
+    expect(page.locator("#feedback-status")).to_contain_text("Saved as not a digit")
+    expect(page.locator("#api-status")).to_be_hidden()
+    context.close()
+    assert not errors, errors
+
+
+def test_the_app_served_apart_finds_the_api_port_it_was_started_with(browser):
+    from playwright.sync_api import expect
+
+    port = free_port()
+    web = f"http://127.0.0.1:{port}"
+    with api_server({"CORS_ALLOWED_ORIGINS": web}) as api, static_server(api=api, port=port):
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{web}/")  # no ?api=
+        expect(page.locator("#gallery .sample")).to_have_count(12, timeout=15_000)
+        expect(page.locator("#api-status")).to_be_hidden()
+        context.close()

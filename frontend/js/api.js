@@ -8,10 +8,12 @@ export class ApiError extends Error {
   }
 }
 
+/** Where the API is: ?api= if given, else config.js's apiBase ("" = this page's own origin, as
+ * behind make run's and compose's nginx, which serve the app and /api/ together). */
 export function apiBase() {
   const fromQuery = new URLSearchParams(window.location.search).get("api");
   const configured = window.DIGITS_CONFIG?.apiBase;
-  const base = fromQuery ?? configured ?? "http://127.0.0.1:8000";
+  const base = fromQuery ?? configured ?? "";
   return base.replace(/\/+$/, "");
 }
 
@@ -29,7 +31,8 @@ async function request(path, { method = "GET", body, signal, json, headers: extr
     response = await fetch(`${apiBase()}${path}`, { method, headers, body: payload, signal, credentials: "omit" });
   } catch (error) {
     if (error.name === "AbortError") throw error;
-    throw new ApiError(0, "unreachable", `The API at ${apiBase()} is unreachable. Is the server running?`);
+    const where = apiBase() || window.location.origin;
+    throw new ApiError(0, "unreachable", `The API at ${where} is unreachable. Is the server running?`);
   }
   let data = null;
   try {
@@ -52,15 +55,16 @@ const query = (params) => {
 export const predictImage = (image, { model, topK = 3, signal } = {}) =>
   request("/api/predict-digit/", { method: "POST", json: { image, model, top_k: topK }, signal });
 
-export function predictFile(file, { model, signal } = {}) {
+export function predictFile(file, { model, topK = 3, signal } = {}) {
   const form = new FormData();
   form.append("image", file);
   if (model) form.append("model", model);
+  form.append("top_k", String(topK));
   return request("/api/predict-digit/", { method: "POST", body: form, signal });
 }
 
-export const displayImages = ({ count = 12, digit, split = "test", seed } = {}) =>
-  request(`/api/display-images/${query({ count, digit, split, seed })}`);
+export const displayImages = ({ count = 12, dataset = "mnist", label, split = "test", seed } = {}) =>
+  request(`/api/display-images/${query({ count, dataset, label, split, seed })}`);
 
 export const modelInfo = (model) => request(`/api/model-info/${query({ model })}`);
 

@@ -11,7 +11,7 @@ function el(name, attrs = {}, text) {
 
 const pct = (p, digits = 1) => `${(p * 100).toFixed(digits)}%`;
 
-/** One horizontal bar per label; the predicted label highlighted. */
+/** One horizontal bar per label; the predicted label highlighted (none when `predicted` is null). */
 export function probabilityBars(container, labels, probabilities, predicted) {
   container.replaceChildren();
   labels.forEach((label, i) => {
@@ -71,28 +71,45 @@ export function confusionMatrix(container, matrix, labels) {
   container.replaceChildren(svg);
 }
 
-/** Lines over epochs. series: [{name, values}] sharing one y range; the legend sits above the
- * plot, the axes are labelled with epochs and values. */
-export function lineChart(container, series, { title, format = (v) => v.toFixed(3) } = {}) {
+/** Round tick values spanning [lo, hi]: steps of 1, 2, 2.5 or 5 times a power of ten, about
+ * `count` of them, the first at or below lo and the last at or above hi. */
+export function niceTicks(lo, hi, count = 4) {
+  if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
+  const rough = (hi - lo) / count;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= rough);
+  const first = Math.floor(lo / step + 1e-9) * step;
+  const ticks = [];
+  for (let v = first; v < hi + step - 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  return { ticks, step };
+}
+
+/** Lines over epochs. series: [{name, values}] sharing one y range with round ticks; the legend
+ * sits above the plot, the axes are labelled with epochs and values (`percent`: as percentages). */
+export function lineChart(container, series, { title, percent = false } = {}) {
   const width = 340, height = 200, left = 50, right = 12, top = 40, bottom = 34;
   const all = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
   if (!all.length) {
     container.replaceChildren();
     return;
   }
-  let lo = Math.min(...all), hi = Math.max(...all);
-  if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+  const { ticks, step } = niceTicks(Math.min(...all), Math.max(...all));
+  const lo = ticks[0], hi = ticks[ticks.length - 1];
+  const unit = step * (percent ? 100 : 1); // the step as printed: as many decimals as it needs
+  let decimals = 0;
+  while (decimals < 4 && Math.abs(unit * 10 ** decimals - Math.round(unit * 10 ** decimals)) > 1e-6) decimals++;
+  const format = (v) => (percent ? `${(v * 100).toFixed(decimals)}%` : v.toFixed(decimals));
   const epochs = Math.max(...series.map((s) => s.values.length));
   const x = (i) => left + (epochs > 1 ? (i / (epochs - 1)) * (width - left - right) : 0);
   const y = (v) => top + (1 - (v - lo) / (hi - lo)) * (height - top - bottom);
   const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title, class: "line-chart" });
   svg.append(el("text", { x: 4, y: 13, class: "chart-title" }, title));
-  for (const v of [lo, (lo + hi) / 2, hi]) {
+  for (const v of ticks) {
     svg.append(el("line", { x1: left, x2: width - right, y1: y(v), y2: y(v), class: "grid" }));
     svg.append(el("text", { x: left - 5, y: y(v) + 3.5, "text-anchor": "end", class: "tick" }, format(v)));
   }
-  const ticks = [...new Set([0, Math.round((epochs - 1) / 2), epochs - 1])];
-  for (const i of ticks) {
+  const epochTicks = [...new Set([0, Math.round((epochs - 1) / 2), epochs - 1])];
+  for (const i of epochTicks) {
     svg.append(el("line", { x1: x(i), x2: x(i), y1: height - bottom, y2: height - bottom + 4, class: "axis-line" }));
     svg.append(el("text", { x: x(i), y: height - bottom + 14, "text-anchor": "middle", class: "tick" }, String(i + 1)));
   }
@@ -114,16 +131,16 @@ export function lineChart(container, series, { title, format = (v) => v.toFixed(
   container.replaceChildren(svg);
 }
 
-/** Plain bars for per-class figures (e.g. recall per digit). */
-export function classBars(container, rows) {
+/** Plain bars for per-class figures (e.g. recall per digit), the track spanning floor–100%. */
+export function classBars(container, rows, floor = 0.95) {
   container.replaceChildren();
   for (const { label, value } of rows) {
     const row = document.createElement("div");
     row.className = "bar-row";
     row.setAttribute("role", "listitem");
     row.innerHTML = `<span class="bar-label">${label}</span><span class="bar-track"><span class="bar-fill"></span></span><span class="bar-value"></span>`;
-    // Stretch 95–100% over the track: per-class accuracies differ only in the last points.
-    row.querySelector(".bar-fill").style.width = pct(Math.max(0, (value - 0.95) / 0.05));
+    // Stretch floor–100% over the track: per-class accuracies differ only in the last points.
+    row.querySelector(".bar-fill").style.width = pct(Math.max(0, (value - floor) / (1 - floor)));
     row.querySelector(".bar-value").textContent = pct(value, 2);
     container.append(row);
   }

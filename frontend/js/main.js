@@ -1,14 +1,20 @@
-// Wires the page: the drawing pad, live recognition, upload, samples, the model panel.
+// Wires the page: the model choice, the drawing pad with live recognition, uploads, samples,
+// corrections and the model panel. Each view lives in its own module; this one holds the
+// state they share and decides which answer may land.
 import * as api from "./api.js";
+import { showError, showIdle, showResult, showStatus } from "./answer.js";
 import { DrawingPad } from "./canvas.js";
-import { classBars, confusionMatrix, lineChart, pct, probabilityBars } from "./charts.js";
+import { offerCorrections } from "./corrections.js";
+import { renderModel } from "./model-panel.js";
+import { loadSamples, markSample, offerSampleLabels } from "./samples.js";
 
 const $ = (selector) => document.querySelector(selector);
 const LIVE_DELAY_MS = 120; // while drawing: at most one request per pause this long
-const NOT_A_DIGIT = "not_a_digit"; // the correction "this is not a digit", as the API names it
 
 const state = {
   model: undefined, // the chosen model's name; undefined = the API's default
+  reads: "digits", // what it reads: "digits" or "characters"
+  labels: [],
   inflight: null, // AbortController of the newest prediction request
   sequence: 0, // only the newest request may update the page
   timer: null,
@@ -16,74 +22,12 @@ const state = {
   lastResult: null,
 };
 
-// --- Results -----------------------------------------------------------------------------
+const what = () => (state.reads === "characters" ? "a letter or a digit" : "a digit");
+const topK = () => (state.reads === "characters" ? 5 : 3);
 
-function showStatus(message) {
-  const banner = $("#api-status");
-  banner.hidden = !message;
-  banner.textContent = message ?? "";
-}
-
-function quickAnswer(text, className = "") {
-  const quick = $("#quick-answer");
-  quick.textContent = text;
-  quick.className = `quick-answer ${className}`.trim();
-}
-
-function showIdle(text) {
-  $("#prediction").textContent = "?";
-  $("#prediction").className = "prediction";
-  $("#announce").textContent = text;
-  $("#guess").hidden = true;
-  $("#processed").hidden = true;
-  $("#bars").replaceChildren();
-  $("#latency").textContent = "";
-  $("#truth").hidden = true;
-  $("#feedback").hidden = true;
-  quickAnswer(text);
+function idle(text = `Draw ${what()} to start.`) {
+  showIdle(text);
   state.lastResult = null;
-}
-
-function showResult(result, truth) {
-  const digit = result.is_digit;
-  const verdict = truth === undefined ? "" : truth === result.prediction ? " right" : " wrong";
-  $("#prediction").textContent = digit ? result.prediction : "✗";
-  $("#prediction").className = "prediction" + (digit ? "" : " not-digit") + verdict;
-  let sentence = digit
-    ? `The network reads ${result.prediction}, ${pct(result.confidence)} confident.`
-    : `That doesn't look like a digit (best guess: ${result.prediction}, ${pct(result.confidence)}).`;
-  if (truth !== undefined) {
-    sentence += truth === result.prediction ? ` Correct: it is a ${truth}.` : ` Mistake: it is a ${truth}.`;
-  }
-  $("#announce").textContent = sentence;
-  $("#guess").hidden = digit;
-  $("#guess").textContent = digit ? "" : `best guess ${result.prediction} · ${pct(result.confidence)}`;
-  quickAnswer(
-    digit ? `${result.prediction} · ${pct(result.confidence)}` : "That doesn't look like a digit",
-    digit ? "" : "not-digit",
-  );
-  const truthLine = $("#truth");
-  truthLine.hidden = truth === undefined;
-  truthLine.textContent = truth === undefined ? "" : `True label ${truth} · predicted ${result.prediction}`;
-  $("#processed").src = result.processed_image;
-  $("#processed").hidden = false;
-  probabilityBars($("#bars"), result.labels, result.probabilities, result.prediction);
-  const score = `looks like a digit: ${pct(result.digit_score)}`;
-  $("#latency").textContent =
-    `${result.model.name} ${result.model.version} · ${score} · ${result.elapsed_ms.toFixed(1)} ms on the server`;
-  state.lastResult = result;
-  $("#feedback").hidden = truth !== undefined;
-  $("#feedback-status").textContent = "";
-}
-
-function showError(error, { photo = false } = {}) {
-  if (error.name === "AbortError") return;
-  if (error.code === "empty_image") {
-    showIdle(photo ? "No digit found in this photo: try more light or a darker pen." : "Nothing drawn yet: draw a digit.");
-    return;
-  }
-  if (error.code === "unreachable") showStatus(error.message);
-  showIdle(`Could not recognise that: ${error.message}`);
 }
 
 /** Run a prediction; a newer call aborts an older one so a stale answer never lands. */
@@ -96,13 +40,19 @@ async function recognise(send, { truth, photo } = {}) {
     const result = await send(controller.signal);
     if (mine !== state.sequence) return;
     showStatus(null);
-    showResult(result, truth);
+    state.lastResult = result;
+    showResult(result, { truth, reads: state.reads });
   } catch (error) {
-    if (mine === state.sequence) showError(error, { photo });
+    if (mine === state.sequence) {
+      showError(error, { photo, what: what() });
+      state.lastResult = null;
+    }
   } finally {
     if (state.inflight === controller) state.inflight = null;
   }
 }
+
+const options = (signal) => ({ model: state.model, topK: topK(), signal });
 
 // --- Drawing -----------------------------------------------------------------------------
 
@@ -113,12 +63,12 @@ function recogniseDrawing() {
   if (pad.isEmpty) {
     state.inflight?.abort();
     state.sequence++;
-    if (!pad.picture) showIdle("Draw a digit to start.");
+    if (!pad.picture) idle();
     return;
   }
   const upload = pad.toUploadDataURL(); // what is sent: the ink's box, small
   state.lastInput = () => pad.toDataURL(); // what a correction keeps: the whole drawing
-  recognise((signal) => api.predictImage(upload, { model: state.model, signal }));
+  recognise((signal) => api.predictImage(upload, options(signal)));
 }
 
 pad.addEventListener("change", (event) => {
@@ -126,7 +76,6 @@ pad.addEventListener("change", (event) => {
   if (event.detail.final) recogniseDrawing();
   else state.timer = setTimeout(recogniseDrawing, LIVE_DELAY_MS);
 });
-
 $("#clear").addEventListener("click", () => pad.clear());
 $("#undo").addEventListener("click", () => pad.undo());
 document.addEventListener("keydown", (event) => {
@@ -149,7 +98,7 @@ function recogniseFile(file) {
     pad.showPicture(reader.result, { background: "#2b2f36" }); // the pad shows the photo itself
   };
   reader.readAsDataURL(file);
-  recognise((signal) => api.predictFile(file, { model: state.model, signal }), { photo: true });
+  recognise((signal) => api.predictFile(file, options(signal)), { photo: true });
 }
 
 for (const input of [$("#upload"), $("#camera")]) {
@@ -170,81 +119,17 @@ drop.addEventListener("drop", (event) => {
   recogniseFile(event.dataTransfer.files[0]);
 });
 
-// --- Feedback ----------------------------------------------------------------------------
-
-const digitButtons = $("#feedback .digit-buttons");
-for (let d = 0; d <= 9; d++) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.textContent = String(d);
-  button.setAttribute("aria-label", `It was a ${d}`);
-  button.addEventListener("click", () => sendCorrection(String(d)));
-  digitButtons.append(button);
-}
-$("#not-a-digit").addEventListener("click", () => sendCorrection(NOT_A_DIGIT));
-
-async function sendCorrection(label) {
-  const result = state.lastResult;
-  if (!result || !state.lastInput) return;
-  const status = $("#feedback-status");
-  status.textContent = "Sending…";
-  try {
-    await api.sendFeedback({
-      image: typeof state.lastInput === "function" ? state.lastInput() : state.lastInput,
-      predicted: result.is_digit ? result.prediction : NOT_A_DIGIT,
-      label,
-      model: result.model.name,
-      modelVersion: result.model.version,
-    });
-    const saved = label === NOT_A_DIGIT ? "as not a digit" : `as a ${label}`;
-    status.textContent = `Thank you! Saved ${saved}; it will help train the next model.`;
-  } catch (error) {
-    status.textContent = `Could not save the correction: ${error.message}`;
-  }
-}
-
 // --- Samples -----------------------------------------------------------------------------
 
-async function loadSamples() {
-  const gallery = $("#gallery");
-  gallery.setAttribute("aria-busy", "true");
-  try {
-    const digit = $("#sample-digit").value;
-    const { images } = await api.displayImages({ count: 12, digit: digit === "" ? undefined : digit });
-    gallery.replaceChildren(
-      ...images.map((sample) => {
-        const item = document.createElement("li");
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "sample";
-        button.dataset.label = sample.label;
-        button.innerHTML = `<img alt="" width="56" height="56"><span class="sample-mark" aria-hidden="true"></span>`;
-        button.querySelector("img").src = sample.image;
-        button.setAttribute("aria-label", `Sample ${sample.id}, a ${sample.label}: predict it`);
-        button.addEventListener("click", () => predictSample(button, sample));
-        item.append(button);
-        return item;
-      }),
-    );
-    showStatus(null);
-  } catch (error) {
-    if (error.code === "unreachable") showStatus(error.message);
-    else showStatus(`Samples unavailable: ${error.message}`);
-  } finally {
-    gallery.removeAttribute("aria-busy");
-  }
-}
+const dataset = () => (state.reads === "characters" ? "emnist" : "mnist");
 
 function predictSample(button, sample) {
   state.lastInput = sample.image;
   pad.showPicture(sample.image, { pixelated: true }); // the pad shows the sample, scaled
   recognise(
     async (signal) => {
-      const result = await api.predictImage(sample.image, { model: state.model, signal });
-      const right = result.prediction === sample.label;
-      button.classList.toggle("right", right);
-      button.classList.toggle("wrong", !right);
-      button.querySelector(".sample-mark").textContent = right ? "✓" : `✗ ${result.prediction}`;
+      const result = await api.predictImage(sample.image, options(signal));
+      markSample(button, sample, result);
       return result;
     },
     { truth: sample.label },
@@ -252,106 +137,59 @@ function predictSample(button, sample) {
   $("#draw").scrollIntoView({ behavior: "smooth", block: "nearest" });
 }
 
-$("#new-samples").addEventListener("click", loadSamples);
-$("#sample-digit").addEventListener("change", loadSamples);
+const refreshSamples = () => loadSamples(dataset(), predictSample);
+$("#new-samples").addEventListener("click", refreshSamples);
+$("#sample-label").addEventListener("change", refreshSamples);
 
-// --- The model ---------------------------------------------------------------------------
+// --- The model choice: one control, beside the pad ----------------------------------------------
 
-async function loadModel(name) {
+const KINDS = { digits: "Digits", characters: "Letters & digits" };
+
+function offerModels(models, chosen) {
+  const select = $("#model-choice");
+  select.replaceChildren(
+    ...Object.entries(KINDS)
+      .map(([kind, title]) => {
+        const group = document.createElement("optgroup");
+        group.label = title;
+        for (const m of models.filter((m) => (m.reads ?? "digits") === kind)) {
+          const facts = [m.default ? "default" : "", m.networks > 1 ? `${m.networks} networks` : ""].filter(Boolean);
+          const text = `${title}: ${m.name}${facts.length ? ` (${facts.join(", ")})` : ""}`;
+          group.append(new Option(text, m.name, false, m.name === chosen));
+        }
+        return group;
+      })
+      .filter((group) => group.children.length),
+  );
+}
+
+async function chooseModel(name) {
   try {
     const info = await api.modelInfo(name);
+    const before = dataset();
     state.model = info.name;
+    state.reads = info.input_recipe === "emnist" ? "characters" : "digits";
+    state.labels = info.labels;
+    offerModels(info.models, info.name);
     renderModel(info);
+    const characters = state.reads === "characters";
+    $("#draw-title").textContent = characters ? "Draw a letter or a digit" : "Draw a digit";
+    $("#pad").setAttribute("aria-label", characters ? "Drawing area: draw one letter or digit" : "Drawing area: draw one digit, 0 to 9");
+    offerCorrections(info.labels, { reads: state.reads, current: () => ({ result: state.lastResult, input: state.lastInput }) });
+    offerSampleLabels(info.labels, dataset());
     showStatus(null);
+    if (dataset() !== before || !$("#gallery").children.length) refreshSamples();
     if (!pad.isEmpty) recogniseDrawing();
+    else if (!pad.picture) idle();
   } catch (error) {
-    if (error.code === "unreachable") showStatus(error.message);
-    else showStatus(`Model information unavailable: ${error.message}`);
+    showStatus(error.code === "unreachable" ? error.message : `Model information unavailable: ${error.message}`);
   }
 }
 
-function renderModel(info) {
-  const select = $("#model-select");
-  select.replaceChildren(...info.available_models.map((name) => new Option(name, name, false, name === info.name)));
-  const test = info.metrics.test;
-  const rule = info.not_a_digit;
-  const facts = [
-    ["Name", `${info.name} (${info.architecture}${info.ensemble_size > 1 ? `, ensemble of ${info.ensemble_size}` : ""})`],
-    ["Version", info.version],
-    ["Parameters", info.parameter_count.toLocaleString("en")],
-    ["Input", info.deskews_input ? "MNIST-style 28×28, then deskewed (slant removed)" : "MNIST-style 28×28"],
-    ["Test accuracy", `${pct(test.accuracy, 2)} of ${test.samples.toLocaleString("en")} MNIST test images`],
-    ["Not a digit", rule ? notADigitFact(rule) : "not told apart"],
-    ["Trained", new Date(info.created).toISOString().slice(0, 10)],
-  ];
-  $("#model-facts").replaceChildren(
-    ...facts.flatMap(([term, value]) => {
-      const dt = document.createElement("dt");
-      dt.textContent = term;
-      const dd = document.createElement("dd");
-      dd.textContent = value;
-      return [dt, dd];
-    }),
-  );
-  confusionMatrix($("#confusion"), test.confusion_matrix, info.labels);
-  classBars($("#per-class"), test.per_class.map((row) => ({ label: row.label, value: row.recall })));
-  const history = info.training.history;
-  // An ensemble's card carries every network's history; the curves are the first network's.
-  const whose = info.ensemble_size > 1 ? ` (network 1 of ${info.ensemble_size})` : "";
-  lineChart($("#curve-loss"), [{ name: "training loss", values: history.map((h) => h.loss) }], {
-    title: `Loss per epoch${whose}`,
-  });
-  lineChart(
-    $("#curve-acc"),
-    [
-      { name: "train", values: history.map((h) => h.train_accuracy) },
-      { name: "validation", values: history.map((h) => h.val_accuracy ?? NaN) },
-    ],
-    { title: `Accuracy per epoch${whose}`, format: (v) => pct(v, 1) },
-  );
-  // One collapsible table per architecture: an ensemble of two kinds of network shows both.
-  $("#layers").replaceChildren(...info.architectures.map((arch) => layerTable(arch, info.architectures.length > 1)));
-}
-
-function notADigitFact(rule) {
-  const how = rule.method === "class" ? "learned in training (its own output)" : "from its highest probability";
-  return `${how}; threshold ${rule.threshold.toFixed(3)}, chosen on validation data`;
-}
-
-function layerTable(arch, several) {
-  const details = document.createElement("details");
-  details.className = "layers-block";
-  details.open = !several; // one architecture: shown; several: each a click away
-  const summary = document.createElement("summary");
-  const networks = `${arch.networks} network${arch.networks > 1 ? "s" : ""}`;
-  summary.textContent = `${arch.name}: ${networks}, ${arch.parameter_count.toLocaleString("en")} parameters each, ${arch.layers.length} layers`;
-  details.append(summary);
-  const table = document.createElement("table");
-  table.className = "layers";
-  const head = table.createTHead().insertRow();
-  for (const name of ["layer", "output", "parameters"]) {
-    const th = document.createElement("th");
-    th.scope = "col";
-    th.textContent = name;
-    head.append(th);
-  }
-  const body = table.createTBody();
-  for (const layer of arch.layers) {
-    const row = body.insertRow();
-    const detail = Object.entries(layer.config).map(([k, v]) => `${k} ${v}`).join(", ");
-    row.insertCell().textContent = detail ? `${layer.type} (${detail})` : layer.type;
-    row.insertCell().textContent = layer.output_shape.join("×");
-    row.insertCell().textContent = layer.parameters.toLocaleString("en");
-  }
-  details.append(table);
-  return details;
-}
-
-$("#model-select").addEventListener("change", (event) => loadModel(event.target.value));
+$("#model-choice").addEventListener("change", (event) => chooseModel(event.target.value));
 
 // --- Start -------------------------------------------------------------------------------
 
 for (const link of [$("#docs-link"), $("#docs-link-2")]) link.href = api.docsUrl();
-showIdle("Draw a digit to start.");
-loadModel();
-loadSamples();
+idle("Draw a digit to start.");
+chooseModel();
