@@ -31,13 +31,30 @@ worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 if not os.environ.get("MODEL_CORE_DECODE_SLOTS_DIR"):
     os.environ["MODEL_CORE_DECODE_SLOTS_DIR"] = tempfile.mkdtemp(prefix="digits-decode-slots-")
 os.environ.setdefault("MODEL_CORE_DECODE_SLOTS", str(max(1, workers - 1)))
+# Without Redis, the workers share their throttle counts in one SQLite file (throttling.py),
+# so a limit holds for the server as a whole, not per worker.
+if not os.environ.get("REDIS_URL") and not os.environ.get("THROTTLE_DB"):
+    os.environ["THROTTLE_DB"] = os.path.join(tempfile.mkdtemp(prefix="digits-throttles-"), "throttles.sqlite3")
 timeout = 30
 graceful_timeout = 10
 max_requests = 5000
 max_requests_jitter = 500
 limit_request_line = 8190
+# nginx in front bounds headers (4 × 8 KB) and answers what exceeds them in JSON; gunicorn's
+# own, lower bounds would answer first, in HTML (431).
+limit_request_fields = 1000
+limit_request_field_size = 16384
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+
+def on_starting(server):
+    from model_core.data import SampleSet
+
+    # Parse MNIST's sample CSVs once, before any worker starts, into the memory-mapped cache
+    # every worker then shares (model_core.data.read_csv_shared): no user waits for it.
+    for split in ("test", "train"):
+        SampleSet.mnist(split)
 
 
 def post_worker_init(worker):

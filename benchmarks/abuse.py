@@ -7,8 +7,14 @@ starts (nginx in front of gunicorn), on loopback.
    decoded, the limit) at once, while one client keeps sending a normal canvas: that
    client's latency, and each gunicorn worker's resident memory, sampled every 50 ms.
 3. Feedback: what the worst corrections one can send take in storage.
+4. Attacks while health is timed, each by 4 clients for --attack-seconds: the largest pixel
+   arrays allowed (1,000,000 JSON numbers), damaged image headers (every accepted format),
+   wrong bearer tokens, the largest ensemble batch allowed; for each, health's p50/p99, the
+   answers' statuses, how many were 5xx or not JSON, and the workers' memory before/after.
+5. Throttles: 120 requests at once at 30/min, through nginx in front of two workers, with
+   the workers' shared SQLite counts (no Redis) and with a local Redis when one is installed.
 
-    python benchmarks/abuse.py [--drip-seconds 20] [--burst 16]
+    python benchmarks/abuse.py [--drip-seconds 20] [--burst 16] [--attack-seconds 12]
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from devtools.servers import drip_clients, nginx_server, start_api  # noqa: E402
+from devtools.servers import drip_clients, nginx_server, redis_server, stack, start_api  # noqa: E402
+
+ATTACK_CLIENTS = 4
 
 
 def canvas_png(size: int = 280, mode: str = "L") -> bytes:
@@ -179,10 +187,124 @@ def feedback_storage(base: str, database: Path) -> list[tuple[str, int, int]]:
     return out
 
 
+def post(url: str, data: bytes, headers: dict | None = None, timeout: float = 30.0) -> tuple[int, str]:
+    """(status, content type) of a POST; 0 when it got no answer."""
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            return response.status, response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as exc:
+        exc.read()
+        return exc.code, exc.headers.get("Content-Type", "")
+    except OSError:
+        return 0, ""
+
+
+def damaged_headers() -> list[bytes]:
+    """A small drawing in every accepted format, cut inside its header or with a header byte flipped."""
+    out = []
+    for fmt in ("PNG", "JPEG", "WEBP", "GIF", "BMP"):
+        buffer = io.BytesIO()
+        Image.open(io.BytesIO(canvas_png(64))).convert("RGB").save(buffer, fmt)
+        data = buffer.getvalue()
+        out += [data[:n] for n in (8, 16, 24, 33)]
+        for place in (12, 20, 26):
+            flipped = bytearray(data)
+            flipped[place] ^= 0x40
+            out.append(bytes(flipped))
+    return out
+
+
+def attacks(front: str) -> dict:
+    """name → a function sending one abusive request, returning (status, content type)."""
+    pixels = json.dumps({"pixels": np.zeros((1000, 1000), int).tolist()}).encode()
+    broken = [json.dumps({"image": base64.b64encode(d).decode()}).encode() for d in damaged_headers()]
+    cycle = iter(range(10**9))
+    batch = json.dumps({"model": "ensemble", "images": [base64.b64encode(canvas_png()).decode()] * 12}).encode()
+    return {
+        "largest pixel arrays (1,000,000 numbers)": lambda: post(f"{front}/api/predict-digit/", pixels),
+        "damaged image headers (5 formats)": lambda: post(
+            f"{front}/api/predict-digit/", broken[next(cycle) % len(broken)]
+        ),
+        "wrong bearer tokens": lambda: _get(f"{front}/api/feedback/", {"Authorization": f"Bearer guess-{next(cycle)}"}),
+        "largest ensemble batch allowed": lambda: post(f"{front}/api/predict-digit/", batch),
+    }
+
+
+def _get(url: str, headers: dict) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
+            response.read()
+            return response.status, response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as exc:
+        exc.read()
+        return exc.code, exc.headers.get("Content-Type", "")
+    except OSError:
+        return 0, ""
+
+
+def under_attack(front: str, master: int, attack, seconds: float) -> dict:
+    """ATTACK_CLIENTS clients repeating `attack` for `seconds` while health is timed."""
+    pids = worker_pids(master)
+    before = {pid: rss_mb(pid) for pid in pids}
+    answers: list[tuple[int, str]] = []
+    health: list[float] = []
+    stop = threading.Event()
+
+    def attacker():
+        while not stop.is_set():
+            answers.append(attack())
+
+    threads = [threading.Thread(target=attacker) for _ in range(ATTACK_CLIENTS)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ms, status = timed(f"{front}/api/health/", timeout=5.0)
+        health.append(ms if status == 200 else 5000.0)
+        time.sleep(0.05)
+    stop.set()
+    for t in threads:
+        t.join()
+    time.sleep(1.0)
+    after = {pid: rss_mb(pid) for pid in pids}
+    statuses = [status for status, _ in answers]
+    return {
+        "requests": len(answers),
+        "statuses": {s: statuses.count(s) for s in sorted(set(statuses))},
+        "server_errors": sum(1 for s in statuses if s >= 500 and s != 503) + statuses.count(0),
+        "not_json": sum(1 for s, kind in answers if "json" not in kind),
+        "health_p50": p(health, 50),
+        "health_p99": p(health, 99),
+        "rss_before": sum(before.values()),
+        "rss_after": sum(after.values()),
+    }
+
+
+def throttle_exactness() -> list[tuple[str, int]]:
+    """(store, requests let through of 120 sent at once at 30/min) through nginx, two workers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def through(env: dict) -> int:
+        with stack({"API_THROTTLE_SAMPLES": "30/min", **env}, workers=2) as front, ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda _: _get(f"{front}/api/display-images/?count=1", {})[0], range(120)))
+        return statuses.count(200)
+
+    rows = [("two workers sharing a SQLite file (no Redis)", through({"REDIS_URL": ""}))]
+    try:
+        with redis_server() as (url, _):
+            rows.append(("two workers sharing a local Redis", through({"REDIS_URL": url})))
+    except (FileNotFoundError, RuntimeError) as exc:
+        rows.append((f"Redis: not measured ({exc})", -1))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--drip-seconds", type=float, default=20)
     parser.add_argument("--burst", type=int, default=16)
+    parser.add_argument("--attack-seconds", type=float, default=12)
     args = parser.parse_args()
     database = Path(tempfile.mkdtemp()) / "abuse.sqlite3"
     env = {
@@ -219,6 +341,20 @@ def report(args: argparse.Namespace, master: int, api: str, front: str, database
     print("\n| correction sent | bytes sent | bytes stored |\n|---|---|---|")
     for name, sent, stored in feedback_storage(front, database):
         print(f"| {name} | {sent:,} | {stored:,} |")
+    print(
+        f"\n| {ATTACK_CLIENTS} clients, {args.attack_seconds:.0f} s each | requests | statuses | 5xx (not 503) "
+        "or none | not JSON | health p50 ms | health p99 ms | workers' RSS before → after MB |\n"
+        "|---|---|---|---|---|---|---|---|"
+    )
+    for name, attack in attacks(front).items():
+        r = under_attack(front, master, attack, args.attack_seconds)
+        print(
+            f"| {name} | {r['requests']} | {r['statuses']} | {r['server_errors']} | {r['not_json']} | "
+            f"{r['health_p50']:.1f} | {r['health_p99']:.1f} | {r['rss_before']:.0f} → {r['rss_after']:.0f} |"
+        )
+    print("\n| throttle at 30/min, 120 requests at once | let through |\n|---|---|")
+    for name, passed in throttle_exactness():
+        print(f"| {name} | {passed} |")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from model_core.data import load_mnist, train_val_split
+from model_core.data import SPLIT_SEED, VALIDATION_SIZE, load_mnist, train_val_split
 from model_core.network import architecture
 from model_core.preprocess import deskew
 from model_core.train import TrainConfig, deskewed, train
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=5000, help="MNIST test digits to redraw (0 = all)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    train_set, val_set = train_val_split(load_mnist("train"), 5000, 1234)
+    train_set, val_set = train_val_split(load_mnist("train"), VALIDATION_SIZE, SPLIT_SEED)
     config = TrainConfig(epochs=args.epochs, seed=args.seed)
     spec = architecture("mlp")
     plain = train(spec, train_set, val_set, config, progress=False)

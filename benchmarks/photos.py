@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from model_core import load_model  # noqa: E402
-from model_core.data import load_mnist, train_val_split  # noqa: E402
+from model_core.data import load_mnist, mnist_validation  # noqa: E402
 from model_core.preprocess import EmptyImageError, preprocess  # noqa: E402
 from model_core.synth import phone_photo  # noqa: E402
 
@@ -39,7 +39,7 @@ def digits(split: str) -> tuple[np.ndarray, np.ndarray]:
     if split == "test":
         test = load_mnist("test")
         return test.images, test.labels
-    _, validation = train_val_split(load_mnist("train"), 5000, seed=1234)  # the split every network held out
+    validation = mnist_validation()  # the split every network held out
     return validation.images, validation.labels
 
 

@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from model_core import load_model
-from model_core.data import as_float_images, load_mnist, train_val_split
+from model_core.data import as_float_images, load_mnist, mnist_validation
 from model_core.preprocess import preprocess
 from model_core.synth import VARIANTS, handwriting_fonts, redraw_mnist, render_font_digit
 
@@ -32,7 +32,7 @@ def build_sets(
     rng = np.random.default_rng(seed)
     # --split validation: the 5,000 training images every network held out, for choosing
     # between models before the test set is read.
-    test = load_mnist("test") if split == "test" else train_val_split(load_mnist("train"), 5000, 1234)[1]
+    test = load_mnist("test") if split == "test" else mnist_validation()
     index = np.arange(len(test)) if limit <= 0 else rng.choice(len(test), limit, replace=False)
     sets = {f"mnist_{split}_raw": (as_float_images(test.images[index]), test.labels[index])}
     sets[f"mnist_{split}_preprocessed"] = (

@@ -2,5 +2,4 @@
 FROM nginx:1.27-alpine
 COPY docker/nginx.conf /etc/nginx/nginx.conf
 COPY frontend /usr/share/nginx/html
-RUN printf 'window.DIGITS_CONFIG = { apiBase: "" };\n' > /usr/share/nginx/html/config.js
 EXPOSE 80

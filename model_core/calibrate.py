@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import card as cards
-from .data import as_float_images, load_mnist, train_val_split
+from .data import SPLIT_SEED, VALIDATION_SIZE, as_float_images, load_mnist, train_val_split
 from .metrics import expected_calibration_error
 from .model import Model, temperature_scaled
 from .negatives import KINDS
@@ -32,7 +32,7 @@ def validation_sets(card: dict, redrawn: int = 5000, seed: int = 77) -> dict[str
     split = cards.model_split(card)
     if not split["validation_size"]:
         raise ValueError("this model held no images out of its training: nothing to calibrate on")
-    _, held_out = train_val_split(load_mnist("train"), split["validation_size"], split["split_seed"] or 1234)
+    _, held_out = train_val_split(load_mnist("train"), split["validation_size"], split["split_seed"] or SPLIT_SEED)
     sets = {"mnist_validation": (as_float_images(held_out.images), held_out.labels)}
     rng = np.random.default_rng(seed)
     index = rng.choice(len(held_out), min(redrawn, len(held_out)), replace=False)
@@ -49,7 +49,7 @@ def validation_sets(card: dict, redrawn: int = 5000, seed: int = 77) -> dict[str
 
 
 def validation_negatives(count: int = 3000) -> tuple[np.ndarray, list[str]]:
-    digits, _ = train_val_split(load_mnist("train"), 5000, 1234)  # training digits, as training's are
+    digits, _ = train_val_split(load_mnist("train"), VALIDATION_SIZE, SPLIT_SEED)  # training digits, as training's are
     images, kinds = draw_negatives(count, VALIDATION_NEGATIVES_SEED, digits.images[:20000])
     return as_float_images(images), kinds
 

@@ -25,7 +25,9 @@ A card is plain JSON, next to its weights (`<name>.json` beside `<name>.npz`):
                                 probability; "digit_labels" (a model whose labels include the ten digits
                                 among others): the score is the digits' summed probability, and an input
                                 is a digit when its best label is one. Otherwise an input is a digit when
-                                its score is at or above threshold;
+                                its score is at or above threshold; "gate": digit_score and is_digit are
+                                those of the model named by `gate` (beside this one), which has the
+                                same labels and its own "not a digit" output;
                                 the probabilities over the labels are p^(1/temperature), renormalised.
     speed                       {one_image_ms, threads, measured}: one image through the model, as
                                 benchmarks/inference_latency.py --record measured it
@@ -233,7 +235,7 @@ def shared_split(members: list[dict]) -> dict | None:
     return None
 
 
-CLASS_METHOD, MAX_SOFTMAX, DIGIT_LABELS_METHOD = "class", "max_softmax", "digit_labels"
+CLASS_METHOD, MAX_SOFTMAX, DIGIT_LABELS_METHOD, GATE_METHOD = "class", "max_softmax", "digit_labels", "gate"
 UNCALIBRATED = {"method": MAX_SOFTMAX, "threshold": 0.0, "temperature": 1.0}
 
 
@@ -252,6 +254,7 @@ def summary(card: dict, default: str) -> dict:
         "networks": len(card.get("members") or []),
         "parameter_count": card.get("parameter_count"),
         "default": name(card) == default,
+        "reads": "characters" if recipe(card) == "emnist" else "digits",
         "one_image_ms": (card.get("speed") or {}).get("one_image_ms"),
     }
 

@@ -15,7 +15,7 @@ from . import __version__, batch
 from . import card as cards
 from .augment import NO_AUGMENTATION, AugmentConfig
 from .calibrate import calibrate
-from .data import MNIST_DIR, Dataset, load_mnist, read_corrections, train_val_split
+from .data import MNIST_DIR, SPLIT_SEED, VALIDATION_SIZE, Dataset, load_mnist, read_corrections, train_val_split
 from .distill import epoch_sets, transfer_copy
 from .emnist import load_characters
 from .io import HALF, ModelLoadError, load_model, read_card, resolve, round_to_half, save_card, save_model
@@ -189,7 +189,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     extra_images, extra_labels = extra_images[usable], extra_labels[usable]
     full, test_set = load_mnist("train", args.data), load_mnist("test", args.data)
     split = cards.model_split(base.card)
-    train_set, val_set = train_val_split(full, split["validation_size"], split["split_seed"] or 1234)
+    train_set, val_set = train_val_split(full, split["validation_size"], split["split_seed"] or SPLIT_SEED)
     if args.limit:
         train_set = train_set.subset(slice(0, args.limit))
     cap = int(args.max_extra_share * len(train_set) / (1 - args.max_extra_share))
@@ -308,6 +308,21 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """Choose a trained model's temperature and "not a digit" threshold on validation, and
     write them into its card (the weights, and so the version, stay as they are)."""
     model = load_model(args.model)
+    if args.gate:  # "not a digit" from that model's own output; the temperature stays this model's
+        gate = load_model(resolve(args.model).parent / args.gate)
+        if gate.labels != model.labels or cards.not_a_digit(gate.card)["method"] != cards.CLASS_METHOD:
+            print(f"{args.gate} must read the same labels and have its own 'not a digit' output", file=sys.stderr)
+            return 2
+        rule = cards.not_a_digit(model.card)
+        model.card["not_a_digit"] = {
+            "method": cards.GATE_METHOD,
+            "gate": args.gate,
+            "temperature": rule["temperature"],
+            "chosen_on": f"the gate's own ({args.gate}): its threshold, chosen on validation",
+        }
+        path = save_card(model, resolve(args.model))
+        print(f"{path}: 'not a digit' from {args.gate}@{gate.version}")
+        return 0
     method = cards.not_a_digit(model.card)["method"]
     model.card["not_a_digit"] = calibrate(model, method, redrawn=args.calibration_digits)
     path = save_card(model, resolve(args.model)) if args.out is None else save_model(model, args.out)
@@ -386,8 +401,10 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--members", type=int, default=1, help="train this many networks (seeds seed, seed+1, …) as an ensemble"
     )
-    t.add_argument("--val-size", type=int, default=5000, help="images held out of the training set for selection")
-    t.add_argument("--split-seed", type=int, default=1234)
+    t.add_argument(
+        "--val-size", type=int, default=VALIDATION_SIZE, help="images held out of the training set for selection"
+    )
+    t.add_argument("--split-seed", type=int, default=SPLIT_SEED)
     t.add_argument(
         "--deskew", action="store_true", help="train on deskewed digits; the model then deskews its inputs itself"
     )
@@ -432,6 +449,11 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("--model", required=True)
     k.add_argument("--out", default=None, help="write here (default: over the model's own card)")
     k.add_argument("--calibration-digits", type=int, default=5000)
+    k.add_argument(
+        "--gate",
+        default=None,
+        help="instead: answer 'not a digit' from this model beside it (one with its own such output)",
+    )
     k.set_defaults(func=cmd_calibrate)
 
     r = sub.add_parser("predict", help="recognise image files, folders, globs or MNIST-style CSV; CSV out")

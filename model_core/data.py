@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import itertools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -137,6 +138,15 @@ def train_val_split(dataset: Dataset, val_size: int, seed: int) -> tuple[Dataset
     return dataset.subset(order[val_size:]), dataset.subset(np.sort(order[:val_size]))
 
 
+# The hold-out every shipped digit network was selected on: 5,000 of MNIST's training images.
+VALIDATION_SIZE, SPLIT_SEED = 5000, 1234
+
+
+def mnist_validation(data_dir: str | Path = MNIST_DIR) -> Dataset:
+    """The 5,000 MNIST training images the shipped digit networks held out (for choosing)."""
+    return train_val_split(load_mnist("train", data_dir), VALIDATION_SIZE, SPLIT_SEED)[1]
+
+
 def as_float_images(images: np.ndarray) -> np.ndarray:
     """uint8 0-255 (as stored) → float32 0-1 (what the network takes)."""
     return images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
@@ -179,7 +189,54 @@ def read_csv(source: str | Path | bytes, size: int = 28) -> tuple[np.ndarray, np
     pixels = table[:, 1:]
     if pixels.min() < 0 or pixels.max() > 255:
         raise DataError("CSV pixels must lie in 0-255")
-    return pixels.astype(np.uint8).reshape(-1, size, size), table[:, 0]
+    return pixels.astype(np.uint8).reshape(-1, size, size), table[:, 0].astype(np.int64)
+
+
+CACHE_DIR = Path(os.environ.get("MODEL_CORE_CACHE_DIR", PROJECT_ROOT / "var" / "cache"))
+
+
+def read_csv_shared(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """`read_csv`, parsed once per machine: the result is kept uncompressed in CACHE_DIR (named
+    by the file's name, size and time) and memory-mapped, so a server's workers share one copy
+    of the pages instead of each parsing (seconds) and holding its own (hundreds of MB while
+    parsing). Where the cache cannot be written, the file is parsed in memory."""
+    path = Path(path)
+    stat = path.stat()
+    stem = CACHE_DIR / f"{path.name}.{stat.st_size}.{stat.st_mtime_ns}"
+    images_file, labels_file = stem.with_suffix(".images.npy"), stem.with_suffix(".labels.npy")
+    if not (images_file.is_file() and labels_file.is_file()):
+        images, labels = _read_csv_in_chunks(path)
+        try:
+            CACHE_DIR.mkdir(parents=True, exist_ok=True)
+            for target, array in ((labels_file, labels), (images_file, images)):  # images last: the marker
+                partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+                with open(partial, "wb") as fh:
+                    np.save(fh, array)
+                os.replace(partial, target)  # whole or not at all, whoever else is writing it
+        except OSError:
+            return images, labels
+    return np.load(images_file, mmap_mode="r"), np.load(labels_file, mmap_mode="r")
+
+
+def _read_csv_in_chunks(path: Path, rows: int = 4096, size: int = 28) -> tuple[np.ndarray, np.ndarray]:
+    """`read_csv` of a big file a few thousand rows at a time: the text is never held whole,
+    so parsing 60,000 rows peaks near the result's 47 MB rather than a gigabyte."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    images, labels = [], []
+    with opener(path, "rt") as fh:
+        header = fh.readline()
+        chunk = [] if not header.split(",")[0].strip().lstrip("-").isdigit() else [header]
+        for line in itertools.chain(fh, [None]):
+            if line is not None and line.strip():
+                chunk.append(line)
+            if chunk and (line is None or len(chunk) == rows):
+                part_images, part_labels = read_csv("".join(chunk).encode(), size)
+                images.append(part_images)
+                labels.append(part_labels)
+                chunk = []
+    if not images:
+        return np.zeros((0, size, size), np.uint8), np.zeros(0, np.int64)
+    return np.concatenate(images), np.concatenate(labels)
 
 
 def read_corrections(source: str | Path | bytes) -> tuple[np.ndarray, list[str], list[str | None]]:
@@ -221,15 +278,22 @@ class SampleSet:
 
     @classmethod
     def mnist(cls, split: str) -> SampleSet:
-        images, labels = read_csv(MNIST_DIR / f"mnist_{split}.csv.gz")
+        """train or test (their CSV), or validation (the held-out part of train)."""
+        if split == "validation":
+            held_out = mnist_validation()
+            return cls(held_out.images, held_out.labels, list(DIGIT_LABELS))
+        images, labels = read_csv_shared(MNIST_DIR / f"mnist_{split}.csv.gz")
         return cls(images, labels, list(DIGIT_LABELS))
 
     def sample(self, count: int, label: str | None, seed: int) -> list[tuple[int, str, np.ndarray]]:
-        """Up to `count` distinct (index, label, float image) drawn with `seed`, optionally one label only."""
+        """Up to `count` distinct (index, label, float image) drawn with `seed`, optionally one
+        label only (none when the set has no such label)."""
         if label is None:
             pool = np.arange(len(self.labels))
-        else:
+        elif label in self.label_names:
             pool = np.flatnonzero(self.labels == self.label_names.index(label))
+        else:
+            return []
         chosen = np.random.default_rng(seed).choice(pool, size=min(count, len(pool)), replace=False)
         return [
             (int(i), self.label_names[int(self.labels[i])], self.images[i].astype(np.float32) / 255.0) for i in chosen

@@ -216,6 +216,8 @@ def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS, colour: bool = Fa
         raise UnsupportedImageError(f"not an image in a supported format ({', '.join(ACCEPTED_FORMATS)})") from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLargeError("image has too many pixels") from exc
+    except Exception as exc:  # noqa: BLE001  a damaged header makes Pillow's parsers raise anything
+        raise ImageDecodeError(f"image data is corrupt: its header could not be read ({type(exc).__name__})") from exc
     width, height = image.size
     if width * height > limits.max_pixels:
         raise ImageTooLargeError(f"image is {width}×{height}; the limit is {limits.max_pixels} pixels")
@@ -237,10 +239,12 @@ def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS, colour: bool = Fa
                 image = image.reduce(-(-max(image.size) // WORK_MAX))
         ImageOps.exif_transpose(image, in_place=True)
         return image
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        if isinstance(exc, PreprocessError):
-            raise
-        raise ImageDecodeError(f"image data is truncated or corrupt: {exc}") from exc
+    except PreprocessError:
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001  untrusted bytes: whatever a decoder raises, the image is corrupt
+        raise ImageDecodeError(f"image data is truncated or corrupt: {type(exc).__name__}: {exc}"[:300]) from exc
 
 
 # --- Grey pixels ------------------------------------------------------------------------------

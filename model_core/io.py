@@ -136,7 +136,15 @@ def load_model(path: str | Path | None = None) -> Model:
         if net.shapes[-1] != (outputs,):
             raise ModelLoadError(f"network {i} has {net.shapes[-1][0]} outputs; its card says {outputs}")
         members.append(net)
-    return Model(members, card["labels"], card)
+    model = Model(members, card["labels"], card)
+    rule = cards.not_a_digit(card)
+    if rule["method"] == cards.GATE_METHOD:  # "not a digit" is another model's answer: the one beside
+        beside = card_path.parent / rule["gate"]  # it, else the shipped one (a fine-tuned copy elsewhere)
+        gate = load_model(beside if _paths(beside)[0].is_file() else ARTIFACTS_DIR / rule["gate"])
+        if gate.labels != model.labels:
+            raise ModelLoadError(f"{card_path.name}: its gate {rule['gate']} reads other labels")
+        model.gate = gate
+    return model
 
 
 def available_models(directory: str | Path = ARTIFACTS_DIR) -> list[str]:

@@ -36,6 +36,9 @@ class Model:
         # One image: an ensemble's networks split across this many threads (parallel.THREADS by default).
         self.threads = THREADS if threads is None else threads
         self._lanes: dict[int, list[list[GroupedNetwork]]] = {}
+        # A model whose card's not_a_digit method is "gate" takes digit_score and is_digit from
+        # this one (io.load_model loads it): one small network tells digits from the rest.
+        self.gate: Model | None = None
 
     def lanes(self, parts: int = 1) -> list[list[GroupedNetwork]]:
         """The members in inference form, those sharing an architecture grouped, each group
@@ -97,8 +100,12 @@ class Model:
 
     @property
     def not_a_digit(self) -> dict:
-        """How this model tells digits from anything else (card.not_a_digit)."""
-        return cards.not_a_digit(self.card)
+        """How this model tells digits from anything else (card.not_a_digit); a gated model's
+        threshold is its gate's."""
+        rule = cards.not_a_digit(self.card)
+        if self.gate is not None:
+            rule["threshold"] = self.gate.not_a_digit["threshold"]
+        return rule
 
     @property
     def outputs(self) -> int:
@@ -148,6 +155,9 @@ class Model:
         probs, in_class = self.raw_scores(x, batch_size)
         rule = self.not_a_digit
         probs = temperature_scaled(probs, rule["temperature"])
+        if self.gate is not None:
+            gated = self.gate.scores(x, batch_size)
+            return Scores(probs, gated.digit_score, gated.is_digit)
         if rule["method"] == cards.DIGIT_LABELS_METHOD:  # a reader of characters: digits among its labels
             digits = np.array([label.isdigit() for label in self.labels])
             score = probs[:, digits].sum(axis=1)

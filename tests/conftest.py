@@ -20,3 +20,14 @@ def small_split(mnist_train):
     rng = np.random.default_rng(0)
     order = rng.permutation(len(mnist_train))
     return mnist_train.subset(order[:3000]), mnist_train.subset(order[3000:4000])
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Every test starts with no request counted against any client (in-process counts)."""
+    from backend.api.throttling import LocalLog, store
+
+    counts = store()
+    if isinstance(counts, LocalLog):
+        counts.clear()
+    yield

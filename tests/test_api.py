@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
 
 from backend.api.apis import PredictDigitApi
-from model_core import load_model
+from devtools.images import data_url
+from model_core import available_models, load_model
 from model_core.preprocess import to_png
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +40,6 @@ def seven(d, ink):
 
 def one(d, ink):
     d.line([(140, 50), (140, 230)], fill=ink, width=20)
-
-
-def data_url(png: bytes, mime="image/png") -> str:
-    return f"data:{mime};base64," + base64.b64encode(png).decode()
 
 
 @pytest.fixture(scope="module")
@@ -210,9 +207,8 @@ def test_batch_limit(client):
 
 
 def test_throttled_requests_get_429(client, settings):
-    from django.core.cache import cache
+    from backend.api.throttling import store
 
-    cache.clear()
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "samples": "2/min"},
@@ -222,7 +218,7 @@ def test_throttled_requests_get_429(client, settings):
     response = client.get("/api/display-images/?count=1")
     assert response.json()["code"] == "throttled" and "Retry-After" in response.headers
     assert client.get("/api/health/").status_code == 200  # liveness is never throttled
-    cache.clear()
+    store().clear()
 
 
 def test_display_images_defaults(client):
@@ -250,7 +246,7 @@ def png_pixels(data_url: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1]))))
 
 
-@pytest.mark.parametrize("query", ["count=0", "count=101", "digit=10", "digit=-1", "split=validation", "seed=x"])
+@pytest.mark.parametrize("query", ["count=0", "count=101", "digit=10", "digit=-1", "split=dev", "seed=x"])
 def test_display_images_bounds(client, query):
     response = client.get(f"/api/display-images/?{query}")
     assert response.status_code == 400 and response.json()["detail"]
@@ -298,7 +294,9 @@ def test_model_info_for_another_model_and_an_unknown_one(client):
 def test_health_and_readiness(client):
     assert client.get("/api/health/").json() == {"status": "ok"}
     ready = client.get("/api/ready/")
-    assert ready.status_code == 200 and ready.json()["ready"] is True and "cnn" in ready.json()["models_loaded"]
+    # Every shipped model is loaded before the service calls itself ready: none is loaded on a user's request.
+    assert ready.status_code == 200 and ready.json()["ready"] is True
+    assert set(ready.json()["models_loaded"]) >= set(available_models())
 
 
 def test_readiness_is_503_when_the_model_cannot_load(client, settings, tmp_path):

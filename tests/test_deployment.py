@@ -7,6 +7,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 import yaml
 
 from devtools.images import data_url, seven_png
-from devtools.servers import NGINX, ROOT, api_server, drip_clients, nginx_server
+from devtools.servers import NGINX, ROOT, api_server, drip_clients, nginx_server, stack
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +71,15 @@ def test_dockerfiles_are_slim_non_root_and_bake_in_the_model():
     for tool in ("build-essential", "gcc", "apt-get install"):
         assert tool not in api
     web = (ROOT / "docker/web.Dockerfile").read_text()
-    assert "nginx" in web and 'apiBase: ""' in web  # the deployed SPA calls its own origin
+    assert "nginx" in web and "COPY frontend" in web
+    assert 'apiBase: ""' in (ROOT / "frontend/config.js").read_text()  # the deployed SPA calls its own origin
 
 
 @pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed (apt-get install nginx-light)")
 def test_nginx_serves_the_spa_proxies_the_api_and_answers_its_own_errors_in_json():
     with api_server() as api, nginx_server([api.removeprefix("http://")]) as base:
         with urllib.request.urlopen(f"{base}/") as response:
-            assert b"Digit recognizer" in response.read()
+            assert b"Handwriting recognizer" in response.read()
         with urllib.request.urlopen(f"{base}/api/ready/") as response:
             assert json.loads(response.read())["ready"] is True
         host, port = base.removeprefix("http://").split(":")
@@ -85,11 +87,19 @@ def test_nginx_serves_the_spa_proxies_the_api_and_answers_its_own_errors_in_json
             "bad Content-Length": b"POST /api/predict-digit/ HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
             "9 KB URL": b"GET /api/health/?" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
             "20 KB header": b"GET /api/health/ HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 20000 + b"\r\n\r\n",
+            "a POST to the app": b"POST /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+            b"Connection: close\r\n\r\n",
+            "an unknown method": b"FROB /api/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
         }
         for name, request in malformed.items():
             status, headers, body = raw_request(host, int(port), request)
-            assert 400 <= status < 500 and "application/json" in headers, (name, status, headers)
-            assert json.loads(body)["code"], name
+            assert 400 <= status < 600 and "application/json" in headers, (name, status, headers)
+            assert b'"code":' in body, name
+        # 150 small headers: within nginx's bounds, so gunicorn must not answer them in HTML (431).
+        many = b"".join(b"X-H%d: v\r\n" % i for i in range(150))
+        request = b"GET /api/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\n" + many + b"Connection: close\r\n\r\n"
+        status, headers, body = raw_request(host, int(port), request)
+        assert status == 200 and json.loads(body) == {"status": "ok"}, (status, body)
 
 
 def raw_request(host: str, port: int, request: bytes) -> tuple[int, str, bytes]:
@@ -171,3 +181,53 @@ def test_behind_nginx_fifty_clients_dripping_bodies_do_not_stall_health_or_predi
             stop.set()
             for conn in drips:
                 conn.close()
+
+
+@pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed (apt-get install nginx-light)")
+def test_behind_nginx_a_throttle_is_exact_across_two_workers_without_redis():
+    """make run's topology with two workers and no Redis: 30 a minute lets 30 of 120 through,
+    wherever they land (each worker counting alone let 60 through)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = {"API_THROTTLE_SAMPLES": "30/min", "REDIS_URL": ""}
+    with stack(env, workers=2) as front:
+
+        def status(_):
+            try:
+                with urllib.request.urlopen(f"{front}/api/display-images/?count=1", timeout=10) as response:
+                    return response.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(status, range(120)))
+    assert statuses.count(200) == 30 and statuses.count(429) == 90, statuses
+
+
+@pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed (apt-get install nginx-light)")
+def test_behind_nginx_a_write_from_the_apps_own_origin_is_accepted_and_links_keep_the_port():
+    """nginx passes Host with its port: the API's same-origin check compares scheme, host and
+    port (a page on another port is another site), and pagination links keep the port."""
+    token = "deploy-token"
+    with stack({"FEEDBACK_READ_TOKEN": token}) as front:
+        other = front.rsplit(":", 1)[0]  # the same host on port 80: another origin
+        body = json.dumps({"image": data_url(seven_png()), "true_label": "7"}).encode()
+
+        def post(origin):
+            request = urllib.request.Request(
+                f"{front}/api/feedback/", body, {"Content-Type": "application/json", "Origin": origin}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return response.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert post(front) == 201 and post(front) == 201
+        assert post(other) == 403
+        request = urllib.request.Request(
+            f"{front}/api/feedback/?page_size=1", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            page = json.load(response)
+    assert page["next"].startswith(f"{front}/api/feedback/"), page["next"]

@@ -15,11 +15,10 @@ import numpy as np
 import pytest
 from rest_framework.test import APIClient
 
+from devtools.servers import ROOT, start_api
 from model_core import load_model
 from model_core.data import read_csv
 from model_core.preprocess import to_png
-
-from .servers import ROOT, start_api
 
 pytestmark = pytest.mark.django_db
 TOKEN = "test-read-token"
@@ -75,7 +74,8 @@ def test_feedback_accepts_pixels_and_uploads(client, mnist_test):
 @pytest.mark.parametrize(
     "change,status,code",
     [
-        ({"true_label": "x"}, 400, "invalid_label"),
+        ({"true_label": "eleven"}, 400, "invalid_label"),
+        ({"true_label": "x"}, 422, "invalid_label"),  # a letter, but not one the digit model has
         ({"true_label": ""}, 400, "invalid_input"),
         ({"image": None}, 400, "invalid_input"),
         ({"model": "nope"}, 400, "unknown_model"),
@@ -105,10 +105,15 @@ def test_anonymous_reads_are_refused(client, mnist_test):
         assert wrong.status_code == 401 and wrong.json()["code"] == "authentication_failed"
 
 
-def test_reads_are_refused_when_no_token_is_configured(client, settings, mnist_test):
+def test_reads_say_they_are_switched_off_when_no_token_is_configured(client, settings, mnist_test):
     settings.FEEDBACK_READ_TOKEN = ""
-    assert client.get("/api/feedback/", HTTP_AUTHORIZATION="Bearer ").status_code == 401
-    assert client.get("/api/feedback/", HTTP_AUTHORIZATION="Bearer anything").status_code == 401
+    assert client.post("/api/feedback/", correction(mnist_test, 0), format="json").status_code == 201
+    for url in ("/api/feedback/", "/api/feedback/export/", "/api/feedback/1/"):
+        for header in ({}, {"HTTP_AUTHORIZATION": "Bearer "}, {"HTTP_AUTHORIZATION": "Bearer anything"}):
+            response = client.get(url, **header) if not url.endswith("1/") else client.delete(url, **header)
+            body = response.json()
+            assert response.status_code == 403 and body["code"] == "reading_disabled", (url, header)
+            assert "set FEEDBACK_READ_TOKEN" in body["detail"]
 
 
 def test_list_is_paginated_newest_first(client, mnist_test):

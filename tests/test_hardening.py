@@ -111,6 +111,23 @@ def test_a_retried_correction_with_an_idempotency_key_is_stored_once(client):
     assert bad.status_code == 400
 
 
+def test_a_retry_is_recognised_by_what_it_says_and_a_reused_key_for_another_correction_is_a_422(client):
+    png = seven_png()
+    first = client.post(FEEDBACK, {"image": data_url(png), "true_label": "7"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert first.status_code == 201
+    # The same correction again, as an upload this time (another body, another boundary): a replay.
+    upload = {"image": io.BytesIO(png), "true_label": "7"}
+    again = client.post(FEEDBACK, upload, format="multipart", HTTP_IDEMPOTENCY_KEY="k1")
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    # Another correction under the same key is not "stored": it is refused, and nothing changes.
+    for other in ({"image": data_url(png), "true_label": "1"}, {"image": data_url(seven_png(200)), "true_label": "7"}):
+        reused = client.post(FEEDBACK, other, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+        assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+        assert "Idempotent-Replayed" not in reused.headers
+    assert Feedback.objects.count() == 1 and Feedback.objects.get().true_label == "7"
+
+
 def test_storage_budgets_are_a_clear_429(client, settings):
     settings.FEEDBACK_CLIENT_BYTES_PER_DAY = 3000
     payload = {"image": data_url(seven_png()), "true_label": "7"}
@@ -157,23 +174,22 @@ def test_health_and_readiness_are_not_redirected_to_https(client):
 def test_forwarded_for_is_believed_only_from_a_trusted_proxy(client, settings):
     import ipaddress
 
-    from django.core.cache import cache
+    from backend.api.throttling import store
 
-    cache.clear()
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "samples": "3/min"},
     }
     spoofed = [client.get("/api/display-images/?count=1", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}") for i in range(5)]
     assert [r.status_code for r in spoofed] == [200, 200, 200, 429, 429]  # one client, whatever it claims
-    cache.clear()
+    store().clear()
     settings.TRUSTED_PROXIES = [ipaddress.ip_network("127.0.0.1/32")]
     proxied = [
         client.get("/api/display-images/?count=1", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}", REMOTE_ADDR="127.0.0.1")
         for i in range(5)
     ]
     assert all(r.status_code == 200 for r in proxied)  # five clients behind the proxy
-    cache.clear()
+    store().clear()
 
 
 def test_a_16_bit_rgba_image_at_the_pixel_limit_is_refused_before_decoding(client):
@@ -245,3 +261,95 @@ def test_the_schema_tells_the_truth_about_feedback_models_and_empty_parameters(c
         response = client.get(query)
         assert response.status_code == 400 and "once" in response.json()["detail"], query
     assert client.get("/api/display-images/?seed=3&count=2").status_code == 200
+
+
+def test_token_guessing_is_throttled_in_its_own_strict_scope(client, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth_failures": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    guesses = [client.get(FEEDBACK, HTTP_AUTHORIZATION=f"Bearer guess-{i}") for i in range(5)]
+    assert [r.status_code for r in guesses] == [401, 401, 401, 429, 429]
+    assert guesses[-1].json()["code"] == "throttled" and "Retry-After" in guesses[-1].headers
+    # Used up: not even the right token is compared now, so guessing cannot go faster.
+    assert client.get(FEEDBACK, HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 429
+    # Another client, and right tokens, are not counted.
+    other = {"REMOTE_ADDR": "10.9.8.7", "HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
+    assert [client.get(FEEDBACK, **other).status_code for _ in range(5)] == [200] * 5
+
+
+def test_a_limit_holds_over_any_period_not_per_fixed_window(monkeypatch):
+    from backend.api import throttling
+
+    now = [1000.0]
+    monkeypatch.setattr(throttling.time, "monotonic", lambda: now[0])
+    log = throttling.LocalLog()
+    # 3 a minute: three late in one minute, then at the turn of the next, none more until a minute after each.
+    taken = []
+    for t in (50, 55, 59, 60.5, 65, 109.9, 110.1, 115.1, 119.5):
+        now[0] = 1000.0 + t
+        taken.append(log.take("c", 3, 60)[0])
+    assert taken == [True, True, True, False, False, False, True, True, True]
+    allowed, wait = log.take("c", 3, 60)
+    assert not allowed and 0 < wait <= 60
+
+
+def test_the_schemas_types_are_enforced_no_strings_for_numbers(client):
+    pixels = np.zeros((28, 28), int).tolist()
+    as_text = [[str(v) for v in row] for row in pixels]
+    for body in ({"pixels": as_text}, {"pixels": pixels, "top_k": "3"}, {"pixels": [*pixels[:-1], ["0"] * 28]}):
+        response = client.post(PREDICT, body, format="json")
+        assert response.status_code == 400, body.keys()
+    assert client.post(PREDICT, {"pixels": pixels, "top_k": 3}, format="json").status_code in (200, 422)
+    # A form's values are all text: there top_k "5" is how an integer is written.
+    upload = client.post(PREDICT, {"image": io.BytesIO(seven_png()), "top_k": "5"}, format="multipart")
+    assert upload.status_code == 200 and len(upload.json()["top_k"]) == 5
+
+
+def test_pixels_are_bounded_by_their_count_before_they_are_parsed(client, settings, monkeypatch):
+    from backend.api import parsers
+
+    settings.MAX_PIXEL_VALUES = 10_000
+    parsed = []  # the first step of parsing: looking at the nesting
+    monkeypatch.setattr(parsers, "nesting_depth", lambda body: parsed.append(1) or 1)
+    too_many = json.dumps({"pixels": np.zeros((120, 100), int).tolist()})  # 12,000 values
+    response = client.post(PREDICT, too_many, content_type="application/json")
+    assert response.status_code == 413 and response.json()["code"] == "too_large" and not parsed
+    monkeypatch.undo()
+    settings.MAX_PIXEL_VALUES = 10_000
+    batch = {"images": [np.zeros((80, 80), int).tolist()] * 2}  # 12,800 in all, 6,400 each
+    assert client.post(PREDICT, batch, format="json").status_code == 413
+    fits = client.post(PREDICT, {"pixels": np.zeros((90, 90), int).tolist()}, format="json")
+    assert fits.status_code == 422  # parsed and read: an empty drawing
+
+
+def test_a_big_pixel_body_takes_a_shared_slot_and_is_a_503_when_none_is_free(client, settings, monkeypatch):
+    from model_core import decode
+
+    settings.MAX_PIXEL_VALUES = 2_000_000
+    monkeypatch.setattr(decode, "BIG_DECODE_BYTES", 1000)  # any pixel body counts as big here
+    monkeypatch.setattr(decode, "BUSY_WAIT_SECONDS", 0.05)
+    body = {"pixels": np.zeros((40, 40), int).tolist()}
+    held = decode._big_decodes
+    taken = [held.acquire(timeout=1) for _ in range(decode.BIG_DECODES_AT_ONCE)]
+    try:
+        busy = client.post(PREDICT, body, format="json")
+        assert busy.status_code == 503 and busy.json()["code"] == "busy" and "Retry-After" in busy.headers
+    finally:
+        for ok in taken:
+            if ok:
+                held.release()
+    assert client.post(PREDICT, body, format="json").status_code == 422  # given back after each request
+    assert client.post(PREDICT, body, format="json").status_code == 422
+
+
+def test_a_batch_is_bounded_by_what_its_model_costs(client, settings):
+    from backend.api import registry
+    from backend.api.services import batch_limit
+
+    ensemble = registry.get_model("ensemble")
+    limit = batch_limit(ensemble)
+    assert 1 <= limit < settings.MAX_BATCH_SIZE == batch_limit(registry.get_model("cnn"))
+    item = data_url(seven_png(64))
+    over = client.post(PREDICT, {"model": "ensemble", "images": [item] * (limit + 1)}, format="json")
+    assert over.status_code == 413 and over.json()["code"] == "batch_too_costly"
+    within = client.post(PREDICT, {"model": "ensemble", "images": [item] * limit}, format="json")
+    assert within.status_code == 200 and len(within.json()["results"]) == limit

@@ -18,7 +18,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from model_core.data import DIGIT_LABELS, SPLITS
+from model_core.data import SPLITS
 from model_core.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS
 
 from . import registry, selectors, services
@@ -30,17 +30,23 @@ from .serializers import (
     ImageItemField,
     ImageStringField,
     ModelInfoSerializer,
-    NamedChoiceField,
     PixelsField,
     QuerySerializer,
     StrictBooleanField,
+    StrictIntegerField,
     UploadSerializer,
+    label_field,
     model_name_field,
 )
 from .throttling import client_key
 
 VERSION_PATTERN = r"^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{8}|unversioned|)$"  # empty: the model's own
 IDEMPOTENCY_KEY = r"[A-Za-z0-9_.:-]{1,64}"
+# A correction's label: a digit or letter (the characters model's, lower-case ones filed under
+# their capital where it merges them), or "not a digit".
+CORRECTION_LABELS = [*dict.fromkeys([*CHARACTER_LABELS, *MERGED_LOWER, NOT_A_DIGIT])]
+CORRECTION_LABEL = rf"^(?:[0-9A-Za-z]|{NOT_A_DIGIT})$"
+SAMPLE_LABEL = r"^(?:[0-9A-Z]|[abdefghnqrt])$"  # one of the 47
 
 # The first MNIST test digit (a 7), as the API returns images: a PNG data URL.
 TINY_PNG = (
@@ -60,7 +66,8 @@ def errors(*statuses: int) -> dict[int, OpenApiResponse]:
         405: "Method not allowed.",
         413: "Request body or image too large (bytes or pixels).",
         415: "Unsupported content type or image format.",
-        422: "Nothing drawn: the image has no distinguishable ink.",
+        422: "Nothing drawn: the image has no distinguishable ink; or (feedback) an Idempotency-Key reused for "
+        "a different correction.",
         429: "Too many requests, or a correction over the storage budget; retry after Retry-After seconds.",
         503: "The model is not loaded, or the server is busy decoding large images (Retry-After).",
     }
@@ -94,7 +101,7 @@ class PredictDigitApi(APIView):
         """Exactly one of `image`, `pixels` or `images`."""
 
         model = model_name_field("Which shipped model (see /api/model-info/); default: the default model.")
-        top_k = serializers.IntegerField(required=False, default=3, min_value=1, max_value=10)
+        top_k = StrictIntegerField(required=False, default=3, min_value=1, max_value=10)
         image = ImageStringField(
             required=False,
             help_text="What a canvas sends: canvas.toDataURL('image/png'), or bare base64 of PNG/JPEG/WebP/GIF/BMP.",
@@ -256,14 +263,17 @@ class DisplayImagesApi(APIView):
             choices=["mnist", "emnist"],
             required=False,
             default="mnist",
-            help_text="mnist: MNIST's digits (splits train, test); emnist: EMNIST's 47 handwritten characters "
-            "(the parts train, validation, test of the split the characters model was trained on).",
+            help_text="mnist: MNIST's digits (train, test, and validation: the 5,000 training images the digit "
+            "models held out); emnist: EMNIST's 47 handwritten characters (the parts train, validation, test of "
+            "the split the characters model was trained on).",
         )
         digit = serializers.IntegerField(required=False, min_value=0, max_value=9, help_text="Only this digit.")
-        label = serializers.ChoiceField(
-            choices=CHARACTER_LABELS,
+        label = label_field(
+            SAMPLE_LABEL,
+            CHARACTER_LABELS,
             required=False,
-            help_text="Only this label (a digit, or for emnist one of its 47 characters).",
+            help_text="Only this label: a digit, or for emnist one of its 47 characters (MNIST has no letters: "
+            "none are found). With `digit` too, samples must have both.",
         )
         split = serializers.ChoiceField(choices=sorted({*SPLITS, *PARTS}), required=False, default="test")
         seed = serializers.IntegerField(
@@ -271,15 +281,10 @@ class DisplayImagesApi(APIView):
         )
 
         def validate(self, attrs):
-            if "digit" in attrs and "label" in attrs:
-                raise serializers.ValidationError("give 'digit' or 'label', not both", code="invalid_input")
-            label = str(attrs["digit"]) if "digit" in attrs else attrs.get("label")
-            if attrs["dataset"] == "mnist":
-                if attrs["split"] not in SPLITS:
-                    raise serializers.ValidationError({"split": [f"MNIST's splits are {', '.join(SPLITS)}"]})
-                if label is not None and label not in DIGIT_LABELS:
-                    raise serializers.ValidationError({"label": ["MNIST holds digits only"]})
-            attrs["label"] = label
+            wanted = {str(attrs["digit"])} if "digit" in attrs else set()
+            wanted |= {attrs["label"]} if "label" in attrs else set()
+            # Both given and different: no sample has two labels, so none is found.
+            attrs["label"] = wanted.pop() if len(wanted) == 1 else (None if not wanted else "")
             return attrs
 
     class OutputSerializer(serializers.Serializer):
@@ -365,7 +370,7 @@ class ReadinessApi(APIView):
     throttle_classes = []
 
     class OutputSerializer(serializers.Serializer):
-        ready = serializers.BooleanField(help_text="The default model is loaded: predictions can be answered.")
+        ready = serializers.BooleanField(help_text="Every shipped model is loaded: predictions can be answered.")
         detail = serializers.CharField()
         models_loaded = serializers.ListField(child=serializers.CharField())
         checks = serializers.DictField(
@@ -379,7 +384,7 @@ class ReadinessApi(APIView):
 
     @extend_schema(
         operation_id="readiness",
-        summary="Readiness: is the default model loaded?",
+        summary="Readiness: are the models loaded?",
         responses={200: OutputSerializer, 503: OutputSerializer, **errors(405)},
     )
     def get(self, request):
@@ -422,17 +427,16 @@ class FeedbackApi(APIView):
     throttle_scope = "feedback"
 
     class _LabelsSerializer(serializers.Serializer):
-        true_label = NamedChoiceField(
-            [*CHARACTER_LABELS, *MERGED_LOWER, NOT_A_DIGIT],
-            "invalid_label",
-            "true_label",
+        true_label = label_field(
+            CORRECTION_LABEL,
+            CORRECTION_LABELS,
             help_text=f'What the drawing really is: a digit, or "{NOT_A_DIGIT}"; for the `characters` model one '
-            "of its 47 characters (a merged lower-case letter such as c is stored as its capital, C).",
+            "of its 47 characters (a merged lower-case letter such as c is stored as its capital, C). A label "
+            "the named model does not have is a 422 `invalid_label`.",
         )
-        predicted_label = NamedChoiceField(
-            ["", *CHARACTER_LABELS, *MERGED_LOWER, NOT_A_DIGIT],
-            "invalid_label",
-            "predicted_label",
+        predicted_label = label_field(
+            CORRECTION_LABEL.replace(")$", ")?$"),
+            ["", *CORRECTION_LABELS],
             required=False,
             default="",
             help_text="What the model said, if known.",

@@ -42,6 +42,14 @@ class InvalidLabel(ValueError):
         self.field = field
 
 
+class BatchTooCostly(ValueError):
+    """More images in one batch than the model's cost allows (services.batch_limit)."""
+
+
+class IdempotencyKeyReused(ValueError):
+    """An Idempotency-Key already used for a different correction (IETF draft: 422)."""
+
+
 class StorageBudget(RuntimeError):
     """Storing this correction would exceed a budget: the sender's (`scope` "client") or the
     store's ("store"). `retry_after`: seconds until room is likely, where known."""
@@ -72,6 +80,21 @@ class UnsupportedImage(exceptions.APIException):
     default_detail = "Unsupported image type."
 
 
+class LabelNotOfModel(exceptions.ValidationError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+class KeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was used for a different correction."
+
+
+class ReadingDisabled(exceptions.PermissionDenied):
+    default_code = "reading_disabled"
+    default_detail = "Reading corrections is switched off: set FEEDBACK_READ_TOKEN to read corrections."
+
+
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "not_ready"
@@ -95,8 +118,12 @@ def as_api_exception(exc: Exception) -> Exception:
                 return api_error(str(exc), code=exc.code)
     if isinstance(exc, UnknownModel):
         return exceptions.ValidationError({"model": [str(exc)]}, code="unknown_model")
-    if isinstance(exc, InvalidLabel):
-        return exceptions.ValidationError({exc.field: [str(exc)]}, code="invalid_label")
+    if isinstance(exc, InvalidLabel):  # well-formed, but not a label of the model named
+        return LabelNotOfModel({exc.field: [str(exc)]}, code="invalid_label")
+    if isinstance(exc, BatchTooCostly):
+        return PayloadTooLarge(str(exc), code="batch_too_costly")
+    if isinstance(exc, IdempotencyKeyReused):
+        return KeyReused(str(exc))
     if isinstance(exc, StorageBudget):
         return FeedbackQuota(wait=exc.retry_after, detail=str(exc), code=f"feedback_{exc.scope}_budget")
     if isinstance(exc, DecoderBusyError):

@@ -23,6 +23,9 @@ class Feedback(models.Model):
     client = models.CharField(max_length=32, blank=True, db_index=True, help_text="a hash of the sender's address")
     stored_bytes = models.PositiveIntegerField(default=0, help_text="what this correction takes in storage")
     idempotency_key = models.CharField(max_length=64, null=True, blank=True)
+    fingerprint = models.CharField(
+        max_length=64, blank=True, default="", help_text="SHA-256 of the request as parsed (labels, model, image)"
+    )
     reviewed = models.BooleanField(default=False, help_text="checked by a token holder: fit for fine-tuning")
 
     class Meta:

@@ -1,18 +1,27 @@
 """JSON bodies with their shape bounded before any parsing work is spent on them: nesting at
-most MAX_DEPTH deep (Python's parser recurses per level) and integers at most MAX_DIGITS long
-(NumPy cannot hold a 400-digit number, and nothing here needs one)."""
+most MAX_DEPTH deep (Python's parser recurses per level), integers at most MAX_DIGITS long
+(NumPy cannot hold a 400-digit number, and nothing here needs one), and at most
+MAX_PIXEL_VALUES values in all (a pixel array is what costs to parse: each value a Python
+object; counted by its commas, one C-level scan, before any is made). A body of many values
+takes one of the server's big-decode slots for the rest of its request, like a big image:
+when none is free it is answered 503 at once, and one worker stays free for the rest."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
+from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils.json import strict_constant
 
+from model_core.decode import decode_slot
+
 MAX_DEPTH = 16  # a batch of pixel arrays is 4 deep: {"images": [[[...]]]}
 MAX_DIGITS = 64  # far past any pixel value or count, far short of what costs time to read
+BYTES_PER_VALUE = 32  # a parsed value's cost: a float object and its list slot, then float32
 _STRUCTURE = re.compile(rb'[\[\]{}"\\]')
 
 
@@ -49,9 +58,34 @@ def bounded_int(text: str) -> int:
     return int(text)
 
 
+def hold_slot_for_the_request(request, cost: int) -> None:
+    """Take a big-decode slot (model_core.decode) until the request is answered (ReleaseHeld
+    middleware); DecoderBusyError, a 503, when none is free."""
+    from .errors import as_api_exception  # here: errors imports DRF, whose settings import this module
+
+    held = contextlib.ExitStack()
+    try:
+        held.enter_context(decode_slot(cost))
+    except Exception as exc:
+        raise as_api_exception(exc) from exc
+    django_request = getattr(request, "_request", request)
+    django_request.held_until_answered = held
+
+
 class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         body = stream.read() if stream is not None else b""
+        values = body.count(b",") + 1  # an upper bound on the numbers it holds
+        if values > settings.MAX_PIXEL_VALUES + 1000:  # room for the other fields
+            from .errors import PayloadTooLarge
+
+            raise PayloadTooLarge(
+                f"the body holds about {values} values; pixels may be at most {settings.MAX_PIXEL_VALUES} in all "
+                "(a drawing needs no more than about 1,000×1,000)"
+            )
+        request = (parser_context or {}).get("request")
+        if request is not None:
+            hold_slot_for_the_request(request, values * BYTES_PER_VALUE)
         depth = nesting_depth(body)
         if depth > MAX_DEPTH:
             raise ParseError(f"JSON nested {depth} deep; at most {MAX_DEPTH} levels are accepted")

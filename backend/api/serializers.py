@@ -72,9 +72,14 @@ class PixelsField(serializers.Field):
         if not isinstance(data, list) or _has_booleans(data):
             raise serializers.ValidationError("pixels must be an array of rows of numbers (0-255)")
         try:
-            pixels = np.asarray(_rectangular(data), dtype=np.float32)
+            # Read as they are first (one C-level pass): numbers stay numbers, and a string among
+            # them ("3") makes the whole array strings, refused, as the schema says integers.
+            pixels = np.asarray(_rectangular(data))
         except (TypeError, ValueError, OverflowError):
             raise serializers.ValidationError("pixels must be an array of rows of numbers (0-255)") from None
+        if pixels.dtype.kind not in "iuf":
+            raise serializers.ValidationError("pixels must be numbers (0-255), not strings or other values")
+        pixels = pixels.astype(np.float32)
         if pixels.ndim == 1:
             side = int(round(pixels.size**0.5))
             if side * side != pixels.size:
@@ -85,8 +90,8 @@ class PixelsField(serializers.Field):
         if min(pixels.shape) < MIN_SIDE:
             height, width = pixels.shape
             raise serializers.ValidationError(f"pixels must be at least {MIN_SIDE}×{MIN_SIDE}; got {height}×{width}")
-        if pixels.size > settings.MAX_IMAGE_PIXELS:
-            raise serializers.ValidationError("too many pixels")
+        if pixels.size > settings.MAX_PIXEL_VALUES:
+            raise PayloadTooLarge(f"{pixels.size} pixels; at most {settings.MAX_PIXEL_VALUES} are accepted as numbers")
         if not np.isfinite(pixels).all() or pixels.min() < 0 or pixels.max() > 255:
             raise serializers.ValidationError("pixel values must lie in 0-255 (or 0-1)")
         return pixels
@@ -132,6 +137,16 @@ class ImageStringField(serializers.CharField):
 
 # A multipart form carrying one image file as `image` (or its alias `file`); its validated
 # data gains `upload`, the file.
+class StrictIntegerField(serializers.IntegerField):
+    """An integer as JSON writes it: not "3" (the schema says integer). Forms, whose every
+    value is text, keep DRF's IntegerField."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise serializers.ValidationError("must be an integer (a JSON number, not a string)", code="invalid")
+        return super().to_internal_value(data)
+
+
 class StrictBooleanField(serializers.BooleanField):
     """true or false, as JSON writes them: not 0, "yes" or "off"."""
 
@@ -175,6 +190,23 @@ class NamedChoiceField(serializers.ChoiceField):
             names = ", ".join(repr(name) for name in self.choices) or "none"
             raise serializers.ValidationError(f"{self.what} must be one of {names}", code=self.code)
         return data
+
+
+def label_field(pattern: str, allowed: list[str], **kwargs) -> serializers.CharField:
+    """A label as a string matching `pattern` (documented so; an enum would put "a" and "A"
+    in one set, which generated clients cannot name apart), one of `allowed` or a 400
+    `invalid_label`."""
+
+    @extend_schema_field({"type": "string", "pattern": pattern})
+    class LabelField(serializers.CharField):
+        def to_internal_value(self, data):
+            if not isinstance(data, str) or data not in allowed:
+                raise serializers.ValidationError(
+                    f"must be one of {', '.join(a or repr(a) for a in allowed)}", code="invalid_label"
+                )
+            return data
+
+    return LabelField(trim_whitespace=False, allow_blank="" in allowed, **kwargs)
 
 
 class ModelNameField(NamedChoiceField):
@@ -303,11 +335,12 @@ class MemberSerializer(serializers.Serializer):
 
 class NotADigitSerializer(serializers.Serializer):
     method = serializers.ChoiceField(
-        choices=["class", "max_softmax", "digit_labels"],
+        choices=["class", "max_softmax", "digit_labels", "gate"],
         help_text="class: the network has its own 'not a digit' output; max_softmax: the highest probability; "
         "digit_labels (characters): digit_score is the ten digits' summed probability, is_digit whether the "
-        "best label is a digit.",
+        "best label is a digit; gate: digit_score and is_digit are those of the model named by `gate`.",
     )
+    gate = serializers.CharField(required=False, help_text="With method gate: the model that tells digits apart.")
     threshold = serializers.FloatField(help_text="is_digit when digit_score is at or above it.")
     temperature = serializers.FloatField(help_text="Probabilities are p^(1/temperature), renormalised.")
     chosen_on = serializers.CharField(required=False, help_text="The validation data the two were chosen on.")
@@ -323,6 +356,9 @@ class ModelSummarySerializer(serializers.Serializer):
     networks = serializers.IntegerField()
     parameter_count = serializers.IntegerField(allow_null=True)
     default = serializers.BooleanField()
+    reads = serializers.ChoiceField(
+        choices=["digits", "characters"], help_text="digits: 0-9; characters: EMNIST's 47 handwritten characters."
+    )
     one_image_ms = serializers.FloatField(
         allow_null=True, help_text="One image through it, as measured on the development machine (null: not measured)."
     )

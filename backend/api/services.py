@@ -3,6 +3,7 @@ the APIs' output serializers shape. All numerical work happens in model_core."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -15,10 +16,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from model_core.emnist import canonical_label
-from model_core.model import classify
+from model_core.model import Model, classify
 from model_core.preprocess import decode_base64, keepsake_png, preprocess, to_data_url, to_uint8
 
-from .errors import InvalidLabel, StorageBudget
+from .errors import BatchTooCostly, IdempotencyKeyReused, InvalidLabel, StorageBudget
 from .metrics import observe_predictions
 from .models import NOT_A_DIGIT, Feedback
 from .registry import get_model, limits
@@ -54,10 +55,25 @@ def preprocess_all(sources: list[Any], recipe: str = "mnist"):
     return images
 
 
+def batch_limit(model: Model) -> int:
+    """How many images one batch may hold for this model: MAX_BATCH_SIZE, fewer for a model
+    whose images cost more (its card's one-image time, its gate's included), so that no
+    batch holds a worker much longer than BATCH_BUDGET_MS of network time."""
+    per_image = sum((m.card.get("speed") or {}).get("one_image_ms") or 0.0 for m in (model, model.gate) if m)
+    if per_image <= 0:
+        return settings.MAX_BATCH_SIZE
+    return max(1, min(settings.MAX_BATCH_SIZE, int(settings.BATCH_BUDGET_MS / per_image)))
+
+
 def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> list[Prediction]:
     """Preprocess and classify a batch; one result per source, in order."""
     started = time.perf_counter()
     loaded = get_model(model)
+    if len(sources) > (limit := batch_limit(loaded)):
+        raise BatchTooCostly(
+            f"a batch for {loaded.name} holds at most {limit} images (each costs it about "
+            f"{settings.BATCH_BUDGET_MS / limit:.1f} ms); send the rest in another request"
+        )
     images = preprocess_all(sources, loaded.recipe)
     predictions = classify(loaded, images, top_k)
     elapsed = round((time.perf_counter() - started) * 1000, 3)
@@ -100,6 +116,20 @@ def _check_budgets(client: str, size: int) -> None:
         )
 
 
+def request_fingerprint(source: Any, **fields: str) -> str:
+    """What makes two corrections the same request: their parsed fields and their image's
+    bytes (decoded from base64 or read from an upload, so a retry's new multipart boundary or
+    another base64 line-wrapping does not count), or their pixel values."""
+    digest = hashlib.sha256()
+    for name in sorted(fields):
+        digest.update(f"{name}={fields[name]}\n".encode())
+    if isinstance(source, bytes | bytearray | memoryview):
+        digest.update(b"bytes:" + bytes(source))
+    else:  # the pixels field's array
+        digest.update(f"pixels:{source.shape}:{source.dtype}".encode() + source.tobytes())
+    return digest.hexdigest()
+
+
 def feedback_purge_expired() -> int:
     """Delete corrections older than the retention period (FEEDBACK_RETENTION_DAYS; 0 keeps all)."""
     if not settings.FEEDBACK_RETENTION_DAYS:
@@ -128,12 +158,15 @@ def feedback_create(
         raise InvalidLabel(f"true_label must be one of {', '.join(labels)}")
     if predicted_label and (predicted_label := canonical_label(predicted_label, labels)) is None:
         raise InvalidLabel(f"predicted_label must be empty or one of {', '.join(labels)}", "predicted_label")
+    if isinstance(source, str):
+        source = decode_base64(source, limits())  # once, for the fingerprint and both copies below
+    fingerprint = request_fingerprint(
+        source, true_label=true_label, predicted_label=predicted_label, model=loaded.name, version=model_version
+    )
     if idempotency_key:
         earlier = Feedback.objects.filter(client=client, idempotency_key=idempotency_key).first()
         if earlier is not None:
-            return earlier, False
-    if isinstance(source, str):
-        source = decode_base64(source, limits())  # once, for both copies below
+            return _replayed(earlier, fingerprint), False
     image = to_uint8(preprocess(source, limits(), loaded.recipe)).tobytes()  # what this model would see
     original = keepsake_png(source, limits())
     size = len(image) + len(original)
@@ -152,11 +185,22 @@ def feedback_create(
                 client=client,
                 stored_bytes=size,
                 idempotency_key=idempotency_key or None,
+                fingerprint=fingerprint,
             )
     except IntegrityError:  # the same key, sent twice at once: the other one stored it
-        return Feedback.objects.get(client=client, idempotency_key=idempotency_key), False
+        return _replayed(Feedback.objects.get(client=client, idempotency_key=idempotency_key), fingerprint), False
     log.info("feedback %s stored: %s → %s (%s)", entry.pk, predicted_label or "?", true_label, loaded.name)
     return entry, True
+
+
+def _replayed(earlier: Feedback, fingerprint: str) -> Feedback:
+    """The correction stored under a reused key, if this request is the same one; a different
+    request under the same key is refused, not answered as if it had been stored."""
+    if earlier.fingerprint and earlier.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used for a different correction; use a new key for a new one"
+        )
+    return earlier
 
 
 def feedback_review(*, entry: Feedback, reviewed: bool) -> Feedback:

@@ -1,12 +1,25 @@
-"""Per-client rate limits, counted atomically in the shared cache.
+"""Per-client rate limits over a sliding window, counted atomically where every worker and
+replica sees the same counts.
 
-DRF's stock throttle reads a client's request history from the cache and writes it back,
-so concurrent requests (and replicas) each see the old history and several get through.
-Here each scope counts in a fixed window with the cache's atomic `add` and `incr`
-(Redis INCR when REDIS_URL points the cache at Redis; a lock in the in-process cache), so
-a limit of N lets exactly N through per window, however many workers and replicas answer.
-If the cache cannot be reached, requests are let through and that is logged: throttling
-fails open, predictions do not fail with it.
+A limit of N a minute lets at most N requests through in *any* 60 seconds: each scope keeps,
+per client, the times of the requests it let through in the last period (a sliding log), so
+there is no turn of a fixed window around which 2N could pass. Where the counts live:
+
+- Redis when REDIS_URL is set (compose, the replicas, and `make run`, which starts a local
+  redis-server on a unix socket when one is installed): one Lua script per request trims,
+  counts and records in a single atomic step, so workers and replicas share exact counts;
+- otherwise, under gunicorn, a SQLite file the server's workers share (THROTTLE_DB, which
+  gunicorn.conf.py points at a fresh temporary file): each request's check is one short
+  write transaction, so the workers' counts are exact together without any Redis;
+- otherwise this process's memory, under a lock: exact within the process (the tests,
+  `manage.py runserver`).
+
+If Redis cannot be reached, requests are let through and that is logged: throttling fails
+open, predictions do not fail with it.
+
+Failed authentications count in a scope of their own ("auth_failures", strict): a client
+that has used it up is answered 429 before its token is even compared, so a token cannot be
+guessed faster than that scope allows, whatever the writes' scope says.
 
 Who the client is: the connection's address, or, when that address is one of the trusted
 proxies (API_TRUSTED_PROXIES), the address the proxy put in X-Forwarded-For.
@@ -14,14 +27,17 @@ proxies (API_TRUSTED_PROXIES), the address the proxy put in X-Forwarded-For.
 
 from __future__ import annotations
 
+import collections
+import functools
 import hashlib
 import ipaddress
 import logging
 import math
+import threading
 import time
+import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
 log = logging.getLogger("backend.api")
@@ -53,26 +69,136 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
 
 
+# --- Where the counts live ------------------------------------------------------------------
+
+# KEYS[1] the client's log; ARGV now, period (s), limit, a unique member, and whether to record.
+# Answers {1, 0} when under the limit (the request recorded if asked), else {0, seconds to wait}.
+_SLIDING_LOG = """
+local key, now, period, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+local count = redis.call('ZCARD', key)
+if count < limit then
+  if ARGV[5] == '1' then
+    redis.call('ZADD', key, now, ARGV[4])
+    redis.call('PEXPIRE', key, math.ceil(period * 1000))
+  end
+  return {1, '0'}
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return {0, tostring(tonumber(oldest[2]) + period - now)}
+"""
+
+
+class RedisLog:
+    """The sliding logs in Redis, shared by every worker and replica."""
+
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.25)
+        self.script = self.client.register_script(_SLIDING_LOG)
+
+    def take(self, key: str, limit: int, period: int, record: bool = True) -> tuple[bool, float]:
+        allowed, wait = self.script(
+            keys=[f"throttle:{key}"], args=[time.time(), period, limit, uuid.uuid4().hex, int(record)]
+        )
+        return bool(allowed), float(wait)
+
+
+class LocalLog:
+    """The sliding logs in this process's memory: exact within the process."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.logs: dict[str, collections.deque[float]] = {}
+
+    def take(self, key: str, limit: int, period: int, record: bool = True) -> tuple[bool, float]:
+        now = time.monotonic()
+        with self.lock:
+            log_ = self.logs.setdefault(key, collections.deque())
+            while log_ and log_[0] <= now - period:
+                log_.popleft()
+            if len(log_) < limit:
+                if record:
+                    log_.append(now)
+                return True, 0.0
+            return False, log_[0] + period - now
+
+    def clear(self) -> None:
+        with self.lock:
+            self.logs.clear()
+
+
+class SqliteLog:
+    """The sliding logs in a SQLite file shared by one server's worker processes. Each check
+    is one immediate (write-locking) transaction, so two workers never both take the last
+    place; the file holds nothing worth keeping (no fsync, no journal on disk)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.local = threading.local()  # a connection per thread (and so per forked worker)
+
+    def connection(self):
+        import sqlite3
+
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=2.0, isolation_level=None, check_same_thread=True)
+            conn.execute("PRAGMA journal_mode=MEMORY")
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, t REAL NOT NULL)")
+            conn.execute("CREATE INDEX IF NOT EXISTS hits_key_t ON hits (key, t)")
+            self.local.conn = conn
+        return conn
+
+    def take(self, key: str, limit: int, period: int, record: bool = True) -> tuple[bool, float]:
+        conn, now = self.connection(), time.time()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM hits WHERE key = ? AND t <= ?", (key, now - period))
+            count, oldest = conn.execute("SELECT count(*), min(t) FROM hits WHERE key = ?", (key,)).fetchone()
+            allowed = count < limit
+            if allowed and record:
+                conn.execute("INSERT INTO hits (key, t) VALUES (?, ?)", (key, now))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return allowed, 0.0 if allowed else oldest + period - now
+
+
+@functools.cache
+def _store(redis_url: str, db: str) -> RedisLog | SqliteLog | LocalLog:
+    if redis_url:
+        return RedisLog(redis_url)
+    return SqliteLog(db) if db else LocalLog()
+
+
+def store() -> RedisLog | SqliteLog | LocalLog:
+    return _store(settings.REDIS_URL, settings.THROTTLE_DB)
+
+
+def take(scope: str, client: str, record: bool = True) -> tuple[bool, float]:
+    """Whether `client` may make one more request of `scope` now (and, if so and `record`,
+    count it); else the seconds until it may. Unlimited scopes, and a Redis that is down,
+    let it through."""
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(scope)
+    if rate is None:
+        return True, 0.0
+    limit, period = parse_rate(rate)
+    try:
+        return store().take(f"{scope}:{client}", limit, period, record)
+    except Exception as exc:  # the store is down: let the request through, and say so
+        log.warning("throttle store unavailable, not throttling: %s", exc)
+        return True, 0.0
+
+
 class ScopedRateThrottle(BaseThrottle):
     """The view's `throttle_scope` at the rate settings give it (read at request time)."""
 
     def allow_request(self, request, view) -> bool:
-        scope = getattr(view, "throttle_scope", "default")
-        rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(scope)
-        if rate is None:
-            return True
-        limit, period = parse_rate(rate)
-        now = time.time()
-        window = int(now // period)
-        key = f"throttle:{scope}:{client_ip(request)}:{window}"
-        self.wait_seconds = (window + 1) * period - now
-        try:
-            cache.add(key, 0, timeout=period + 1)
-            count = cache.incr(key)
-        except Exception as exc:  # the cache is down: let the request through, and say so
-            log.warning("throttle cache unavailable, not throttling: %s", exc)
-            return True
-        return count <= limit
+        allowed, self.wait_seconds = take(getattr(view, "throttle_scope", "default"), client_ip(request))
+        return allowed
 
     def wait(self) -> float:
         return math.ceil(self.wait_seconds)

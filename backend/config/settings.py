@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +47,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.staticfiles",
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
@@ -55,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "backend.api.metrics.MetricsMiddleware",
     "backend.api.middleware.NoCookiesMiddleware",
+    "backend.api.middleware.SecurityHeadersMiddleware",
+    "backend.api.middleware.ReleaseHeldMiddleware",
     "backend.api.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -97,17 +102,33 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
-STATIC_URL = "static/"
-# The Swagger UI and ReDoc assets come from drf-spectacular-sidecar; WhiteNoise serves them
-# straight from the installed apps, so neither `make run` nor the image needs collectstatic.
-WHITENOISE_USE_FINDERS = True
+# The docs' assets (drf-spectacular-sidecar's Swagger UI and ReDoc) and the favicon live under
+# /api/ like everything else of the API's, so every proxy that passes /api/ to Django (make
+# run's nginx, compose's, the replicas') serves them with their own content types. WhiteNoise
+# serves them. Once `collectstatic` has run (make run and the image do), their names carry a
+# hash of their content and only those are cached for a year; without it (tests, a plain
+# checkout) they come straight from the installed apps, cached for a minute.
+STATIC_URL = "/api/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "backend.config.storage.HashedWhenCollected"},
+}
+WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").is_file()
+# Not collected yet is a normal state (see above), not a misconfiguration to warn about.
+warnings.filterwarnings("ignore", message=f"No directory at: {re.escape(str(STATIC_ROOT))}", category=UserWarning)
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Limits -----------------------------------------------------------------------------
 MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 12 * 1024 * 1024)
 MAX_IMAGE_BYTES = env_int("API_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env_int("API_MAX_IMAGE_PIXELS", 25_000_000)
+# Pixels sent as JSON numbers, in all (a batch's together): each is a Python object to parse,
+# so far fewer than an image may have; a drawing needs no more than about 1,000×1,000.
+MAX_PIXEL_VALUES = env_int("API_MAX_PIXEL_VALUES", 1_000_000)
 MAX_BATCH_SIZE = env_int("API_MAX_BATCH_SIZE", 32)
+# A batch's network time, by the model's card: the ensemble (4 ms an image) takes fewer than 32.
+BATCH_BUDGET_MS = env_int("API_BATCH_BUDGET_MS", 50)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES
 
@@ -141,6 +162,8 @@ REST_FRAMEWORK = {
         "predict": os.environ.get("API_THROTTLE_PREDICT", "1200/min"),
         "samples": os.environ.get("API_THROTTLE_SAMPLES", "600/min"),
         "feedback": os.environ.get("API_THROTTLE_FEEDBACK", "120/min"),
+        # Wrong bearer tokens: a client that has used these up is not even compared (429).
+        "auth_failures": os.environ.get("API_THROTTLE_AUTH_FAILURES", "10/min"),
         "default": os.environ.get("API_THROTTLE_DEFAULT", "1200/min"),
     },
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
@@ -150,8 +173,12 @@ REST_FRAMEWORK = {
 # front), e.g. "127.0.0.1" for `make run`'s nginx. API_NUM_PROXIES is its former, weaker form.
 TRUSTED_PROXIES = [ipaddress.ip_network(item, strict=False) for item in env_list("API_TRUSTED_PROXIES", "")]
 
-# The cache holds what replicas must share (throttle counts): Redis when REDIS_URL is set,
-# with short timeouts so that a Redis that is down is noticed in milliseconds, not seconds.
+# Without Redis, one server's workers share their throttle counts in this SQLite file
+# (gunicorn.conf.py sets it; empty: each process counts alone).
+THROTTLE_DB = os.environ.get("THROTTLE_DB", "")
+# Redis holds what workers and replicas must share (throttle counts, see throttling.py) when
+# REDIS_URL is set, with short timeouts so that a Redis that is down is noticed in
+# milliseconds, not seconds; the cache is there too.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -167,14 +194,15 @@ else:
 SPECTACULAR_SETTINGS = {
     "TITLE": "Digit recognizer API",
     "DESCRIPTION": (
-        "Recognise handwritten digits with a NumPy network of our own. Send a canvas drawing, "
-        "a photo or raw pixels; get the prediction, every class probability and the 28×28 image "
-        'the network saw. Errors are JSON: `{"code": ..., "detail": ...}`.'
+        "Recognise handwritten digits (and, with `model: characters`, EMNIST's 47 handwritten "
+        "characters: 0-9, A-Z and a b d e f g h n q r t) with NumPy networks of our own. Send a "
+        "canvas drawing, a photo or raw pixels; get the prediction, every class probability and "
+        'the 28×28 image the network saw. Errors are JSON: `{"code": ..., "detail": ...}`.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "/static/api/favicon.svg",
+    "SWAGGER_UI_FAVICON_HREF": "/api/static/api/favicon.svg",
     "REDOC_DIST": "SIDECAR",
     "REDOC_UI_SETTINGS": {"theme": {"typography": {"fontFamily": "system-ui, sans-serif"}}},
     "COMPONENT_SPLIT_REQUEST": True,
@@ -183,10 +211,6 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "backend.api.schema.request_bodies_as_they_are_checked",
     ],
-    "ENUM_NAME_OVERRIDES": {
-        # true_label and predicted_label (which may also be blank) share one set of names.
-        "CorrectionLabelEnum": [str(d) for d in range(10)] + ["not_a_digit"],
-    },
 }
 
 # --- CORS: the SPA's origins; no credentials, since the API sets no cookies -----------------
