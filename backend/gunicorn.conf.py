@@ -27,7 +27,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 # Big decodes (a photo over 16 MiB decoded) hold at most all workers but one, server-wide:
-# the last stays free for everyone else's requests through a burst (model_core.decode).
+# the last stays free for everyone else's requests through a burst (model_core.imaging.decode).
 if not os.environ.get("MODEL_CORE_DECODE_SLOTS_DIR"):
     os.environ["MODEL_CORE_DECODE_SLOTS_DIR"] = tempfile.mkdtemp(prefix="digits-decode-slots-")
 os.environ.setdefault("MODEL_CORE_DECODE_SLOTS", str(max(1, workers - 1)))
@@ -49,17 +49,17 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
 def on_starting(server):
-    from model_core.data import SampleSet
+    from model_core.data.datasets import SampleSet
 
     # Parse MNIST's sample CSVs once, before any worker starts, into the memory-mapped cache
-    # every worker then shares (model_core.data.read_csv_shared): no user waits for it.
+    # every worker then shares (model_core.data.datasets.read_csv_shared): no user waits for it.
     for split in ("test", "train"):
         SampleSet.mnist(split)
 
 
 def post_worker_init(worker):
     from backend.api import registry
-    from model_core.runtime import keep_freed_memory
+    from backend.runtime import keep_freed_memory
 
     keep_freed_memory()  # each request's image buffers are reused, not faulted in afresh
     registry.warm_up()  # load and run the default model now, not on the first request

@@ -34,10 +34,10 @@ from PIL import Image, ImageDraw  # noqa: E402
 from timing import median_ms  # noqa: E402  (benchmarks/timing.py)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from backend.runtime import keep_freed_memory  # noqa: E402
 from devtools.servers import api_server, nginx_server  # noqa: E402
 from model_core import load_model  # noqa: E402
-from model_core.preprocess import decode_bytes, preprocess  # noqa: E402
-from model_core.runtime import keep_freed_memory  # noqa: E402
+from model_core.imaging.preprocess import decode_bytes, preprocess  # noqa: E402
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 STROKE = [(80, 70), (200, 70), (130, 230)]  # a 7 on a 280×280 canvas

@@ -16,10 +16,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from model_core.data import SPLIT_SEED, VALIDATION_SIZE, load_mnist, train_val_split
-from model_core.network import architecture
-from model_core.preprocess import deskew
-from model_core.train import TrainConfig, deskewed, train
+from model_core.data.datasets import SPLIT_SEED, VALIDATION_SIZE, load_mnist, train_val_split
+from model_core.imaging.preprocess import deskew
+from model_core.nn.network import architecture
+from model_core.training.train import TrainConfig, deskewed, train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from robustness import build_sets  # noqa: E402

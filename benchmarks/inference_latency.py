@@ -1,6 +1,6 @@
 """One image through each shipped model, as the API does it: median milliseconds.
 
-The ensemble runs as one grouped network (model_core.compiled), on one thread or with its
+The ensemble runs as one grouped network (model_core.nn.compiled), on one thread or with its
 members split across two (`Model.threads`, MODEL_CORE_THREADS in the API). For
 reference, the same networks one after another through the layer-by-layer training path.
 A model trained on deskewed digits deskews its input first in every column (~0.1 ms).
@@ -17,10 +17,10 @@ import numpy as np
 from timing import median_ms  # benchmarks/timing.py
 
 from model_core import available_models, load_model
-from model_core.data import load_mnist
+from model_core.data.datasets import load_mnist
+from model_core.imaging.preprocess import deskew
 from model_core.io import resolve, save_card
-from model_core.losses import softmax
-from model_core.preprocess import deskew
+from model_core.nn.losses import softmax
 
 
 def main() -> None:

@@ -30,11 +30,11 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from model_core import load_model
-from model_core.data import as_float_images, load_mnist
-from model_core.metrics import expected_calibration_error
+from model_core.data.datasets import as_float_images, load_mnist
+from model_core.data.synth import CANVAS, VARIANTS, handwriting_fonts, redraw_mnist
+from model_core.imaging.preprocess import EmptyImageError, preprocess
 from model_core.model import temperature_scaled
-from model_core.preprocess import EmptyImageError, preprocess
-from model_core.synth import CANVAS, VARIANTS, handwriting_fonts, redraw_mnist
+from model_core.training.metrics import expected_calibration_error
 
 SEED = 20261125
 LETTERS = [c for c in string.ascii_letters if c not in "OoIlSsZzBbGgq"]
@@ -123,7 +123,7 @@ def bezier_scribble(rng: np.random.Generator) -> np.ndarray:
 
 
 def test_digits_side_by_side(test_images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    from model_core.negatives import digits_side_by_side
+    from model_core.data.negatives import digits_side_by_side
 
     return digits_side_by_side(test_images, rng)  # test digits here; training drew training ones
 

@@ -16,8 +16,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 from timing import median_ms  # benchmarks/timing.py
 
-from model_core.preprocess import ink_box, ink_levels, load_pixels, place, preprocess
-from model_core.runtime import keep_freed_memory
+from backend.runtime import keep_freed_memory
+from model_core.imaging.preprocess import ink_box, ink_levels, load_pixels, place, preprocess
 
 
 def canvas() -> Image.Image:

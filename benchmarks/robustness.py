@@ -5,7 +5,7 @@ in it is ever trained or tuned on:
   - the 10,000 MNIST *test* digits redrawn as on a 280×280 canvas (35–90% of it, anywhere,
     a 15–25 px brush), as white-on-black PNG, dark-on-white JPEG and transparent PNG;
   - digits typeset in Debian's handwriting-style fonts at varied size, place, slant, weight.
-Every image goes through the same `model_core.preprocess` the API uses. The font subset
+Every image goes through the same `model_core.imaging.preprocess` the API uses. The font subset
 uses whichever of those fonts are installed (its row says how many); all 24 come with the
 Debian packages fonts-dejavu-core, fonts-dkg-handwriting, fonts-breip, fonts-humor-sans,
 fonts-bwht, fonts-comic-neue, fonts-dancingscript and fonts-kaushanscript.
@@ -21,9 +21,9 @@ import time
 import numpy as np
 
 from model_core import load_model
-from model_core.data import as_float_images, load_mnist, mnist_validation
-from model_core.preprocess import preprocess
-from model_core.synth import VARIANTS, handwriting_fonts, redraw_mnist, render_font_digit
+from model_core.data.datasets import as_float_images, load_mnist, mnist_validation
+from model_core.data.synth import VARIANTS, handwriting_fonts, redraw_mnist, render_font_digit
+from model_core.imaging.preprocess import preprocess
 
 
 def build_sets(

@@ -20,10 +20,10 @@ import time
 
 import numpy as np
 
-from model_core.data import as_float_images, load_mnist
-from model_core.losses import SoftmaxCrossEntropy
-from model_core.network import Sequential, architecture
-from model_core.optim import AdamW
+from model_core.data.datasets import as_float_images, load_mnist
+from model_core.nn.losses import SoftmaxCrossEntropy
+from model_core.nn.network import Sequential, architecture
+from model_core.nn.optim import AdamW
 
 EPOCH_IMAGES = 55_000
 BATCH = 128
@@ -70,7 +70,7 @@ def numpy_trainer(spec, x, y):
 
     def step(i):
         xb, yb = x[i * BATCH : (i + 1) * BATCH], y[i * BATCH : (i + 1) * BATCH]
-        with net.training_threads():  # as model_core.train does: the same cores, used our way
+        with net.training_threads():  # as model_core.training.train does: the same cores, used our way
             loss.forward(net.forward(xb, training=True), yb)
             net.backward(loss.backward())
             opt.step()

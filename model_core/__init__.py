@@ -1,8 +1,20 @@
-"""A framework-free NumPy neural-network library for handwritten digits.
+"""A framework-free NumPy neural-network library for handwriting, and what turns a drawing
+or a photo into its input.
 
 >>> from model_core import load_model
 >>> model = load_model()            # the shipped default (artifacts/cnn)
 >>> model.predict_proba(images)     # (N, 28, 28) float32 in [0, 1], white on black
+
+The packages, each one concept, in the order imports may point (a module imports its own
+layer and the ones before it, never one after; tests/test_architecture.py checks it, and
+that nothing here imports Django or the backend):
+
+    nn/         layers, losses, optim, network, compiled (inference form), parallel
+    imaging/    decode, ink, preprocess (MNIST's and EMNIST's recipes), sampling
+    data/       datasets (MNIST, CSV), emnist, augment, synth, negatives
+    model.py, card.py, io.py    the loaded model, its card, saving and loading
+    training/   train, distill, calibrate, metrics
+    cli.py, batch.py            `python -m model_core …`, prediction over files
 """
 
 __version__ = "0.1.0"

@@ -20,9 +20,9 @@ from typing import TextIO
 import numpy as np
 from tqdm import tqdm
 
-from .data import read_csv
+from .data.datasets import read_csv
+from .imaging.preprocess import PreprocessError, preprocess
 from .model import Model
-from .preprocess import PreprocessError, preprocess
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
 BATCH = 512

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .data import Dataset
+from .data.datasets import Dataset
 
 SPLIT_KEYS = ("train_size", "validation_size", "split_seed")
 

@@ -13,17 +13,25 @@ import numpy as np
 
 from . import __version__, batch
 from . import card as cards
-from .augment import NO_AUGMENTATION, AugmentConfig
-from .calibrate import calibrate
-from .data import MNIST_DIR, SPLIT_SEED, VALIDATION_SIZE, Dataset, load_mnist, read_corrections, train_val_split
-from .distill import epoch_sets, transfer_copy
-from .emnist import load_characters
+from .data.augment import NO_AUGMENTATION, AugmentConfig
+from .data.datasets import (
+    MNIST_DIR,
+    SPLIT_SEED,
+    VALIDATION_SIZE,
+    Dataset,
+    load_mnist,
+    read_corrections,
+    train_val_split,
+)
+from .data.emnist import load_characters
+from .data.negatives import negatives, plain_digits
 from .io import HALF, ModelLoadError, load_model, read_card, resolve, round_to_half, save_card, save_model
-from .metrics import evaluate, format_report
 from .model import Model
-from .negatives import negatives, plain_digits
-from .network import ARCHITECTURES, architecture
-from .train import TrainConfig, class_weights, deskewed, train
+from .nn.network import ARCHITECTURES, architecture
+from .training.calibrate import calibrate
+from .training.distill import epoch_sets, transfer_copy
+from .training.metrics import evaluate, format_report
+from .training.train import TrainConfig, class_weights, deskewed, train
 
 
 def command_line(args: argparse.Namespace) -> str:

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from . import card as cards
-from .data import PROJECT_ROOT
+from .data.datasets import PROJECT_ROOT
 from .model import Model
-from .network import Sequential
+from .nn.network import Sequential
 
 ARTIFACTS_DIR = Path(os.environ.get("MODEL_DIR", PROJECT_ROOT / "artifacts"))
 DEFAULT_MODEL = "cnn"

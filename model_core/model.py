@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from . import card as cards
-from .compiled import GroupedNetwork
-from .losses import softmax
-from .network import Sequential
-from .parallel import THREADS, split, submit
-from .preprocess import deskew
+from .imaging.preprocess import deskew
+from .nn.compiled import GroupedNetwork
+from .nn.losses import softmax
+from .nn.network import Sequential
+from .nn.parallel import THREADS, split, submit
 
 
 class Model:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from model_core.data import load_mnist
+from model_core.data.datasets import load_mnist
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from backend.api.apis import PredictDigitApi
 from devtools.images import data_url
 from model_core import available_models, load_model
-from model_core.preprocess import to_png
+from model_core.imaging.preprocess import to_png
 
 pytestmark = pytest.mark.django_db
 
@@ -360,7 +360,7 @@ def test_api_sets_no_cookies(client):
 
 def test_warm_up_leaves_the_default_model_built_for_inference(monkeypatch):
     from backend.api import registry
-    from model_core.parallel import THREADS
+    from model_core.nn.parallel import THREADS
 
     monkeypatch.setattr(registry, "_models", {})  # a fresh worker: nothing loaded yet
     assert registry.warm_up()["ready"] is True

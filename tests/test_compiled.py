@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from model_core.compiled import MAX_BATCH, GroupedNetwork, batch_size, fold
-from model_core.layers import BatchNorm, Conv2D, Dense, Flatten, MaxPool2D, ReLU
 from model_core.model import Model
-from model_core.network import Sequential, architecture
-from model_core.train import TrainConfig, train
+from model_core.nn.compiled import MAX_BATCH, GroupedNetwork, batch_size, fold
+from model_core.nn.layers import BatchNorm, Conv2D, Dense, Flatten, MaxPool2D, ReLU
+from model_core.nn.network import Sequential, architecture
+from model_core.training.train import TrainConfig, train
 
 ODD_SPEC = [  # BatchNorm after a ReLU (not foldable), a bare ReLU, stride, odd pooling, no padding
     {"type": "conv2d", "filters": 6, "kernel": 5, "stride": 2, "padding": 2},

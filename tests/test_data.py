@@ -4,7 +4,7 @@ import struct
 import numpy as np
 import pytest
 
-from model_core.data import (
+from model_core.data.datasets import (
     DataError,
     load_emnist,
     load_mnist,

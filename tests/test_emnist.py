@@ -6,8 +6,8 @@ import shutil
 import numpy as np
 import pytest
 
-from model_core.data import DataError
-from model_core.emnist import (
+from model_core.data.datasets import DataError
+from model_core.data.emnist import (
     CHARACTER_LABELS,
     EMNIST_DIR,
     EMNIST_FILE,

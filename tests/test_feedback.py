@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 
 from devtools.servers import ROOT, start_api
 from model_core import load_model
-from model_core.data import read_csv
-from model_core.preprocess import to_png
+from model_core.data.datasets import read_csv
+from model_core.imaging.preprocess import to_png
 
 pytestmark = pytest.mark.django_db
 TOKEN = "test-read-token"
@@ -169,7 +169,7 @@ def test_acknowledged_feedback_survives_a_kill(tmp_path, mnist_test):
 
 
 def test_finetune_on_corrections_writes_a_loadable_model_recording_its_parent(tmp_path, mnist_test):
-    from model_core.data import write_csv
+    from model_core.data.datasets import write_csv
 
     extra = tmp_path / "feedback.csv"
     write_csv(extra, mnist_test.images[:20], mnist_test.labels[:20])

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from model_core import parallel
-from model_core.layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
-from model_core.losses import DistillationLoss, SoftmaxCrossEntropy
+from model_core.nn import parallel
+from model_core.nn.layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
+from model_core.nn.losses import DistillationLoss, SoftmaxCrossEntropy
 
 
 def as_float64(layer):

@@ -14,10 +14,11 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
+from backend import runtime
 from backend.api.models import NOT_A_DIGIT, Feedback
 from devtools.images import data_url, seven_png
-from model_core import decode
-from model_core.preprocess import to_png
+from model_core.imaging import decode
+from model_core.imaging.preprocess import to_png
 
 pytestmark = pytest.mark.django_db
 PREDICT, FEEDBACK = "/api/predict-digit/", "/api/feedback/"
@@ -219,7 +220,8 @@ def test_big_decodes_share_the_servers_slots_across_processes(client, monkeypatc
     # 503 at once, a small one as usual, and once a slot is free the big one is decoded.
     monkeypatch.setenv("MODEL_CORE_DECODE_SLOTS_DIR", str(tmp_path))
     monkeypatch.setenv("MODEL_CORE_DECODE_SLOTS", "2")
-    decode.shared_slots.cache_clear()
+    runtime.shared_slots.cache_clear()
+    runtime.install()
     monkeypatch.setattr(decode, "BIG_DECODE_BYTES", 1000)  # a canvas counts as big here
     holder = subprocess.Popen([sys.executable, "-c", HOLD_SLOTS, str(tmp_path), "2"], stdout=subprocess.PIPE, text=True)
     try:
@@ -233,7 +235,9 @@ def test_big_decodes_share_the_servers_slots_across_processes(client, monkeypatc
         holder.wait()
     monkeypatch.setattr(decode, "BIG_DECODE_BYTES", 1000)
     assert client.post(PREDICT, {"image": data_url(seven_png())}, format="json").status_code == 200  # freed on death
-    decode.shared_slots.cache_clear()
+    monkeypatch.undo()
+    runtime.shared_slots.cache_clear()
+    runtime.install()
 
 
 HOLD_SLOTS = """
@@ -322,7 +326,7 @@ def test_pixels_are_bounded_by_their_count_before_they_are_parsed(client, settin
 
 
 def test_a_big_pixel_body_takes_a_shared_slot_and_is_a_503_when_none_is_free(client, settings, monkeypatch):
-    from model_core import decode
+    from model_core.imaging import decode
 
     settings.MAX_PIXEL_VALUES = 2_000_000
     monkeypatch.setattr(decode, "BIG_DECODE_BYTES", 1000)  # any pixel body counts as big here

@@ -6,17 +6,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from backend.runtime import keep_freed_memory
 from model_core import ModelLoadError, load_model, save_model
-from model_core.augment import NO_AUGMENTATION, AugmentConfig, augment
 from model_core.cli import main as cli_main
-from model_core.data import as_float_images
-from model_core.metrics import evaluate
+from model_core.data.augment import NO_AUGMENTATION, AugmentConfig, augment
+from model_core.data.datasets import as_float_images
+from model_core.data.synth import VARIANTS
+from model_core.imaging.preprocess import deskew
 from model_core.model import Model
-from model_core.network import ARCHITECTURES, Sequential, architecture
-from model_core.preprocess import deskew
-from model_core.runtime import keep_freed_memory
-from model_core.synth import VARIANTS
-from model_core.train import TrainConfig, train
+from model_core.nn.network import ARCHITECTURES, Sequential, architecture
+from model_core.training.metrics import evaluate
+from model_core.training.train import TrainConfig, train
 
 
 @pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
@@ -172,7 +172,7 @@ def test_shipped_models_meet_their_accuracy_targets():
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
 def test_servers_can_keep_freed_memory_and_give_it_back_on_glibc():
-    from model_core.runtime import release_memory
+    from backend.runtime import release_memory
 
     assert keep_freed_memory(mmap_threshold=32 << 20, trim_threshold=128 << 20) is True
     assert release_memory() is True
@@ -278,8 +278,8 @@ def test_combine_picks_networks_and_reports_validation_only_for_a_shared_split(t
 
 
 def test_predict_cli_reads_a_folder_of_pngs_and_an_mnist_csv(tmp_path, mnist_test, capsys):
-    from model_core.data import write_csv
-    from model_core.preprocess import to_png
+    from model_core.data.datasets import write_csv
+    from model_core.imaging.preprocess import to_png
 
     folder = tmp_path / "digits"
     (folder / "more").mkdir(parents=True)
@@ -307,7 +307,7 @@ def test_predict_cli_reads_a_folder_of_pngs_and_an_mnist_csv(tmp_path, mnist_tes
 
 
 def test_calibration_chooses_temperature_and_threshold_on_validation_data():
-    from model_core.calibrate import calibrate
+    from model_core.training.calibrate import calibrate
 
     model = load_model("mlp")
     rule = calibrate(model, "max_softmax", flag_at_most=0.01, redrawn=200, negatives=300)

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from devtools.images import data_url
 from model_core import load_model
-from model_core.synth import redraw_mnist
+from model_core.data.synth import redraw_mnist
 
 pytestmark = pytest.mark.django_db
 PREDICT = "/api/predict-digit/"
@@ -78,7 +78,7 @@ def test_letters_shapes_and_scribbles_are_not_digits(client, name):
 def test_two_digit_numbers_are_not_digits(client, mnist_test):
     # Pairs of unseen MNIST digits written side by side: of 100 pairs drawn this way, 96 were
     # flagged (the benchmark's own pairs 99.5%, validation's 99.8%); a clear "72" slips by.
-    from model_core.negatives import digits_side_by_side
+    from model_core.data.negatives import digits_side_by_side
 
     rng = np.random.default_rng(3)
     answers = []

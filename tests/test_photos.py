@@ -1,4 +1,4 @@
-"""Phone photos of digits on paper (model_core.synth.phone_photo): uneven light, faint or
+"""Phone photos of digits on paper (model_core.data.synth.phone_photo): uneven light, faint or
 coloured ink, ruled lines, shadows, EXIF orientation; and the decode of a big photo at
 reduced size. A slice of benchmarks/photos.py, which reports the full figures."""
 
@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 
 from model_core import load_model
-from model_core.decode import WORK_MAX, WORK_MIN, decode_bytes
-from model_core.preprocess import EmptyImageError, preprocess
-from model_core.synth import phone_photo
+from model_core.data.synth import phone_photo
+from model_core.imaging.decode import WORK_MAX, WORK_MIN, decode_bytes
+from model_core.imaging.preprocess import EmptyImageError, preprocess
 
 HARD = {
     "strong gradient": {"gradient": 70.0, "paper": 190.0},

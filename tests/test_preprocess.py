@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from model_core.preprocess import (
+from model_core.imaging.preprocess import (
     EmptyImageError,
     ImageDecodeError,
     ImageTooLargeError,

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from model_core import load_model
-from model_core.preprocess import preprocess
-from model_core.synth import VARIANTS, handwriting_fonts, redraw_mnist, render_font_digit
+from model_core.data.synth import VARIANTS, handwriting_fonts, redraw_mnist, render_font_digit
+from model_core.imaging.preprocess import preprocess
 
 
 @pytest.fixture(scope="module")

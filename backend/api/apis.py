@@ -18,8 +18,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from model_core.data import SPLITS
-from model_core.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS
+from model_core.data.datasets import SPLITS
+from model_core.data.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS
 
 from . import registry, selectors, services
 from .auth import FeedbackTokenAuthentication, ReadsNeedToken

@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from model_core.preprocess import (
+from model_core.imaging.preprocess import (
     DecoderBusyError,
     EmptyImageError,
     ImageDecodeError,

@@ -17,7 +17,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils.json import strict_constant
 
-from model_core.decode import decode_slot
+from model_core.imaging.decode import decode_slot
 
 MAX_DEPTH = 16  # a batch of pixel arrays is 4 deep: {"images": [[[...]]]}
 MAX_DIGITS = 64  # far past any pixel value or count, far short of what costs time to read
@@ -59,7 +59,7 @@ def bounded_int(text: str) -> int:
 
 
 def hold_slot_for_the_request(request, cost: int) -> None:
-    """Take a big-decode slot (model_core.decode) until the request is answered (ReleaseHeld
+    """Take a big-decode slot (model_core.imaging.decode) until the request is answered (ReleaseHeld
     middleware); DecoderBusyError, a 503, when none is free."""
     from .errors import as_api_exception  # here: errors imports DRF, whose settings import this module
 

@@ -16,8 +16,8 @@ from django.db import connection
 
 from model_core import Model, ModelLoadError, available_models, load_model
 from model_core import card as cards
+from model_core.imaging.preprocess import Limits
 from model_core.io import read_card
-from model_core.preprocess import Limits
 
 from . import throttling
 from .errors import ModelNotReady, UnknownModel

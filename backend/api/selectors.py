@@ -10,9 +10,9 @@ from typing import Any
 from django.conf import settings
 from rest_framework.exceptions import NotFound
 
-from model_core.data import SampleSet, csv_header, csv_row
-from model_core.emnist import character_samples
-from model_core.preprocess import from_uint8_bytes, to_data_url
+from model_core.data.datasets import SampleSet, csv_header, csv_row
+from model_core.data.emnist import character_samples
+from model_core.imaging.preprocess import from_uint8_bytes, to_data_url
 
 from .models import NOT_A_DIGIT, Feedback
 from .registry import get_model, model_names, model_summaries
@@ -72,7 +72,7 @@ def feedback_image(entry: Feedback) -> str:
 
 
 def feedback_csv_lines(*, reviewed_only: bool = False, model: str | None = None) -> Iterator[str]:
-    """Corrections, oldest first, as MNIST-style CSV (model_core.data's format) with a last
+    """Corrections, oldest first, as MNIST-style CSV (model_core.data.datasets's format) with a last
     column naming the model each is for; a "not a digit" correction is label -1. With
     `model`, only that model's corrections."""
     rows = Feedback.objects.order_by("id")

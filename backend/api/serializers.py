@@ -13,7 +13,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from model_core import available_models
 from model_core import card as cards
-from model_core.preprocess import base64_too_long
+from model_core.imaging.preprocess import base64_too_long
 
 from .errors import PayloadTooLarge
 

@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from model_core.emnist import canonical_label
+from model_core.data.emnist import canonical_label
+from model_core.imaging.preprocess import decode_base64, keepsake_png, preprocess, to_data_url, to_uint8
 from model_core.model import Model, classify
-from model_core.preprocess import decode_base64, keepsake_png, preprocess, to_data_url, to_uint8
 
 from .errors import BatchTooCostly, IdempotencyKeyReused, InvalidLabel, StorageBudget
 from .metrics import observe_predictions

@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from .augment import NO_AUGMENTATION, AugmentConfig, augment
-from .data import Dataset, as_float_images
-from .losses import DistillationLoss, SoftmaxCrossEntropy
-from .network import Sequential
-from .optim import OPTIMIZERS, SCHEDULES
-from .preprocess import deskew, to_uint8
+from ..data.augment import NO_AUGMENTATION, AugmentConfig, augment
+from ..data.datasets import Dataset, as_float_images
+from ..imaging.preprocess import deskew, to_uint8
+from ..nn.losses import DistillationLoss, SoftmaxCrossEntropy
+from ..nn.network import Sequential
+from ..nn.optim import OPTIMIZERS, SCHEDULES
 
 
 @dataclass

@@ -29,7 +29,6 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from .augment import bilinear_sample
 from .decode import (  # noqa: F401  (re-exported: what callers of preprocess catch and pass)
     ACCEPTED_FORMATS,
     DEFAULT_LIMITS,
@@ -47,6 +46,7 @@ from .decode import (  # noqa: F401  (re-exported: what callers of preprocess ca
     load_pixels,
 )
 from .ink import find_ink
+from .sampling import bilinear_sample
 
 SIZE, BOX = 28, 20
 

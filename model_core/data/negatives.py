@@ -21,8 +21,8 @@ import string
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .decode import EmptyImageError
-from .preprocess import preprocess, to_uint8
+from ..imaging.decode import EmptyImageError
+from ..imaging.preprocess import preprocess, to_uint8
 
 CANVAS = 280
 KINDS = ("letter", "shape", "scribble", "digits", "dash")

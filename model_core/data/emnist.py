@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import DATA_DIR, DataError, Dataset, SampleSet
+from .datasets import DATA_DIR, DataError, Dataset, SampleSet
 
 EMNIST_DIR = Path(os.environ.get("EMNIST_DIR", DATA_DIR / "emnist"))  # overridable for installed copies
 EMNIST_FILE = "emnist-bymerge.npz"
@@ -86,7 +86,7 @@ def stratified_split(labels: np.ndarray, seed: int = SPLIT_SEED, shares=SPLIT_SH
 
 
 def write_split(data_dir: str | Path = EMNIST_DIR) -> Path:
-    """Write the split's indices once (`python -m model_core.emnist`); its checksum then goes
+    """Write the split's indices once (`python -m model_core.data.emnist`); its checksum then goes
     into SPLIT_SHA256."""
     _, labels = _arrays(str(data_dir))
     path = Path(data_dir) / SPLIT_FILE

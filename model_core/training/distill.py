@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .augment import AugmentConfig, augment
-from .data import Dataset, as_float_images
-from .model import Model
-from .preprocess import to_uint8
+from ..data.augment import AugmentConfig, augment
+from ..data.datasets import Dataset, as_float_images
+from ..imaging.preprocess import to_uint8
+from ..model import Model
 from .train import EpochSet
 
 

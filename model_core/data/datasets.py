@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
 MNIST_DIR = Path(os.environ.get("MNIST_DIR", DATA_DIR / "mnist"))  # overridable for installed copies
 DIGIT_LABELS = [str(d) for d in range(10)]

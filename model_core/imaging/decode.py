@@ -7,7 +7,7 @@ still over WORK_MAX is reduced by an integer factor. The digit then spans a few 
 pixels at most, far more than the 20×20 it becomes. What a decode would cost (pixels ×
 bands × bytes per sample, after that reduction) is checked against `Limits.max_decode_bytes`
 before a pixel is decoded, and only a few big decodes run at once per process, and, among
-a server's processes, at most MODEL_CORE_DECODE_SLOTS (see SharedSlots).
+a server's processes as many as the server's hook allows (ServerHooks).
 """
 
 from __future__ import annotations
@@ -15,20 +15,16 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import fcntl
-import functools
 import io
-import os
 import re
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
-
-from .runtime import release_memory
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, the weights of Pillow's "L" mode too
@@ -124,38 +120,19 @@ def looks_supported(data: bytes) -> bool:
 _big_decodes = threading.BoundedSemaphore(BIG_DECODES_AT_ONCE)
 
 
-class SharedSlots:
-    """At most `count` big decodes at once among every process that uses one directory (a
-    server's workers; gunicorn.conf.py sets MODEL_CORE_DECODE_SLOTS_DIR and, one fewer
-    than its workers, MODEL_CORE_DECODE_SLOTS). Holding slot k is an exclusive flock on its
-    file, opened anew by each holder (so threads exclude each other too); the kernel drops
-    it if the holder dies. A slot is never waited for: a worker waiting is one fewer for
-    everybody else's requests, and those must keep their latency through a burst."""
+@dataclass
+class ServerHooks:
+    """What a server lends the library around big decodes (backend/runtime.py sets them):
+    `shared_slot()` a context giving True while it holds one of the server's slots shared by
+    its processes (never waited for; False when none is free), `after_big_decode()` e.g.
+    handing the freed memory back to the system. The library has no processes of its own
+    to coordinate: without hooks it only bounds its own threads."""
 
-    def __init__(self, directory: str, count: int):
-        self.directory, self.count = directory, count
-
-    @contextlib.contextmanager
-    def taken(self) -> Iterator[bool]:
-        for k in range(self.count):
-            fd = os.open(os.path.join(self.directory, f"slot-{k}"), os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            try:
-                yield True
-            finally:
-                os.close(fd)  # and with it the lock
-            return
-        yield False
+    shared_slot: Callable[[], AbstractContextManager[bool]] | None = None
+    after_big_decode: Callable[[], object] | None = None
 
 
-@functools.cache
-def shared_slots() -> SharedSlots | None:
-    directory = os.environ.get("MODEL_CORE_DECODE_SLOTS_DIR", "")
-    return SharedSlots(directory, max(1, int(os.environ.get("MODEL_CORE_DECODE_SLOTS", "1")))) if directory else None
+HOOKS = ServerHooks()
 
 
 @contextlib.contextmanager
@@ -170,14 +147,14 @@ def decode_slot(cost: int) -> Iterator[None]:
     if not _big_decodes.acquire(timeout=BUSY_WAIT_SECONDS):
         raise busy
     try:
-        shared = shared_slots()
-        with shared.taken() if shared else contextlib.nullcontext(True) as free:
+        with HOOKS.shared_slot() if HOOKS.shared_slot else contextlib.nullcontext(True) as free:
             if not free:
                 raise busy
             yield
     finally:
         _big_decodes.release()
-        release_memory()  # the big buffers go back to the system, not into this worker's heap
+        if HOOKS.after_big_decode:
+            HOOKS.after_big_decode()
 
 
 def _bytes_per_pixel(image: Image.Image) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import as_float_images
+from ..data.datasets import as_float_images
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:

@@ -14,14 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from . import card as cards
-from .data import SPLIT_SEED, VALIDATION_SIZE, as_float_images, load_mnist, train_val_split
+from .. import card as cards
+from ..data.datasets import SPLIT_SEED, VALIDATION_SIZE, as_float_images, load_mnist, train_val_split
+from ..data.negatives import KINDS
+from ..data.negatives import negatives as draw_negatives
+from ..data.synth import VARIANTS, redraw_mnist
+from ..imaging.preprocess import EmptyImageError, preprocess
+from ..model import Model, temperature_scaled
 from .metrics import expected_calibration_error
-from .model import Model, temperature_scaled
-from .negatives import KINDS
-from .negatives import negatives as draw_negatives
-from .preprocess import EmptyImageError, preprocess
-from .synth import VARIANTS, redraw_mnist
 
 VALIDATION_NEGATIVES_SEED = 909  # never a training seed
 TEMPERATURES = np.exp(np.linspace(np.log(0.5), np.log(4.0), 61))
