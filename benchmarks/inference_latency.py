@@ -5,7 +5,7 @@ members split across two (`Model.threads`, MODEL_CORE_THREADS in the API). For
 reference, the same networks one after another through the layer-by-layer training path.
 A model trained on deskewed digits deskews its input first in every column (~0.1 ms).
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/inference_latency.py [--repeats 300] [--record]
+    OPENBLAS_NUM_THREADS=1 python benchmarks/inference_latency.py [--repeats 300] [--record] [--models characters]
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=300)
     parser.add_argument("--record", action="store_true", help="write each model's one-image time into its card")
+    parser.add_argument("--models", nargs="+", default=None, help="these shipped models only (default: all)")
     args = parser.parse_args()
     image = load_mnist("test").images[:1].astype(np.float32) / 255
     print("| model | networks | layer by layer, ms | grouped, 1 thread, ms | grouped, 2 threads, ms |")
     print("|---|---|---|---|---|")
-    for name in available_models():
+    for name in args.models or available_models():
         model = load_model(name)
 
         def layer_by_layer_once(m=model):
