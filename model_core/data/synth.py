@@ -183,12 +183,28 @@ def phone_photo(
     digit: np.ndarray | None, rng: np.random.Generator, long_side: int | None = None, **fixed
 ) -> tuple[bytes, dict]:
     """A phone-style JPEG of `digit` (MNIST 28×28 uint8; None: a blank page) on paper, and the conditions
-    it was made with. Every condition is drawn at random unless given in `fixed`: page 640×480
-    to 1600×1200 (either way up), paper 185–245 grey under a linear light gradient of up to
-    70 levels in any direction, a soft shadow in a third, grain, ink black, blue or grey
-    pencil at 40–90% contrast, the digit 15–50% of the short side, ±10° rotation, ruled or
-    squared lines in a quarter, blur σ 0.3–1.5, JPEG quality 60–92, a tenth stored sideways
-    with an EXIF Orientation tag."""
+    it was made with. Every condition is drawn at random unless given in `fixed` (see
+    `photo_conditions`). The photo is made in the order a camera sees it: the page's light,
+    the lines printed on it, the digit written on it, the two inks and the grain, then blur,
+    JPEG and the EXIF orientation."""
+    c = photo_conditions(rng, long_side, fixed)
+    width, height = c["long_side"], int(c["long_side"] * 3 / 4)
+    if c["portrait"]:
+        width, height = height, width
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    light = _page_light(c, rng, ys, xs)
+    lines = _printed_lines(c, rng, ys, xs)
+    drawn = _written_digit(digit, c, rng, height, width)
+    rgb = _inked_page(c, rng, light, lines, drawn)
+    return _phone_jpeg(rgb, c), c
+
+
+def photo_conditions(rng: np.random.Generator, long_side: int | None, fixed: dict) -> dict:
+    """Page 640×480 to 1600×1200 (either way up), paper 185–245 grey under a linear light
+    gradient of up to 70 levels in any direction, a soft shadow in a third, grain, ink black,
+    blue or grey pencil at 40–90% contrast, the digit 15–50% of the short side, ±10° rotation,
+    ruled or squared lines in a quarter, blur σ 0.3–1.5, JPEG quality 60–92, a tenth stored
+    sideways with an EXIF Orientation tag; `fixed` overrides any of them."""
     c = {
         "long_side": long_side or int(rng.integers(640, 1601)),
         "portrait": bool(rng.random() < 0.5),
@@ -208,12 +224,12 @@ def phone_photo(
         "sideways": bool(rng.random() < 0.1),
     }
     c.update(fixed)
-    width, height = c["long_side"], int(c["long_side"] * 3 / 4)
-    if c["portrait"]:
-        width, height = height, width
-    short = min(width, height)
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    # Light: a linear gradient of `gradient` levels along a random direction, and a soft shadow.
+    return c
+
+
+def _page_light(c: dict, rng: np.random.Generator, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The paper's grey under a linear gradient along a random direction, and a soft shadow."""
+    height, width = ys.shape
     along = xs * np.cos(c["gradient_angle"]) + ys * np.sin(c["gradient_angle"])
     along = (along - along.min()) / max(1.0, float(np.ptp(along)))
     light = c["paper"] - c["gradient"] * along
@@ -222,21 +238,32 @@ def phone_photo(
         side = (xs / width - 0.5) * np.cos(angle) + (ys / height - 0.5) * np.sin(angle) - (offset - 0.5)
         softness = rng.uniform(0.03, 0.1)
         light = light * (1 - c["shadow"] / (1 + np.exp(-side / softness)))
-    # What is drawn: lines (tilted with the page) and the digit, as alpha of two inks.
+    return light
+
+
+def _printed_lines(c: dict, rng: np.random.Generator, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """Ruled or squared paper's lines, tilted with the page, as the alpha of their ink."""
+    lines = np.zeros(ys.shape, np.float32)
+    if c["lines"] == "none":
+        return lines
+    short = min(ys.shape)
     theta = np.deg2rad(c["rotation"])
+    spacing = rng.uniform(0.05, 0.09) * short
+    thickness = max(1.0, short / 700)
+    phase = rng.uniform(0, spacing)
+    for across in [0.0] if c["lines"] == "ruled" else [0.0, np.pi / 2]:
+        v = ys * np.cos(theta + across) - xs * np.sin(theta + across) - phase
+        distance = np.abs((v + spacing / 2) % spacing - spacing / 2)
+        lines = np.maximum(lines, np.clip(thickness / 2 + 0.5 - distance, 0, 1))
+    return lines * rng.uniform(0.12, 0.3)
+
+
+def _written_digit(digit: np.ndarray | None, c: dict, rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    """The digit's pen strokes, turned with the page, somewhere on it, as the alpha of its ink
+    (a pencil's grainy)."""
     drawn = np.zeros((height, width), np.float32)
-    lines = np.zeros((height, width), np.float32)
-    if c["lines"] != "none":
-        spacing = rng.uniform(0.05, 0.09) * short
-        thickness = max(1.0, short / 700)
-        phase = rng.uniform(0, spacing)
-        for across in [0.0] if c["lines"] == "ruled" else [0.0, np.pi / 2]:
-            v = ys * np.cos(theta + across) - xs * np.sin(theta + across) - phase
-            distance = np.abs((v + spacing / 2) % spacing - spacing / 2)
-            lines = np.maximum(lines, np.clip(thickness / 2 + 0.5 - distance, 0, 1))
-        lines *= rng.uniform(0.12, 0.3)
     if digit is not None:
-        digit_height = max(12, int(c["digit_share"] * short))
+        digit_height = max(12, int(c["digit_share"] * min(height, width)))
         strokes = _pen_strokes(digit, digit_height, max(2.0, c["pen_share"] * digit_height))
         strokes = Image.fromarray(strokes, "F").rotate(c["rotation"], Image.Resampling.BILINEAR, expand=True)
         strokes = np.asarray(strokes)
@@ -244,13 +271,24 @@ def phone_photo(
         y = int(rng.integers(0, height - h + 1))
         x = int(rng.integers(0, width - w + 1))
         drawn[y : y + h, x : x + w] = strokes[:h, :w]
-    if c["ink"] == "grey":  # pencil: grainy strokes
+    if c["ink"] == "grey":
         drawn *= np.clip(rng.uniform(0.55, 1.0, drawn.shape), 0, 1).astype(np.float32)
+    return drawn
+
+
+def _inked_page(
+    c: dict, rng: np.random.Generator, light: np.ndarray, lines: np.ndarray, drawn: np.ndarray
+) -> np.ndarray:
+    """Warm paper under its light, the lines' blue and the digit's ink taken out of it, grain."""
     channels = np.array(_INK_CHANNELS[c["ink"]]) / (_LUMA @ np.array(_INK_CHANNELS[c["ink"]]))
     tint = np.array([1.0, 0.99, 0.96])  # paper is a little warm
     rgb = light[..., None] * tint * (1 - lines[..., None] * np.array([0.8, 0.9, 0.4]))
     rgb = rgb * np.clip(1 - c["contrast"] * drawn[..., None] * channels, 0, 1)
-    rgb += rng.normal(0, c["grain"], (height, width, 1)) + rng.normal(0, c["grain"] / 3, rgb.shape)
+    return rgb + rng.normal(0, c["grain"], (*light.shape, 1)) + rng.normal(0, c["grain"] / 3, rgb.shape)
+
+
+def _phone_jpeg(rgb: np.ndarray, c: dict) -> bytes:
+    """Blurred as a phone's lens does, a JPEG of the given quality, a tenth stored sideways."""
     image = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
     image = image.filter(ImageFilter.GaussianBlur(c["blur"]))
     exif = Image.Exif()
@@ -259,4 +297,4 @@ def phone_photo(
         exif[0x0112] = 6
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=c["quality"], exif=exif.tobytes())
-    return buffer.getvalue(), c
+    return buffer.getvalue()

@@ -81,6 +81,48 @@ def accuracy(network: Sequential, images: np.ndarray, labels: np.ndarray) -> flo
     return float((network.logits(images).argmax(axis=1) == labels).mean())
 
 
+@dataclass
+class Lesson:
+    """What each epoch trains on and how a batch's loss is taken: the training set, each batch
+    freshly augmented (the plain mode), or a caller's epoch sets as they are, learnt with
+    their teacher's probabilities as well as their labels (distillation)."""
+
+    epoch_set: Callable[[int], EpochSet]
+    augmentation: AugmentConfig | None
+    loss: SoftmaxCrossEntropy | DistillationLoss
+
+    @classmethod
+    def of(cls, train_set: Dataset, config: TrainConfig, epoch_sets: Callable[[int], EpochSet] | None) -> Lesson:
+        if epoch_sets is not None:
+            return cls(epoch_sets, None, DistillationLoss(config.distill_alpha, config.distill_temperature))
+        whole = EpochSet(as_float_images(train_set.images), train_set.labels)
+        augmentation = None if config.augmentation == NO_AUGMENTATION else config.augmentation
+        return cls(lambda _epoch: whole, augmentation, SoftmaxCrossEntropy(config.label_smoothing))
+
+    def batch(self, data: EpochSet, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return augment(data.images[idx], rng, self.augmentation) if self.augmentation else data.images[idx]
+
+    def batch_loss(self, logits: np.ndarray, data: EpochSet, idx: np.ndarray, weights: np.ndarray | None) -> float:
+        if isinstance(self.loss, DistillationLoss):
+            teacher = None if data.teacher is None else data.teacher[idx]
+            return self.loss.forward(logits, data.labels[idx], teacher, weights)
+        return self.loss.forward(logits, data.labels[idx], weights)
+
+
+@dataclass
+class Run:
+    """One training run's moving parts: the network, its optimiser and schedule, the
+    randomness, and how far along it is."""
+
+    net: Sequential
+    optimizer: Any
+    schedule: Callable[[int, int, float], float]
+    rng: np.random.Generator
+    config: TrainConfig
+    total_steps: int
+    step: int = 0
+
+
 def train(
     spec: list[dict[str, Any]],
     train_set: Dataset,
@@ -97,61 +139,33 @@ def train(
     By default every epoch is `train_set`, freshly augmented. With `epoch_sets`, epoch e
     trains on `epoch_sets(e)` as it is given, learning from its teacher's probabilities as
     well as its labels (DistillationLoss); every epoch set must be the same size."""
-    rng = np.random.default_rng(config.seed)
     net = network if network is not None else Sequential(spec, seed=config.seed)
-    x, y, teacher = as_float_images(train_set.images), train_set.labels, None
+    lesson = Lesson.of(train_set, config, epoch_sets)
+    first = lesson.epoch_set(1)
+    steps_per_epoch = math.ceil(len(first.labels) / config.batch_size)
+    run = Run(
+        net=net,
+        optimizer=OPTIMIZERS[config.optimizer](net.layers, lr=config.lr, weight_decay=config.weight_decay),
+        schedule=SCHEDULES[config.schedule],
+        rng=np.random.default_rng(config.seed),
+        config=config,
+        total_steps=steps_per_epoch * config.epochs,
+    )
     val_x = as_float_images(val_set.images) if val_set is not None and len(val_set) else None
-    if epoch_sets is not None:
-        loss_fn = DistillationLoss(config.distill_alpha, config.distill_temperature)
-    else:
-        loss_fn = SoftmaxCrossEntropy(config.label_smoothing)
-    optimizer = OPTIMIZERS[config.optimizer](net.layers, lr=config.lr, weight_decay=config.weight_decay)
-    schedule = SCHEDULES[config.schedule]
-    first = epoch_sets(1) if epoch_sets is not None else None
-    steps_per_epoch = math.ceil(len(first.labels if first is not None else y) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
     history: list[dict[str, float]] = []
     best = (-1.0, 0, net.weights())
-    started, step = time.perf_counter(), 0
+    started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.perf_counter()
-        if epoch_sets is not None:
-            data = first if epoch == 1 else epoch_sets(epoch)
-            x, y, teacher = data.images, data.labels, data.teacher
-        order = rng.permutation(len(y))
-        loss_sum = correct = seen = 0.0
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", disable=not progress, leave=True)
-        with net.training_threads():
-            for b in bar:
-                idx = order[b * config.batch_size : (b + 1) * config.batch_size]
-                if epoch_sets is None and config.augmentation != NO_AUGMENTATION:
-                    batch = augment(x[idx], rng, config.augmentation)
-                else:
-                    batch = x[idx]
-                logits = net.forward(batch, training=True)
-                weights = sample_weights[idx] if sample_weights is not None else None
-                if epoch_sets is not None:
-                    loss = loss_fn.forward(logits, y[idx], None if teacher is None else teacher[idx], weights)
-                else:
-                    loss = loss_fn.forward(logits, y[idx], weights)
-                net.backward(loss_fn.backward())
-                optimizer.lr = schedule(step, total_steps, config.lr)
-                optimizer.step()
-                step += 1
-                loss_sum += loss * len(idx)
-                correct += float((logits.argmax(axis=1) == y[idx]).sum())
-                seen += len(idx)
-                if b % 20 == 0 or b == steps_per_epoch - 1:
-                    rate = seen / (time.perf_counter() - epoch_start)
-                    bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}", img_s=f"{rate:.0f}")
-        bar.close()
+        data = first if epoch == 1 else lesson.epoch_set(epoch)
+        loss, train_accuracy = run_epoch(run, lesson, data, epoch, sample_weights, progress)
         val_acc = accuracy(net, val_x, val_set.labels) if val_x is not None else None
         record = {
             "epoch": epoch,
-            "loss": loss_sum / seen,
-            "train_accuracy": correct / seen,
+            "loss": loss,
+            "train_accuracy": train_accuracy,
             "val_accuracy": val_acc,
-            "lr": optimizer.lr,
+            "lr": run.optimizer.lr,
             "seconds": time.perf_counter() - epoch_start,
         }
         history.append(record)
@@ -167,3 +181,34 @@ def train(
             break
     net.set_weights(best[2])
     return TrainResult(net, history, best[1], best[0] if val_x is not None else None, time.perf_counter() - started)
+
+
+def run_epoch(
+    run: Run, lesson: Lesson, data: EpochSet, epoch: int, sample_weights: np.ndarray | None, progress: bool
+) -> tuple[float, float]:
+    """One pass over `data` in a fresh random order, a step of the optimiser per batch, with a
+    progress bar; returns the epoch's mean loss and training accuracy."""
+    config, net = run.config, run.net
+    order = run.rng.permutation(len(data.labels))
+    steps = math.ceil(len(order) / config.batch_size)
+    loss_sum = correct = seen = 0.0
+    started = time.perf_counter()
+    bar = tqdm(range(steps), desc=f"epoch {epoch}/{config.epochs}", disable=not progress, leave=True)
+    with net.training_threads():
+        for b in bar:
+            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
+            logits = net.forward(lesson.batch(data, idx, run.rng), training=True)
+            weights = sample_weights[idx] if sample_weights is not None else None
+            loss = lesson.batch_loss(logits, data, idx, weights)
+            net.backward(lesson.loss.backward())
+            run.optimizer.lr = run.schedule(run.step, run.total_steps, config.lr)
+            run.optimizer.step()
+            run.step += 1
+            loss_sum += loss * len(idx)
+            correct += float((logits.argmax(axis=1) == data.labels[idx]).sum())
+            seen += len(idx)
+            if b % 20 == 0 or b == steps - 1:
+                rate = seen / (time.perf_counter() - started)
+                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}", img_s=f"{rate:.0f}")
+    bar.close()
+    return loss_sum / seen, correct / seen
