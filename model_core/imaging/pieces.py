@@ -1,0 +1,94 @@
+"""The digit's pieces of ink: the biggest compact piece, and every piece near it (a 5's
+separate top bar, a crossed 7, a broken stroke, two digits side by side), make the digit;
+specks, a page's edge or a shadow's border that lie apart are dropped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from .decode import EmptyImageError, Limits
+
+SIZE = 28
+EIGHT_CONNECTED = np.ones((3, 3), bool)
+NEAR = 0.45  # pieces within this share of the main piece's size (longer side) belong to the digit
+DUST = 0.02  # pieces under this share of the main piece's ink neither make nor grow the digit
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A connected piece of ink: its bounding box (top, left, bottom, right) and ink mass."""
+
+    box: tuple[int, int, int, int]
+    mass: float
+
+    @property
+    def size(self) -> int:
+        top, left, bottom, right = self.box
+        return max(bottom - top, right - left)
+
+    def gap(self, box: tuple[int, int, int, int]) -> int:
+        """Pixels between this piece's box and `box` (0 when they touch or overlap)."""
+        top, left, bottom, right = self.box
+        dy = max(0, box[0] - bottom, top - box[2])
+        dx = max(0, box[1] - right, left - box[3])
+        return max(dy, dx)
+
+
+def union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+def pieces(mask: np.ndarray, weights: np.ndarray | None) -> list[Piece]:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return []
+    # Labelled within the ink's box only, and summed over the ink's pixels only: on a
+    # 280×280 canvas, labelling all of it and ndimage.sum_labels took 1 ms of each request.
+    top, left = int(rows[0]), int(cols[0])
+    inked = mask[top : rows[-1] + 1, left : cols[-1] + 1]
+    labels, count = ndimage.label(inked, structure=EIGHT_CONNECTED)
+    boxes = ndimage.find_objects(labels)
+    ink = None if weights is None else weights[top : rows[-1] + 1, left : cols[-1] + 1][inked]
+    masses = np.bincount(labels[inked], ink, count + 1)[1:]
+    return [
+        Piece((b[0].start + top, b[1].start + left, b[0].stop + top, b[1].stop + left), float(m))
+        for b, m in zip(boxes, masses, strict=True)
+    ]
+
+
+def digit_box(mask: np.ndarray, weights: np.ndarray | None, limits: Limits) -> tuple[int, int, int, int]:
+    """The box of the digit's pieces: the heaviest piece that is not a page's edge, and every
+    piece near the group it grows. A blank image or a stray speck
+    is EmptyImageError."""
+    found = pieces(mask, weights)
+    if not found:
+        raise EmptyImageError("nothing drawn: the image is blank")
+    height, width = mask.shape
+
+    def edge_like(piece: Piece) -> bool:  # a page's edge: along a side, long and thin
+        top, left, bottom, right = piece.box
+        tall, wide = bottom - top, right - left
+        touches = top == 0 or left == 0 or bottom == height or right == width
+        long = tall > 0.6 * height or wide > 0.6 * width
+        return touches and long and min(tall, wide) < 0.15 * max(tall, wide)
+
+    candidates = [p for p in found if not edge_like(p)] or found
+    seed = max(candidates, key=lambda p: p.mass)
+    reach = NEAR * seed.size
+    box = seed.box
+    rest = [p for p in candidates if p is not seed and p.mass >= DUST * seed.mass]
+    grew = True
+    while grew:
+        grew = False
+        for piece in list(rest):
+            if piece.gap(box) <= reach:
+                box = union(box, piece.box)
+                rest.remove(piece)
+                grew = True
+    top, left, bottom, right = box
+    if max(bottom - top, right - left) < limits.min_extent * max(height, width) and max(height, width) > SIZE:
+        raise EmptyImageError("nothing drawn: only a stray dot or speck, too small to be a digit")
+    return box
