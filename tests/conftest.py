@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from rest_framework.test import APIClient
 
 from model_core.data.datasets import load_mnist
 
@@ -20,6 +21,16 @@ def small_split(mnist_train):
     rng = np.random.default_rng(0)
     order = rng.permutation(len(mnist_train))
     return mnist_train.subset(order[:3000]), mnist_train.subset(order[3000:4000])
+
+
+TOKEN = "test-read-token"  # the corrections' read token the in-process API is given
+
+
+@pytest.fixture
+def client(settings):
+    """DRF's test client against the in-process API, which reads corrections with TOKEN."""
+    settings.FEEDBACK_READ_TOKEN = TOKEN
+    return APIClient()
 
 
 @pytest.fixture(autouse=True)

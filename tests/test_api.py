@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from django.test import override_settings
 from PIL import Image, ImageDraw
-from rest_framework.test import APIClient
 
 from backend.api.apis import PredictDigitApi
 from devtools.images import data_url
@@ -19,11 +18,6 @@ from model_core.imaging.preprocess import to_png
 pytestmark = pytest.mark.django_db
 
 PREDICT = "/api/predict-digit/"
-
-
-@pytest.fixture
-def client():
-    return APIClient()
 
 
 def canvas_png(draw, size=280, mode="RGBA", background=(0, 0, 0, 0), ink=(255, 255, 255, 255), fmt="PNG"):

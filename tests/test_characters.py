@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from rest_framework.test import APIClient
 
 from backend.api.apis import PredictDigitApi
 from devtools.browser import LETTERS, interpolate
@@ -15,16 +14,11 @@ from devtools.images import data_url
 from model_core.data.datasets import read_corrections, read_csv
 from model_core.data.emnist import CHARACTER_LABELS, load_characters
 
+from .conftest import TOKEN
+
 pytestmark = pytest.mark.django_db
 
 PREDICT = "/api/predict-digit/"
-TOKEN = "test-token"
-
-
-@pytest.fixture
-def client(settings):
-    settings.FEEDBACK_READ_TOKEN = TOKEN
-    return APIClient()
 
 
 def drawn(strokes, size=280, width=18, dark_on_light=False) -> bytes:

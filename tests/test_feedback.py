@@ -13,21 +13,15 @@ import urllib.request
 
 import numpy as np
 import pytest
-from rest_framework.test import APIClient
 
 from devtools.servers import ROOT, start_api
 from model_core import load_model
 from model_core.data.datasets import read_csv
 from model_core.imaging.preprocess import to_png
 
+from .conftest import TOKEN
+
 pytestmark = pytest.mark.django_db
-TOKEN = "test-read-token"
-
-
-@pytest.fixture
-def client(settings):
-    settings.FEEDBACK_READ_TOKEN = TOKEN
-    return APIClient()
 
 
 def png_url(image28):

@@ -20,15 +20,10 @@ from devtools.images import data_url, seven_png
 from model_core.imaging import decode
 from model_core.imaging.preprocess import to_png
 
+from .conftest import TOKEN
+
 pytestmark = pytest.mark.django_db
 PREDICT, FEEDBACK = "/api/predict-digit/", "/api/feedback/"
-TOKEN = "hardening-token"
-
-
-@pytest.fixture
-def client(settings):
-    settings.FEEDBACK_READ_TOKEN = TOKEN
-    return APIClient()
 
 
 @pytest.mark.parametrize("url", [PREDICT, FEEDBACK])

@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from rest_framework.test import APIClient
 
 from devtools.images import data_url
 from model_core import load_model
@@ -54,11 +53,6 @@ NOT_DIGITS = {
     "a star": star(),
     "a scribble": scribble(),
 }
-
-
-@pytest.fixture
-def client():
-    return APIClient()
 
 
 def predict(client, png: bytes) -> dict:

@@ -12,9 +12,8 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -74,8 +73,18 @@ def errors(*statuses: int) -> dict[int, OpenApiResponse]:
     return {s: OpenApiResponse(ErrorSerializer, description=described[s]) for s in statuses}
 
 
-def is_multipart(request) -> bool:
-    return request.content_type.startswith("multipart/")
+class JsonOrFormApi(APIView):
+    """An endpoint taking a JSON body (its InputSerializer) or a multipart form with a file
+    (its UploadInputSerializer); the parsers are the settings' (bounded JSON, multipart)."""
+
+    InputSerializer: type[serializers.Serializer]
+    UploadInputSerializer: type[serializers.Serializer]
+
+    def valid_input(self, request) -> dict:
+        multipart = request.content_type.startswith("multipart/")
+        form = (self.UploadInputSerializer if multipart else self.InputSerializer)(data=request.data)
+        form.is_valid(raise_exception=True)
+        return form.validated_data
 
 
 def batch_of(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
@@ -93,15 +102,18 @@ def batch_of(item: type[serializers.Serializer], name: str) -> type[serializers.
 # --- POST /api/predict-digit/ ---------------------------------------------------------------
 
 
-class PredictDigitApi(APIView):
-    parser_classes = [BoundedJSONParser, MultiPartParser]
+class PredictDigitApi(JsonOrFormApi):
     throttle_scope = "predict"
 
-    class InputSerializer(serializers.Serializer):
-        """Exactly one of `image`, `pixels` or `images`."""
+    class _ModelChoiceSerializer(serializers.Serializer):
+        """What both input forms choose: the model, and how many of its best labels to list."""
 
         model = model_name_field("Which shipped model (see /api/model-info/); default: the default model.")
         top_k = StrictIntegerField(required=False, default=3, min_value=1, max_value=10)
+
+    class InputSerializer(_ModelChoiceSerializer):
+        """Exactly one of `image`, `pixels` or `images`."""
+
         image = ImageStringField(
             required=False,
             help_text="What a canvas sends: canvas.toDataURL('image/png'), or bare base64 of PNG/JPEG/WebP/GIF/BMP.",
@@ -130,8 +142,8 @@ class PredictDigitApi(APIView):
             attrs["sources"] = attrs["images"] if attrs["batch"] else [attrs[given[0]]]
             return attrs
 
-    class UploadInputSerializer(UploadSerializer):
-        model = model_name_field("Which shipped model (see /api/model-info/); default: the default model.")
+    class UploadInputSerializer(UploadSerializer, _ModelChoiceSerializer):
+        # A form's every value is text: here top_k=5 is how an integer is written.
         top_k = serializers.IntegerField(required=False, default=3, min_value=1, max_value=10)
 
         class Meta:
@@ -240,9 +252,7 @@ class PredictDigitApi(APIView):
         ],
     )
     def post(self, request):
-        form = (self.UploadInputSerializer if is_multipart(request) else self.InputSerializer)(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = self.valid_input(request)
         results = services.predict(sources=data["sources"], model=data.get("model"), top_k=data["top_k"])
         # The answers are the service's plain Predictions as they stand (OutputSerializer
         # documents them; tests hold the two to the same fields): building DRF's output
@@ -420,10 +430,9 @@ class FeedbackPagination(PageNumberPagination):
     max_page_size = 500
 
 
-class FeedbackApi(APIView):
+class FeedbackApi(JsonOrFormApi):
     authentication_classes = [FeedbackTokenAuthentication]
     permission_classes = [ReadsNeedToken]
-    parser_classes = [BoundedJSONParser, MultiPartParser]
     throttle_scope = "feedback"
 
     class _LabelsSerializer(serializers.Serializer):
@@ -505,9 +514,7 @@ class FeedbackApi(APIView):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not re.fullmatch(IDEMPOTENCY_KEY, key):
             raise ValidationError({"Idempotency-Key": ["1 to 64 letters, digits, '-', '_', '.' or ':'"]})
-        form = (self.UploadInputSerializer if is_multipart(request) else self.InputSerializer)(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = self.valid_input(request)
         entry, created = services.feedback_create(
             source=data["source"],
             true_label=data["true_label"],
@@ -565,7 +572,7 @@ class FeedbackDetailApi(APIView):
     def patch(self, request, pk: int):
         form = self.InputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        entry = services.feedback_review(entry=selectors.feedback_get(pk=pk), reviewed=form.validated_data["reviewed"])
+        entry = services.feedback_review(entry=self.entry(pk), reviewed=form.validated_data["reviewed"])
         return Response(FeedbackOutputSerializer(entry).data)
 
     @extend_schema(
@@ -574,8 +581,15 @@ class FeedbackDetailApi(APIView):
         responses={204: None, **errors(401, 403, 404, 405, 429)},
     )
     def delete(self, request, pk: int):
-        services.feedback_delete(entry=selectors.feedback_get(pk=pk))
+        services.feedback_delete(entry=self.entry(pk))
         return Response(status=204)
+
+    @staticmethod
+    def entry(pk: int):
+        entry = selectors.feedback_get(pk=pk)
+        if entry is None:
+            raise NotFound(f"no correction {pk}")
+        return entry
 
 
 class FeedbackExportApi(APIView):
