@@ -187,11 +187,11 @@ def feedback_storage(base: str, database: Path) -> list[tuple[str, int, int]]:
     return out
 
 
-def post(url: str, data: bytes, headers: dict | None = None, timeout: float = 30.0) -> tuple[int, str]:
-    """(status, content type) of a POST; 0 when it got no answer."""
-    request = urllib.request.Request(url, data, {"Content-Type": "application/json", **(headers or {})})
+def send(url: str, data: bytes | None = None, headers: dict | None = None, timeout: float = 30.0) -> tuple[int, str]:
+    """(status, content type) of a GET, or of a JSON POST with `data`; 0 when it got no answer."""
+    headers = {**({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})}
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=timeout) as response:
             response.read()
             return response.status, response.headers.get("Content-Type", "")
     except urllib.error.HTTPError as exc:
@@ -223,25 +223,15 @@ def attacks(front: str) -> dict:
     cycle = iter(range(10**9))
     batch = json.dumps({"model": "ensemble", "images": [base64.b64encode(canvas_png()).decode()] * 12}).encode()
     return {
-        "largest pixel arrays (1,000,000 numbers)": lambda: post(f"{front}/api/predict-digit/", pixels),
-        "damaged image headers (5 formats)": lambda: post(
+        "largest pixel arrays (1,000,000 numbers)": lambda: send(f"{front}/api/predict-digit/", pixels),
+        "damaged image headers (5 formats)": lambda: send(
             f"{front}/api/predict-digit/", broken[next(cycle) % len(broken)]
         ),
-        "wrong bearer tokens": lambda: _get(f"{front}/api/feedback/", {"Authorization": f"Bearer guess-{next(cycle)}"}),
-        "largest ensemble batch allowed": lambda: post(f"{front}/api/predict-digit/", batch),
+        "wrong bearer tokens": lambda: send(
+            f"{front}/api/feedback/", headers={"Authorization": f"Bearer guess-{next(cycle)}"}
+        ),
+        "largest ensemble batch allowed": lambda: send(f"{front}/api/predict-digit/", batch),
     }
-
-
-def _get(url: str, headers: dict) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
-            response.read()
-            return response.status, response.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as exc:
-        exc.read()
-        return exc.code, exc.headers.get("Content-Type", "")
-    except OSError:
-        return 0, ""
 
 
 def under_attack(front: str, master: int, attack, seconds: float) -> dict:
@@ -288,7 +278,7 @@ def throttle_exactness() -> list[tuple[str, int]]:
 
     def through(env: dict) -> int:
         with stack({"API_THROTTLE_SAMPLES": "30/min", **env}, workers=2) as front, ThreadPoolExecutor(8) as pool:
-            statuses = list(pool.map(lambda _: _get(f"{front}/api/display-images/?count=1", {})[0], range(120)))
+            statuses = list(pool.map(lambda _: send(f"{front}/api/display-images/?count=1")[0], range(120)))
         return statuses.count(200)
 
     rows = [("two workers sharing a SQLite file (no Redis)", through({"REDIS_URL": ""}))]
