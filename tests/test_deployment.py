@@ -231,3 +231,29 @@ def test_behind_nginx_a_write_from_the_apps_own_origin_is_accepted_and_links_kee
         with urllib.request.urlopen(request, timeout=10) as response:
             page = json.load(response)
     assert page["next"].startswith(f"{front}/api/feedback/"), page["next"]
+
+
+def test_gunicorn_alone_refuses_a_chunked_body_in_json_rather_than_ignoring_it():
+    with api_server() as api:
+        host, port = api.removeprefix("http://").split(":")
+        body = json.dumps({"image": data_url(seven_png())}).encode()
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        request = (
+            b"POST /api/predict-digit/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunked
+        )
+        status, headers, answer = raw_request(host, int(port), request)
+    assert status == 411 and "application/json" in headers and b"length_required" in answer
+
+
+@pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed (apt-get install nginx-light)")
+def test_behind_nginx_a_chunked_body_is_read_whole():
+    with api_server() as api, nginx_server([api.removeprefix("http://")]) as base:
+        host, port = base.removeprefix("http://").split(":")
+        body = json.dumps({"image": data_url(seven_png())}).encode()
+        request = (
+            b"POST /api/predict-digit/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        )
+        status, headers, answer = raw_request(host, int(port), request)
+    assert status == 200 and b'"prediction"' in answer

@@ -11,12 +11,19 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class RequestSizeLimitMiddleware:
-    """Refuse a declared body over the limit before a byte of it is read (413)."""
+    """Refuse a declared body over the limit before a byte of it is read (413), and a body
+    without a declared length (411)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not request.META.get("CONTENT_LENGTH"):
+            # Django reads a body by its Content-Length: without one it would read nothing and
+            # answer as if none was sent. (nginx in front buffers a chunked body and sends it
+            # with its length; this is gunicorn alone.)
+            return json_error(411, "length_required", "Send the body with a Content-Length, not chunked.")
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
