@@ -55,7 +55,10 @@ def revision_preprocess(rev: str):
     package = importlib.util.module_from_spec(spec)
     sys.modules["baseline_model_core"] = package
     spec.loader.exec_module(package)
-    module = importlib.import_module("baseline_model_core.preprocess")
+    try:  # where preprocess lives since model_core became packages, else where it lived before
+        module = importlib.import_module("baseline_model_core.imaging.preprocess")
+    except ModuleNotFoundError:
+        module = importlib.import_module("baseline_model_core.preprocess")
     return module.preprocess, module.EmptyImageError, where
 
 

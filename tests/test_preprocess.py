@@ -249,3 +249,20 @@ def test_the_pixel_limit_counts_pixels_not_channels():
     assert_mnist_like(preprocess(rgba, Limits(max_pixels=280 * 280)))
     with pytest.raises(ImageTooLargeError):
         preprocess(rgba, Limits(max_pixels=280 * 280 - 1))
+
+
+def test_a_drawing_is_the_same_28x28_whatever_its_colours(mnist_train):
+    """Dark ink on a light canvas, light on dark, black strokes on a clear canvas: one drawing."""
+    from model_core.data.datasets import mnist_validation
+    from model_core.data.synth import redraw_mnist
+
+    held_out = mnist_validation()
+    rng = np.random.default_rng(12)
+    for i in range(300):  # before the fix, 1 in 75 came out different (a stroke lost)
+        png = redraw_mnist(held_out.images[i], rng, "canvas_png")
+        grey = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+        light_on_dark = preprocess(png)
+        for variant in (255 - grey, np.dstack([np.zeros_like(grey)] * 3 + [grey])):  # inverted; black on clear
+            buffer = io.BytesIO()
+            Image.fromarray(variant.astype(np.uint8)).save(buffer, "PNG")
+            assert np.abs(preprocess(buffer.getvalue()) - light_on_dark).max() <= 0.01, i

@@ -20,14 +20,24 @@ from __future__ import annotations
 import numpy as np
 
 from .decode import DEFAULT_LIMITS, Limits
-from .levels import DrawingInk, PaperInk, is_paper
+from .levels import DrawingInk, PaperInk, is_flat_drawing, is_paper
 from .pieces import digit_box
 
 
 def find_ink(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
     """Grey pixels (uint8 0-255 or float in [0, 1]) → the digit's crop as float32 ink in [0, 1]
-    on a 0 background. EmptyImageError when no digit-sized ink stands out."""
+    on a 0 background. EmptyImageError when no digit-sized ink stands out.
+
+    A drawing is a drawing whatever its colours: dark strokes on a flat light canvas (one
+    colour to its border, no paper's grain) are read as the same drawing inverted, so both
+    polarities of a canvas give the same 28×28; only a page with grain or uneven light takes
+    the photo's path."""
     scale = 255.0 if grey.dtype == np.uint8 else 1.0
-    ink = PaperInk(grey, scale, limits) if is_paper(grey, scale) else DrawingInk(grey, scale, limits)
+    if not is_paper(grey, scale):
+        ink = DrawingInk(grey, scale, limits)
+    elif is_flat_drawing(grey, scale):
+        ink = DrawingInk(np.subtract(255 if scale == 255.0 else 1.0, grey, dtype=grey.dtype), scale, limits)
+    else:
+        ink = PaperInk(grey, scale, limits)
     box = digit_box(ink.mask, ink.weights, limits)
     return ink.crop(box)

@@ -23,6 +23,10 @@ SMALL_SIDE = 160  # the illumination is estimated on the image downscaled to thi
 CLOSING = 0.16  # its closing removes dark marks narrower than this share of the long side
 UNIFORM = 0.06  # light varying less than this (of its brightest) is taken as even
 MASK_LEVEL = 0.12  # ink is what exceeds floor + this share of (peak - floor)
+# A canvas's background is one colour: 98% of its border within this of its median (of full
+# scale, 2 levels of 255). Paper, even scanned or photographed in good light, has grain.
+FLAT_BORDER = 2 / 255
+FLAT_SHARE = 0.98
 
 
 def border_of(grey: np.ndarray) -> np.ndarray:
@@ -60,6 +64,13 @@ def is_paper(grey: np.ndarray, scale: float) -> bool:
     small = downscaled(grey)[::2, ::2]
     marks = small - ndimage.median_filter(small, size=closing_size(small))
     return float(np.percentile(-marks, 99.5)) >= float(np.percentile(marks, 99.5))
+
+
+def is_flat_drawing(grey: np.ndarray, scale: float) -> bool:
+    """A drawing on a flat background (one colour, what a canvas or a script gives), as opposed
+    to paper with its grain and light: nearly all its border at one level."""
+    border = border_of(grey) / np.float32(scale)
+    return float(np.mean(np.abs(border - np.median(border)) <= FLAT_BORDER)) >= FLAT_SHARE
 
 
 class DrawingInk:
