@@ -1,9 +1,10 @@
 """A framework-free NumPy neural-network library for handwriting, and what turns a drawing
 or a photo into its input.
 
->>> from model_core import load_model
+>>> from model_core import load_model, preprocess
 >>> model = load_model()            # the shipped default (artifacts/cnn)
 >>> model.predict_proba(images)     # (N, 28, 28) float32 in [0, 1], white on black
+>>> preprocess(png_bytes, recipe=model.recipe)   # any drawing or photo → its 28×28
 
 The packages, each one concept, in the order imports may point (a module imports its own
 layer and the ones before it, never one after; tests/test_architecture.py checks it, and
@@ -19,7 +20,8 @@ that nothing here imports Django or the backend):
 
 __version__ = "0.1.0"
 
+from .imaging.preprocess import preprocess  # noqa: E402
 from .io import ModelLoadError, available_models, load_model, save_model  # noqa: E402
 from .model import Model  # noqa: E402
 
-__all__ = ["Model", "ModelLoadError", "available_models", "load_model", "save_model", "__version__"]
+__all__ = ["Model", "ModelLoadError", "available_models", "load_model", "preprocess", "save_model", "__version__"]
