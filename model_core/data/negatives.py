@@ -23,8 +23,8 @@ from PIL import Image, ImageDraw
 
 from ..imaging.decode import EmptyImageError
 from ..imaging.preprocess import preprocess, to_uint8
+from .synth import CANVAS
 
-CANVAS = 280
 KINDS = ("letter", "shape", "scribble", "digits", "dash")
 DIGIT_LIKE = set("OoIlSsZzBbGgq")
 LETTERS = "".join(c for c in string.ascii_letters if c not in DIGIT_LIKE)

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from scipy import ndimage
 
-CANVAS = 280
+CANVAS = 280  # the app's drawing pad, in pixels: every canvas made here is this big
 VARIANTS = ("canvas_png", "dark_on_white_jpeg", "transparent_png")
 # Stroke fonts only: femkeklaver (outlined, hollow glyphs) is left out because nobody draws
 # a digit as its outline; with it, the font subset would measure something else.

@@ -10,8 +10,8 @@ import numpy as np
 from scipy import ndimage
 
 from .decode import EmptyImageError, Limits
+from .sampling import SIZE
 
-SIZE = 28
 EIGHT_CONNECTED = np.ones((3, 3), bool)
 NEAR = 0.45  # pieces within this share of the main piece's size (longer side) belong to the digit
 DUST = 0.02  # pieces under this share of the main piece's ink neither make nor grow the digit

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+SIZE = 28  # the side of every network's input image
+
 
 def bilinear_sample(images: np.ndarray, sy: np.ndarray, sx: np.ndarray) -> np.ndarray:
     """images[n, sy, sx] with bilinear interpolation; outside the image reads as 0."""
