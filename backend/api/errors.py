@@ -180,17 +180,32 @@ def json_error(status_code: int, code: str, detail: str) -> JsonResponse:
     return JsonResponse(error_body(code, detail), status=status_code)
 
 
-# Django's own error views (config/urls.py names them), in the same shape.
+# Django's own errors, in the same shape, by one function: its error views (config/urls.py
+# names them) and JsonErrorMiddleware (what else Django answers outside DRF) both use it.
+DJANGO_ERRORS = {
+    400: ("bad_request", "Bad request."),
+    404: ("not_found", "No such endpoint."),
+    500: ("server_error", "Internal server error."),
+}
+
+
+def django_error(status_code: int, reason: str = "") -> JsonResponse:
+    """Django's error `status_code` as the API's JSON; `reason` names one not in DJANGO_ERRORS."""
+    reason = reason or "Error"
+    code, detail = DJANGO_ERRORS.get(status_code, (reason.lower().replace(" ", "_"), reason + "."))
+    return json_error(status_code, code, detail)
+
+
 def server_error(request, *args, **kwargs):
-    return json_error(500, "server_error", "Internal server error.")
+    return django_error(500)
 
 
 def bad_request(request, exception=None, *args, **kwargs):
-    return json_error(400, "bad_request", "Bad request.")
+    return django_error(400)
 
 
 def not_found(request, exception=None, *args, **kwargs):
-    return json_error(404, "not_found", "No such endpoint.")
+    return django_error(404)
 
 
 class FeedbackQuota(exceptions.Throttled):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from .errors import json_error
+from .errors import django_error, json_error
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -118,6 +118,5 @@ class JsonErrorMiddleware:
         response = self.get_response(request)
         content_type = response.get("Content-Type", "")
         if response.status_code >= 400 and "json" not in content_type:
-            reason = response.reason_phrase or "Error"
-            return json_error(response.status_code, reason.lower().replace(" ", "_"), reason + ".")
+            return django_error(response.status_code, response.reason_phrase)
         return response
