@@ -48,9 +48,28 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no acce
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 
+def _json_error(sock, status_int, reason, mesg):
+    """gunicorn's own errors (a request line or headers past its limits, a malformed request)
+    in the API's JSON shape, not HTML: for gunicorn alone; behind nginx, nginx answers first."""
+    import json
+
+    from gunicorn import util
+
+    code = reason.lower().replace(" ", "_") or "bad_request"
+    body = json.dumps({"code": code, "detail": f"{reason}: {mesg}"[:300]}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin1") + body)
+
+
 def on_starting(server):
+    from gunicorn import util
+
     from model_core.data.datasets import SampleSet
 
+    util.write_error = _json_error  # what every worker's handle_error writes with (they fork from here)
     # Parse MNIST's sample CSVs once, before any worker starts, into the memory-mapped cache
     # every worker then shares (model_core.data.datasets.read_csv_shared): no user waits for it.
     for split in ("test", "train"):

@@ -257,3 +257,17 @@ def test_behind_nginx_a_chunked_body_is_read_whole():
         )
         status, headers, answer = raw_request(host, int(port), request)
     assert status == 200 and b'"prediction"' in answer
+
+
+def test_gunicorn_alone_answers_its_own_limits_in_json():
+    with api_server() as api:
+        host, port = api.removeprefix("http://").split(":")
+        long_line = b"GET /api/health/?" + b"a" * 9000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        status, headers, body = raw_request(host, int(port), long_line)
+        assert status == 414 and "application/json" in headers, (status, headers)
+        assert json.loads(body)["code"] == "uri_too_long"
+        many = b"".join(b"X-H%d: v\r\n" % i for i in range(1200))  # past its 1,000 header fields
+        status, headers, body = raw_request(
+            host, int(port), b"GET /api/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\n" + many + b"Connection: close\r\n\r\n"
+        )
+        assert status in (400, 431) and "application/json" in headers and json.loads(body)["code"]

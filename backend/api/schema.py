@@ -49,4 +49,20 @@ def request_bodies_as_they_are_checked(result, generator, request, public):
             body = operation.get("requestBody") if isinstance(operation, dict) else None
             if body is not None:
                 body["required"] = True
+            if isinstance(operation, dict):
+                operation.setdefault("responses", {}).update(SERVER_LIMITS)
     return result
+
+
+# What the HTTP server in front of Django answers, for any operation, before the API sees the
+# request (gunicorn's and nginx's limits), in the API's error shape too.
+SERVER_LIMITS = {
+    status: {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for status, description in (
+        ("414", "The request line (the URL) is too long for the server."),
+        ("431", "The request's header fields are too large for the server."),
+    )
+}
