@@ -19,9 +19,12 @@ COPY --chown=app backend/gunicorn.conf.py backend/gunicorn.conf.py
 COPY --chown=app artifacts/*.json artifacts/*.npz artifacts/
 COPY --chown=app data/mnist/*.csv.gz data/mnist/
 COPY --chown=app data/emnist/*.npz data/emnist/
-ENV MODEL_DIR=/app/artifacts MNIST_DIR=/app/data/mnist EMNIST_DIR=/app/data/emnist STATIC_ROOT=/app/static
-# The docs' assets under content-hashed names (a year's cache); no secret is needed to collect them.
-RUN DJANGO_PRODUCTION=0 python manage.py collectstatic --noinput
+ENV MODEL_DIR=/app/artifacts MNIST_DIR=/app/data/mnist EMNIST_DIR=/app/data/emnist STATIC_ROOT=/app/static \
+    MODEL_CORE_CACHE_DIR=/app/cache
+# The docs' assets under content-hashed names (a year's cache; no secret is needed to collect
+# them), and MNIST's samples parsed once into the memory-mapped cache every worker shares.
+RUN DJANGO_PRODUCTION=0 python manage.py collectstatic --noinput \
+    && python -c "from model_core.data.datasets import SampleSet; [SampleSet.mnist(s) for s in ('test', 'train')]"
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
