@@ -51,10 +51,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _checked(path: Path, expected: str | None) -> Path:
+def _checked(path: Path, expected: str) -> Path:
     if not path.is_file():
         raise DataError(f"{path} is missing (it is committed with the repository)")
-    if expected is not None and (actual := _sha256(path)) != expected:
+    if (actual := _sha256(path)) != expected:
         raise DataError(f"checksum mismatch for {path.name}: {actual} != {expected}")
     return path
 
@@ -108,7 +108,7 @@ def load_characters(part: str, data_dir: str | Path = EMNIST_DIR) -> Dataset:
         raise DataError(f"unknown part {part!r}; expected one of {PARTS}")
     images, labels = _arrays(str(data_dir))
     index = split_indices(str(data_dir))[part]
-    checksums = {EMNIST_FILE: EMNIST_SHA256, f"{SPLIT_FILE}:{part}": SPLIT_SHA256 or ""}
+    checksums = {EMNIST_FILE: EMNIST_SHA256, f"{SPLIT_FILE}:{part}": SPLIT_SHA256}
     return Dataset(images[index], labels[index], list(CHARACTER_LABELS), checksums)
 
 
