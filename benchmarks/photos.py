@@ -10,6 +10,7 @@ revision (today's pipeline) on the same photos. Last, a 12 MP phone JPEG is time
 peak memory measured in a fresh process.
 
     python benchmarks/photos.py [--count 2000] [--split validation|test] [--baseline REV] [--model cnn]
+        [--fixed long_side=4000 --fixed digit_share=0.04]   (conditions held, see synth.photo_conditions)
 """
 
 from __future__ import annotations
@@ -154,6 +155,17 @@ def twelve_megapixels() -> None:
     )
 
 
+def condition(item: str) -> tuple[str, object]:
+    """ "digit_share=0.04" → ("digit_share", 0.04): a number where it reads as one, else the text."""
+    key, _, text = item.partition("=")
+    for kind in (int, float):
+        try:
+            return key, kind(text)
+        except ValueError:
+            pass
+    return key, {"true": True, "false": False}.get(text, text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=2000)
@@ -161,14 +173,16 @@ def main() -> None:
     parser.add_argument("--baseline", default=None, help="git revision whose preprocessing to compare with")
     parser.add_argument("--model", default="cnn")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--fixed", action="append", default=[], help="a condition held for every photo: KEY=VALUE")
     args = parser.parse_args()
+    fixed = dict(condition(item) for item in args.fixed)
     images, labels = digits(args.split)
     rng = np.random.default_rng(args.seed)
     index = rng.choice(len(labels), size=min(args.count, len(labels)), replace=False)
     started = time.perf_counter()
     photos = []
     for i in index:
-        data, conditions = phone_photo(images[i], rng)
+        data, conditions = phone_photo(images[i], rng, **fixed)
         photos.append((data, labels[i], conditions))
     print(f"{len(photos)} photos from {args.split} digits in {time.perf_counter() - started:.0f} s")
     model = load_model(args.model)
