@@ -9,8 +9,15 @@ figure measures what was learned, not the generator:
     segments, grids, asterisks, crescents, Archimedean spirals);
   - scribbles made of random cubic Bézier curves, and hatched patches;
   - two or three MNIST *test* digits side by side;
-  - punctuation and signs typeset in fonts (-, =, +, ×, #, %, &, ?, !, @).
-Letters a fair reader would take for a digit are left out (O o I l S s Z z B b G g q).
+  - punctuation and signs typeset in fonts (-, =, +, ×, #, %, &, ?, !, @);
+  - real writers' letters from EMNIST's *test* part (the letters the training's negatives
+    use, model_core.data.negatives.HANDWRITTEN_LETTERS), drawn as the app draws them with
+    synth.draw_character (a brush redraws the thresholded glyph; one in five dark on light),
+    not pasted as training pastes them;
+  - handwritten numbers: two or three of EMNIST's *test* digits in a row, each at its own
+    height and size, touching or apart, drawn the same way.
+Letters a fair reader would take for a digit are left out (O o I l S s Z z B b G g q; and
+among the handwritten ones D, J, Q, T too).
 Positives: the MNIST test set, the test digits redrawn as canvases (robustness.py), and
 plainly drawn 1s and 0s. Seeds differ from every training and validation seed.
 
@@ -18,7 +25,7 @@ Reported per model: the share of negatives flagged, by kind; the share of real d
 flagged, by subset; the accuracy on the digits accepted; ECE (15 bins) on MNIST test with
 the raw probabilities and with the model's temperature.
 
-    python benchmarks/not_a_digit.py [--count 3000] [--models cnn ensemble mlp] [--limit 10000]
+    python benchmarks/not_a_digit.py [--count 4200] [--models cnn ensemble mlp] [--limit 10000]
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from model_core import load_model
 from model_core.data.datasets import as_float_images, load_mnist
-from model_core.data.synth import CANVAS, VARIANTS, handwriting_fonts, redraw_mnist
+from model_core.data.emnist import load_characters
+from model_core.data.negatives import HANDWRITTEN_LETTERS
+from model_core.data.synth import CANVAS, VARIANTS, draw_character, handwriting_fonts, redraw_mnist
 from model_core.imaging.preprocess import EmptyImageError, preprocess
 from model_core.model import temperature_scaled
 from model_core.training.metrics import expected_calibration_error
@@ -128,6 +137,28 @@ def test_digits_side_by_side(test_images: np.ndarray, rng: np.random.Generator) 
     return digits_side_by_side(test_images, rng)  # test digits here; training drew training ones
 
 
+def handwritten_number(digits: np.ndarray, rng: np.random.Generator) -> bytes:
+    """Two or three real writers' digits in a row, each moved up or down and resized a little,
+    touching or apart, drawn as the app draws a character."""
+    count = 2 if rng.random() < 0.7 else 3
+    parts = []
+    for glyph in digits[rng.choice(len(digits), count, replace=False)]:
+        rows, cols = np.flatnonzero(glyph.max(axis=1) > 30), np.flatnonzero(glyph.max(axis=0) > 30)
+        ink = Image.fromarray(glyph[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1])
+        scale = rng.uniform(0.8, 1.1)
+        parts.append(np.asarray(ink.resize((max(1, round(ink.width * scale)), max(1, round(ink.height * scale))))))
+    height = max(p.shape[0] for p in parts) + 6
+    gap = int(rng.integers(-1, 7))
+    strip = np.zeros((height, sum(p.shape[1] for p in parts) + max(gap, 0) * (count - 1) + 2), np.uint8)
+    x = 0
+    for part in parts:
+        y = int(rng.integers(0, height - part.shape[0] + 1))
+        region = strip[y : y + part.shape[0], x : x + part.shape[1]]
+        np.maximum(region, part, out=region)
+        x += part.shape[1] + gap
+    return draw_character(strip, rng)
+
+
 def plain_digits(rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray]:
     """A ruler-straight 1 at most 15° off vertical, and an ellipse 0, drawn with Pillow."""
     images, labels = [], []
@@ -152,6 +183,10 @@ def plain_digits(rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.n
 def negatives(count: int, test_images: np.ndarray) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(SEED)
     fonts = handwriting_fonts()
+    emnist = load_characters("test")
+    names = np.array(emnist.label_names)[emnist.labels]
+    letters = emnist.images[np.isin(names, list(HANDWRITTEN_LETTERS))]
+    digits = emnist.images[emnist.labels < 10]
 
     def pick(items: list) -> object:
         return items[int(rng.integers(len(items)))]
@@ -162,6 +197,8 @@ def negatives(count: int, test_images: np.ndarray) -> dict[str, np.ndarray]:
         "scribbles (Bézier, hatching)": lambda: bezier_scribble(rng),
         "several test digits": lambda: test_digits_side_by_side(test_images, rng),
         "signs (-, =, +, #, %, ...)": lambda: font_glyph(pick(SIGNS), pick(fonts), rng),
+        "handwritten letters (EMNIST test)": lambda: draw_character(letters[int(rng.integers(len(letters)))], rng),
+        "handwritten numbers (EMNIST test)": lambda: handwritten_number(digits, rng),
     }
     out = {}
     for kind, make in makers.items():
@@ -189,7 +226,7 @@ def positives(limit: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=3000, help="negatives in all")
+    parser.add_argument("--count", type=int, default=4200, help="negatives in all")
     parser.add_argument("--limit", type=int, default=0, help="MNIST test digits (0: all 10,000)")
     parser.add_argument("--models", nargs="+", default=["cnn", "ensemble", "mlp"])
     args = parser.parse_args()

@@ -92,6 +92,10 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--negatives", type=int, default=30000, help="generated negatives in the pool")
     d.add_argument("--negatives-per-epoch", type=int, default=15000)
     d.add_argument("--plain-digits", type=int, default=3000, help="plainly drawn 1s and 0s, which must stay digits")
+    d.add_argument("--init", default=None, help="continue from this model's network instead of a fresh one")
+    d.add_argument(
+        "--no-handwritten", dest="handwritten", action="store_false", help="no EMNIST letters among the negatives"
+    )
     d.add_argument("--calibration-digits", type=int, default=5000, help="validation digits redrawn per variant")
     training_options(d, epochs=25, lr=3e-3, schedule="onecycle")
     d.set_defaults(func=workflows.distill_command)

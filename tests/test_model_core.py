@@ -319,3 +319,18 @@ def test_calibration_chooses_temperature_and_threshold_on_validation_data():
     flagged = Model(model.members, model.labels, {**model.card, "not_a_digit": rule})
     scores = flagged.scores(np.zeros((1, 28, 28), np.float32) + np.eye(28, dtype=np.float32))
     assert scores.is_digit[0] == (scores.digit_score[0] >= rule["threshold"])
+
+
+def test_negatives_take_real_letters_only_when_given_and_never_digit_like_ones():
+    from model_core.data.negatives import DIGIT_LIKE, HANDWRITTEN_LETTERS, negatives
+
+    assert not set(HANDWRITTEN_LETTERS) & (DIGIT_LIKE | set("DJQTILOSZ"))
+    digits = np.zeros((4, 28, 28), np.uint8)
+    digits[:, 6:22, 12:16] = 255  # bars, for the numbers
+    letters = np.zeros((3, 28, 28), np.uint8)
+    letters[:, 5:23, 5:23] = 200
+    letters[:, 9:19, 9:19] = 0  # a square ring
+    images, kinds = negatives(300, 5, digits, letters)
+    assert images.shape == (300, 28, 28) and images.dtype == np.uint8
+    assert {"handwritten", "hatching", "digits", "letter"} <= set(kinds)
+    assert "handwritten" not in negatives(100, 5, digits)[1]

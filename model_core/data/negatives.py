@@ -3,9 +3,12 @@
 
 Kinds: letters written in Hershey's stroke fonts (pen strokes, as people write them),
 shapes (stars, polygons, arrows, hearts, crosses, spirals, zigzags, ticks, faces), scribbles
-(long random pen paths that turn and loop), several digits side by side (MNIST training
-digits only), and dashes (-, =, +). Left out, because a fair reader takes them for a digit
-once cropped and scaled: O/o, I/l, S/s, Z/z, B, b, G, g, q, a lone vertical stroke, a ring.
+(long random pen paths that turn and loop), hatching (parallel strokes, once or crossed),
+two- and three-digit numbers (the digits of the caller's part: MNIST's and EMNIST's training
+digits for training), dashes (-, =, +), and real writers' letters (EMNIST's, of the caller's
+part of the shared split). Left out, because a fair reader takes them for a digit once
+cropped and scaled: O/o, I/i, L/l, S/s, Z/z, B, b, D, G, g, J, q, Q, T, a lone vertical
+stroke, a ring.
 
 `plain_digits` draws what must stay a digit however plainly drawn: straight strokes near
 vertical (1) and rings (0).
@@ -25,8 +28,22 @@ from ..imaging.decode import EmptyImageError
 from ..imaging.preprocess import preprocess, to_uint8
 from .synth import CANVAS
 
-KINDS = ("letter", "shape", "scribble", "digits", "dash")
+KINDS = ("letter", "shape", "scribble", "digits", "dash", "hatching", "handwritten")
+# The share of each kind in a draw; "handwritten" only when real letters are given.
+WEIGHTS = {
+    "letter": 0.2,
+    "shape": 0.15,
+    "scribble": 0.1,
+    "digits": 0.15,
+    "dash": 0.05,
+    "hatching": 0.07,
+    "handwritten": 0.28,
+}
 DIGIT_LIKE = set("OoIlSsZzBbGgq")
+# EMNIST ByMerge labels kept as real handwritten negatives. Left out besides DIGIT_LIKE: D (a
+# 0 or a 9 backwards), J and T (a 7 or a 1), Q (a 0 with a tail); ByMerge files o, i, l, s, z
+# under O, I, L, S, Z.
+HANDWRITTEN_LETTERS = "ACEFHKMNPRUVWXYadefhnrt"
 LETTERS = "".join(c for c in string.ascii_letters if c not in DIGIT_LIKE)
 HERSHEY_FONTS = ("futural", "futuram", "rowmans", "cursive", "scripts", "scriptc", "timesr", "timesi")
 Stroke = list[tuple[float, float]]  # points in 0..1 canvas coordinates
@@ -191,20 +208,26 @@ def dash(rng: np.random.Generator) -> list[Stroke]:
     return [[(0.5, 0), (0.5 + tilt, 1)], [(0, 0.5), (1, 0.5)]]  # +
 
 
-def digits_side_by_side(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Two or three MNIST digits written next to each other: a canvas, white on black."""
-    count = 2 if rng.random() < 0.75 else 3
-    picked = digits[rng.choice(len(digits), count, replace=False)]
-    gap = rng.uniform(-1, 6)  # in MNIST pixels between the digits' boxes (negative: they touch)
-    row = []
-    for d in picked:
-        cols = np.flatnonzero(d.max(axis=0) > 30)
-        row.append(d[:, cols.min() : cols.max() + 1])
-        row.append(np.zeros((28, max(0, int(round(gap)))), np.uint8))
-    strip = np.concatenate(row[:-1], axis=1)
-    scale = rng.uniform(0.7, 0.95) * CANVAS / max(strip.shape)
-    size = (max(1, int(strip.shape[1] * scale)), max(1, int(strip.shape[0] * scale)))
-    big = np.asarray(Image.fromarray(strip).resize(size, Image.Resampling.BILINEAR))
+def hatching(rng: np.random.Generator) -> list[Stroke]:
+    """Shading or crossing out: four to eight parallel strokes over a patch, crossed by a
+    second set at 45–90° half the time."""
+    n = int(rng.integers(4, 9))
+    angle = rng.uniform(0, np.pi)
+    angles = [angle] + ([angle + rng.uniform(np.pi / 4, np.pi / 2)] if rng.random() < 0.5 else [])
+    strokes: list[Stroke] = []
+    for a in angles:
+        along, across = np.array([np.cos(a), np.sin(a)]), np.array([-np.sin(a), np.cos(a)])
+        for offset in np.linspace(-0.5, 0.5, n):
+            middle = across * offset
+            strokes.append([tuple(middle - along / 2), tuple(middle + along / 2)])
+    return strokes
+
+
+def _place(ink: np.ndarray, size: float, rng: np.random.Generator) -> np.ndarray:
+    """White-on-black ink scaled so its longer side is `size` of the canvas, at a random place."""
+    scale = size * CANVAS / max(ink.shape)
+    shape = (max(1, int(ink.shape[1] * scale)), max(1, int(ink.shape[0] * scale)))
+    big = np.asarray(Image.fromarray(ink).resize(shape, Image.Resampling.BILINEAR))
     canvas = np.zeros((CANVAS, CANVAS), np.uint8)
     y = int(rng.integers(0, CANVAS - big.shape[0] + 1))
     x = int(rng.integers(0, CANVAS - big.shape[1] + 1))
@@ -212,26 +235,74 @@ def digits_side_by_side(digits: np.ndarray, rng: np.random.Generator) -> np.ndar
     return canvas
 
 
-def negative_canvas(kind: str, rng: np.random.Generator, digits: np.ndarray) -> np.ndarray:
+def _ink_columns(glyph: np.ndarray) -> np.ndarray:
+    cols = np.flatnonzero(glyph.max(axis=0) > 30)
+    return glyph[:, cols.min() : cols.max() + 1]
+
+
+def digits_side_by_side(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A two- or three-digit number: 28×28 digits written next to each other, touching or
+    apart, as a canvas, white on black."""
+    count = 2 if rng.random() < 0.75 else 3
+    picked = digits[rng.choice(len(digits), count, replace=False)]
+    gap = rng.uniform(-1, 6)  # in MNIST pixels between the digits' boxes (negative: they touch)
+    row = []
+    for d in picked:
+        row.append(_ink_columns(d))
+        row.append(np.zeros((28, max(0, int(round(gap)))), np.uint8))
+    return _place(np.concatenate(row[:-1], axis=1), rng.uniform(0.7, 0.95), rng)
+
+
+def handwritten(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A real writer's 28×28 character written big on the canvas, anywhere, white on black."""
+    rows = np.flatnonzero(glyph.max(axis=1) > 30)
+    return _place(_ink_columns(glyph)[rows.min() : rows.max() + 1], rng.uniform(0.35, 0.9), rng)
+
+
+def handwritten_letters(part: str) -> np.ndarray:
+    """EMNIST's HANDWRITTEN_LETTERS in one part of the shared split, (N, 28, 28) uint8."""
+    from .emnist import load_characters
+
+    data = load_characters(part)
+    return data.images[np.isin(np.array(data.label_names)[data.labels], list(HANDWRITTEN_LETTERS))]
+
+
+def handwritten_digits(part: str) -> np.ndarray:
+    """EMNIST's digits in one part of the shared split (its labels 0–9 come first)."""
+    from .emnist import load_characters
+
+    data = load_characters(part)
+    return data.images[data.labels < 10]
+
+
+def negative_canvas(
+    kind: str, rng: np.random.Generator, digits: np.ndarray, letters: np.ndarray | None = None
+) -> np.ndarray:
     """One 280×280 canvas of the given kind."""
     if kind == "digits":
         return digits_side_by_side(digits, rng)
+    if kind == "handwritten":
+        return handwritten(letters[int(rng.integers(len(letters)))], rng)
     brush = rng.uniform(15, 25)
-    make = {"letter": letter, "shape": shape, "scribble": scribble, "dash": dash}[kind]
+    make = {"letter": letter, "shape": shape, "scribble": scribble, "dash": dash, "hatching": hatching}[kind]
     strokes = jitter(make(rng), rng, amount=0.0 if kind == "dash" else 0.01)
     return render(fit(strokes, rng), brush)
 
 
-def negatives(count: int, seed: int, digits: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """`count` preprocessed negatives (N, 28, 28) uint8 with their kinds; canvases the
+def negatives(
+    count: int, seed: int, digits: np.ndarray, letters: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """`count` preprocessed negatives (N, 28, 28) uint8 with their kinds, numbers made of
+    `digits` and real letters drawn from `letters` (none when None); canvases the
     preprocessing refuses as nothing drawn (a tiny dash, say) are drawn again."""
     rng = np.random.default_rng(seed)
+    kinds_used = [k for k in KINDS if k != "handwritten" or letters is not None]
+    weights = np.array([WEIGHTS[k] for k in kinds_used])
     images, kinds = [], []
-    weights = np.array([0.35, 0.25, 0.15, 0.15, 0.10])  # letter, shape, scribble, digits, dash
     while len(images) < count:
-        kind = KINDS[int(rng.choice(len(KINDS), p=weights))]
+        kind = kinds_used[int(rng.choice(len(kinds_used), p=weights / weights.sum()))]
         try:
-            images.append(to_uint8(preprocess(negative_canvas(kind, rng, digits))))
+            images.append(to_uint8(preprocess(negative_canvas(kind, rng, digits, letters))))
         except EmptyImageError:
             continue
         kinds.append(kind)

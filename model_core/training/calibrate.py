@@ -2,10 +2,12 @@
 
 Validation data: the MNIST training images the model's networks held out (the shared 5,000
 of the split), the same digits redrawn as a user draws them (the three canvas variants of
-synth.redraw_mnist), and negatives from the training generator with a seed no training
-used. The temperature minimises the negative log-likelihood of the validation digits; the
-threshold is set so that at most `flag_at_most` of each validation subset of real digits is
-called "not a digit", the rest of the scale left to catch negatives.
+synth.redraw_mnist), and negatives made from what no training saw: the training generators
+with a seed no training used, their numbers written with the held-out MNIST digits and
+EMNIST's validation digits, and real writers' letters from EMNIST's validation part. The
+temperature minimises the negative log-likelihood of the validation digits; the threshold is
+set so that at most `flag_at_most` of each validation subset of real digits is called "not a
+digit", the rest of the scale left to catch negatives.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 
 from .. import card as cards
 from ..data.datasets import SPLIT_SEED, VALIDATION_SIZE, as_float_images, load_mnist, train_val_split
-from ..data.negatives import KINDS
+from ..data.negatives import KINDS, handwritten_digits, handwritten_letters
 from ..data.negatives import negatives as draw_negatives
 from ..data.synth import VARIANTS, redraw_mnist
 from ..imaging.preprocess import EmptyImageError, preprocess
@@ -49,8 +51,9 @@ def validation_sets(card: dict, redrawn: int = 5000, seed: int = 77) -> dict[str
 
 
 def validation_negatives(count: int = 3000) -> tuple[np.ndarray, list[str]]:
-    digits, _ = train_val_split(load_mnist("train"), VALIDATION_SIZE, SPLIT_SEED)  # training digits, as training's are
-    images, kinds = draw_negatives(count, VALIDATION_NEGATIVES_SEED, digits.images[:20000])
+    _, held_out = train_val_split(load_mnist("train"), VALIDATION_SIZE, SPLIT_SEED)
+    digits = np.concatenate([held_out.images, handwritten_digits("validation")])
+    images, kinds = draw_negatives(count, VALIDATION_NEGATIVES_SEED, digits, handwritten_letters("validation"))
     return as_float_images(images), kinds
 
 
@@ -89,7 +92,8 @@ def calibrate(
         "threshold": threshold,
         "temperature": temperature,
         "chosen_on": "validation: the held-out MNIST training digits, those redrawn as canvases, "
-        f"and {len(kinds)} negatives of the training generator (seed {VALIDATION_NEGATIVES_SEED})",
+        f"and {len(kinds)} negatives (seed {VALIDATION_NEGATIVES_SEED}) made with held-out digits and "
+        "EMNIST's validation letters",
         "validation": {
             "digits_flagged": {name: float((s < threshold).mean()) for name, s in scores.items()},
             "negatives_flagged": float(flagged.mean()),

@@ -10,11 +10,13 @@ import shlex
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from .. import card as cards
 from ..data.augment import NO_AUGMENTATION, AugmentConfig
 from ..data.datasets import Dataset, load_mnist, train_val_split
 from ..data.emnist import load_characters
-from ..data.negatives import negatives, plain_digits
+from ..data.negatives import handwritten_digits, handwritten_letters, negatives, plain_digits
 from ..io import load_model, resolve, save_card, save_model
 from ..model import Model
 from ..nn.network import architecture
@@ -89,6 +91,14 @@ def train_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _starting_network(name: str, spec: list[dict]):
+    """A trained model's one network, to continue training (its architecture must be `spec`'s)."""
+    model = load_model(name)
+    if len(model.members) != 1 or model.members[0].spec != spec:
+        raise SystemExit(f"--init {name}: not one network of the chosen architecture")
+    return model.members[0]
+
+
 def distill_command(args: argparse.Namespace) -> int:
     """Distil a teacher (the ensemble) into one network that also learns "not a digit" from
     generated negatives; then choose its temperature and threshold on validation."""
@@ -102,14 +112,18 @@ def distill_command(args: argparse.Namespace) -> int:
         transfer_copy(teacher, train_set, k, args.transfer_seed, Path(args.cache), not args.quiet)
         for k in range(args.copies)
     ]
-    negative_images, kinds = negatives(args.negatives, args.seed, train_set.images)
+    # Numbers from MNIST's and EMNIST's training digits; real letters from EMNIST's training part only.
+    number_digits = np.concatenate([train_set.images, handwritten_digits("train")])
+    letters = handwritten_letters("train") if args.handwritten else None
+    negative_images, kinds = negatives(args.negatives, args.seed, number_digits, letters)
     plain = plain_digits(args.plain_digits, args.seed + 1)
     labels = full.label_names
     spec = architecture(args.arch, len(labels) + 1)  # the labels, and "not a digit"
     config = _config(args, args.seed)
     config.distill_alpha, config.distill_temperature = args.alpha, args.temperature
     sets = epoch_sets(copies, plain, negative_images, args.negatives_per_epoch, len(labels), args.seed)
-    result = train(spec, train_set, val_set, config, progress=not args.quiet, epoch_sets=sets)
+    start = _starting_network(args.init, spec) if args.init else None
+    result = train(spec, train_set, val_set, config, progress=not args.quiet, network=start, epoch_sets=sets)
     card = cards.new(Path(args.out).name, args.arch, train_set, val_set, test_set, deskew=False)
     cards.record_training(
         card,
@@ -121,6 +135,7 @@ def distill_command(args: argparse.Namespace) -> int:
     )
     card["distillation"] = {
         "teacher": f"{teacher.name}@{teacher.version}",
+        "started_from": args.init and f"{load_model(args.init).name}@{load_model(args.init).version}",
         "transfer_copies": args.copies,
         "transfer_seed": args.transfer_seed,
         "negatives": {kind: kinds.count(kind) for kind in dict.fromkeys(kinds)},
