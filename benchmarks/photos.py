@@ -11,6 +11,11 @@ peak memory measured in a fresh process.
 
     python benchmarks/photos.py [--count 2000] [--split validation|test] [--baseline REV] [--model cnn]
         [--fixed long_side=4000 --fixed digit_share=0.04]   (conditions held, see synth.photo_conditions)
+
+--generator paper makes the photos with benchmarks/paper_photos.py instead, a maker written
+apart from synth's (real NIST writers' digits from EMNIST's validation or test part, cast
+shadows, a ruling through the digit, small digits on 12 MP pages, faint ink, EXIF turns),
+--count photos for each of its conditions, reported by condition.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from paper_photos import CONDITIONS, paper_photo  # noqa: E402
+
 from model_core import load_model  # noqa: E402
 from model_core.data.datasets import load_mnist, mnist_validation  # noqa: E402
 from model_core.data.synth import phone_photo  # noqa: E402
@@ -42,6 +49,34 @@ def digits(split: str) -> tuple[np.ndarray, np.ndarray]:
         return test.images, test.labels
     validation = mnist_validation()  # the split every network held out
     return validation.images, validation.labels
+
+
+def emnist_digits(split: str) -> tuple[np.ndarray, np.ndarray]:
+    from model_core.data.emnist import load_characters
+
+    part = load_characters("test" if split == "test" else "validation")
+    keep = part.labels < 10
+    return part.images[keep], part.labels[keep]
+
+
+def make_photos(args: argparse.Namespace, fixed: dict) -> list[tuple[bytes, int, dict]]:
+    """(JPEG, label, conditions) for each photo, by the chosen generator."""
+    rng = np.random.default_rng(args.seed)
+    if args.generator == "paper":
+        images, labels = emnist_digits(args.split)
+        photos = []
+        for condition in CONDITIONS:
+            for i in rng.choice(len(labels), size=args.count, replace=False):
+                data, info = paper_photo(images[i], rng, condition)
+                photos.append((data, labels[i], info))
+        return photos
+    images, labels = digits(args.split)
+    index = rng.choice(len(labels), size=min(args.count, len(labels)), replace=False)
+    photos = []
+    for i in index:
+        data, conditions = phone_photo(images[i], rng, **fixed)
+        photos.append((data, labels[i], conditions))
+    return photos
 
 
 def revision_preprocess(rev: str):
@@ -65,6 +100,8 @@ def revision_preprocess(rev: str):
 
 def bins(c: dict) -> dict[str, str]:
     """The conditions a photo is reported under."""
+    if "condition" in c:  # paper_photos: the condition it was made to hold
+        return {"condition": c["condition"]}
     return {
         "gradient": f"{int(c['gradient'] // 25) * 25}-{int(c['gradient'] // 25) * 25 + 25} levels",
         "contrast": f"{int(c['contrast'] * 10) * 10}-{int(c['contrast'] * 10) * 10 + 10}%",
@@ -174,17 +211,12 @@ def main() -> None:
     parser.add_argument("--model", default="cnn")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--fixed", action="append", default=[], help="a condition held for every photo: KEY=VALUE")
+    parser.add_argument("--generator", choices=["synth", "paper"], default="synth", help="who makes the photos")
     args = parser.parse_args()
     fixed = dict(condition(item) for item in args.fixed)
-    images, labels = digits(args.split)
-    rng = np.random.default_rng(args.seed)
-    index = rng.choice(len(labels), size=min(args.count, len(labels)), replace=False)
     started = time.perf_counter()
-    photos = []
-    for i in index:
-        data, conditions = phone_photo(images[i], rng, **fixed)
-        photos.append((data, labels[i], conditions))
-    print(f"{len(photos)} photos from {args.split} digits in {time.perf_counter() - started:.0f} s")
+    photos = make_photos(args, fixed)
+    print(f"{len(photos)} photos ({args.generator}) from {args.split} digits in {time.perf_counter() - started:.0f} s")
     model = load_model(args.model)
     results, speed = {}, {}
     if args.baseline:

@@ -165,20 +165,27 @@ def _bytes_per_pixel(image: Image.Image) -> int:
     return len(image.getbands()) * (2 if deep else 1)
 
 
-def _reduce_on_decode(image: Image.Image, colour: bool) -> None:
+def _reduce_on_decode(image: Image.Image, colour: bool, reduction: int | None) -> None:
     """A JPEG decodes its luminance only (all the grey a digit needs) unless `colour`, and,
-    when bigger than WORK_MAX, at 1/2, 1/4 or 1/8 size (never below WORK_MIN)."""
+    when bigger than WORK_MAX, at 1/2, 1/4 or 1/8 size (never below WORK_MIN); or at
+    1/`reduction` when told."""
     width, height = image.size
     if image.format != "JPEG" or image.mode not in ("L", "RGB"):
         return
-    scale = min(1.0, WORK_MIN / max(width, height)) if max(width, height) > WORK_MAX else 1.0
+    if reduction is not None:
+        scale = 1.0 / reduction
+    else:
+        scale = min(1.0, WORK_MIN / max(width, height)) if max(width, height) > WORK_MAX else 1.0
     image.draft(image.mode if colour else "L", (max(1, int(width * scale)), max(1, int(height * scale))))
 
 
-def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS, colour: bool = False) -> Image.Image:
+def decode_bytes(
+    data: bytes, limits: Limits = DEFAULT_LIMITS, colour: bool = False, reduction: int | None = None
+) -> Image.Image:
     """Encoded bytes → an upright PIL image at a working size (long side ≤ WORK_MAX, a JPEG
     decoded at reduced size, and in grey unless `colour`), refusing what would cost too much
-    before decoding."""
+    before decoding. With `reduction` (1, 2, 4 or 8), at that fraction of its size instead,
+    for a closer look at part of it. `info["source_size"]` is the stored width and height."""
     if len(data) > limits.max_bytes:
         raise ImageTooLargeError(f"image is {len(data)} bytes; the limit is {limits.max_bytes}")
     if not data:
@@ -201,7 +208,7 @@ def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS, colour: bool = Fa
     if width == 0 or height == 0:
         raise ImageDecodeError("image has no pixels")
     try:
-        _reduce_on_decode(image, colour)
+        _reduce_on_decode(image, colour, reduction)
         cost = image.size[0] * image.size[1] * _bytes_per_pixel(image)
         if cost > limits.max_decode_bytes:
             raise ImageTooLargeError(
@@ -212,9 +219,15 @@ def decode_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS, colour: bool = Fa
         with decode_slot(cost):
             image.seek(0)  # GIF / animated WebP: the first frame only
             image.load()
-            if max(image.size) > WORK_MAX:
-                image = image.reduce(-(-max(image.size) // WORK_MAX))
+            factor = (
+                -(-max(image.size) // WORK_MAX)
+                if reduction is None
+                else -(-max(image.size) * reduction // max(width, height))
+            )
+            if factor > 1:
+                image = image.reduce(factor)
         ImageOps.exif_transpose(image, in_place=True)
+        image.info["source_size"] = (width, height)
         return image
     except PreprocessError:
         raise

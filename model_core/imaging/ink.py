@@ -32,6 +32,14 @@ def find_ink(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
     colour to its border, no paper's grain) are read as the same drawing inverted, so both
     polarities of a canvas give the same 28×28; only a page with grain or uneven light takes
     the photo's path."""
+    ink, box = locate_ink(grey, limits)
+    return ink.crop(box)
+
+
+def locate_ink(
+    grey: np.ndarray, limits: Limits = DEFAULT_LIMITS
+) -> tuple[DrawingInk | PaperInk, tuple[int, int, int, int]]:
+    """Where the digit is (see `find_ink`): the image's ink, and the digit's box in it."""
     scale = 255.0 if grey.dtype == np.uint8 else 1.0
     if not is_paper(grey, scale):
         ink = DrawingInk(grey, scale, limits)
@@ -40,4 +48,7 @@ def find_ink(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
     else:
         ink = PaperInk(grey, scale, limits)
     box = digit_box(ink.mask, ink.weights, limits)
-    return ink.crop(box)
+    fitted = ink.fitted(box) if isinstance(ink, PaperInk) else None
+    if fitted is not None:  # the light again, followed as closely as the digit's strokes allow
+        ink, box = fitted, digit_box(fitted.mask, fitted.weights, limits)
+    return ink, box

@@ -22,7 +22,9 @@ from .rulings import ruled_lines
 SMALL_SIDE = 160  # the illumination is estimated on the image downscaled to this long side
 CLOSING = 0.16  # its closing removes dark marks narrower than this share of the long side
 UNIFORM = 0.06  # light varying less than this (of its brightest) is taken as even
+STROKES_PER_CLOSING = 4  # a closing fitted to a digit's strokes is this many stroke widths wide
 MASK_LEVEL = 0.12  # ink is what exceeds floor + this share of (peak - floor)
+STRONG_LEVEL = 0.4  # ... in a piece somewhere darker than floor + this share (hysteresis)
 # A canvas's background is one colour: 98% of its border within this of its median (of full
 # scale, 2 levels of 255). Paper, even scanned or photographed in good light, has grain.
 FLAT_BORDER = 2 / 255
@@ -43,8 +45,22 @@ def downscaled(grey: np.ndarray) -> np.ndarray:
     return np.asarray(source.resize(size, Image.Resampling.BOX) if factor > 1 else source, np.float32)
 
 
-def closing_size(small: np.ndarray) -> int:
-    return max(3, int(CLOSING * max(small.shape)) | 1)
+def downscaled_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    """The shape `downscaled` gives an image of `shape` (near enough for the closing's size)."""
+    factor = max(1.0, max(shape) / SMALL_SIDE)
+    return max(1, round(shape[0] / factor)), max(1, round(shape[1] / factor))
+
+
+def closing_size(small: np.ndarray | tuple[int, int]) -> int:
+    return max(3, int(CLOSING * max(getattr(small, "shape", small))) | 1)
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """The mean width of the strokes in a mask: twice their area over their outline (a stroke
+    w wide and L long has area wL and an outline of about 2L)."""
+    inner = mask[1:-1, 1:-1]
+    edge = inner & ~(mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:])
+    return 2.0 * float(inner.sum()) / max(1.0, float(edge.sum()))
 
 
 def is_paper(grey: np.ndarray, scale: float) -> bool:
@@ -101,27 +117,42 @@ class DrawingInk:
         return np.clip(out, 0.0, 1.0, out=out)
 
 
-def illumination(grey: np.ndarray) -> np.ndarray:
-    """The page's light without the ink. Evenly lit (a scan, a canvas: its border all one
-    level), that level. Otherwise a closing (a max then a min filter, which keeps steps of
-    light and shadow) of the image downscaled to SMALL_SIDE, smoothed and brought back to
-    full size. Same shape as `grey`, float32 in its units."""
+def illumination(grey: np.ndarray, closing: int | None = None) -> tuple[np.ndarray, bool]:
+    """The page's light without the ink, and whether it is even. Evenly lit (a scan, a canvas:
+    the page's light all one level), its border's level. Otherwise a closing (a max then a
+    min filter, which keeps steps of light and shadow) of the image downscaled to SMALL_SIDE,
+    smoothed and brought back to full size. The closing's size (in the downscaled pixels) is
+    CLOSING of the long side unless given. Same shape as `grey`, float32 in its units."""
     height, width = grey.shape
     border = border_of(grey).astype(np.float32)
-    low, level, high = np.percentile(border, [20, 50, 80])  # ink may cover a fifth of the border
+    # Ink may cross a tenth of the border; a shadow over the middle touches more of it.
+    low, level, high = np.percentile(border, [10, 50, 90])
     if high - low <= UNIFORM * level:
-        return np.full(grey.shape, level, np.float32)
+        return np.full(grey.shape, level, np.float32), True
     small = downscaled(grey)
-    closed = ndimage.grey_closing(small, size=closing_size(small), mode="nearest")
+    closed = ndimage.grey_closing(small, size=closing or closing_size(small), mode="nearest")
     closed = ndimage.uniform_filter(closed, size=3)  # the closing's corners, softened
-    return np.asarray(Image.fromarray(closed).resize((width, height), Image.Resampling.BILINEAR))
+    return np.asarray(Image.fromarray(closed).resize((width, height), Image.Resampling.BILINEAR)), False
+
+
+def keep_dark_pieces(mask: np.ndarray, darkness: np.ndarray, strong: float) -> None:
+    """Hysteresis, in place: of the mask's pieces keep those somewhere darker than `strong`.
+    A pen's stroke is dark somewhere along it; a blotch of paper or a shadow's soft edge that
+    only just passes the mask's level is not, and would otherwise outweigh a small digit."""
+    labels, count = ndimage.label(mask)
+    if count == 0:
+        return
+    keep = np.bincount(labels[darkness > strong], minlength=count + 1) > 0  # pieces with a strong pixel
+    keep[0] = False
+    mask &= keep[labels]
 
 
 class PaperInk:
     """Dark ink on a page: darkness relative to the page's own light, 1 - grey / light."""
 
-    def __init__(self, grey: np.ndarray, scale: float, limits: Limits):
-        light = illumination(grey)
+    def __init__(self, grey: np.ndarray, scale: float, limits: Limits, closing: int | None = None):
+        light, self.even = illumination(grey, closing)
+        self.grey, self.scale, self.closing = grey, scale, closing or closing_size(downscaled_shape(grey.shape))
         darkness = grey.astype(np.float32)
         np.divide(darkness, np.maximum(light, 1e-3 * scale), out=darkness)
         np.subtract(1.0, darkness, out=darkness)
@@ -142,7 +173,30 @@ class PaperInk:
         self.lines = ruled_lines(self.mask)
         for line in self.lines:
             line.erase(self.mask, darkness, threshold)
+        keep_dark_pieces(self.mask, darkness, self.floor + STRONG_LEVEL * (peak - self.floor))
         self.weights = darkness
+
+    def fitted(self, box: tuple[int, int, int, int]) -> PaperInk | None:
+        """The same page, its light estimated by a closing just wide enough to remove the
+        thinnest strokes in `box` (STROKES_PER_CLOSING of their width) where that is narrower than
+        this one's: the closing then follows a shadow's edges and corners closely instead
+        of taking a shadow's narrow tip for ink. None when the light is even or this
+        closing is already that narrow."""
+        if self.even:
+            return None
+        top, left, bottom, right = box
+        factor = max(1.0, max(self.grey.shape) / SMALL_SIDE)
+        labels, count = ndimage.label(self.mask[top:bottom, left:right])
+        areas = np.bincount(labels.ravel())[1:]
+        sizeable = np.flatnonzero(areas >= 0.05 * areas.sum()) + 1 if count else []
+        # The thinnest sizeable piece's strokes: the digit's, not a shadow's tip taken in with it.
+        width = min((stroke_width(labels == k) for k in sizeable), default=0.0)
+        size = max(3, int(STROKES_PER_CLOSING * width / factor) | 1)
+        if not width:
+            return None
+        if size >= self.closing:
+            return None
+        return PaperInk(self.grey, self.scale, self.limits, closing=size)
 
     def crop(self, box: tuple[int, int, int, int]) -> np.ndarray:
         """The crop's darkness from its floor to its own strongest strokes, so faint pencil

@@ -23,6 +23,7 @@ the name to the placement.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 
 import numpy as np
@@ -42,10 +43,11 @@ from .decode import (  # noqa: F401  (re-exported: what callers of preprocess ca
     base64_too_long,
     decode_base64,
     decode_bytes,
+    grey_pixels,
     keepsake_png,
     load_pixels,
 )
-from .ink import find_ink
+from .ink import find_ink, locate_ink
 from .sampling import SIZE, bilinear_sample
 
 BOX = 20  # MNIST fits the ink's longer side into 20 of the 28 pixels
@@ -114,7 +116,49 @@ def preprocess(source: object, limits: Limits = DEFAULT_LIMITS, recipe: str = "m
     Raises EmptyImageError when nothing is drawn, ImageTooLargeError, UnsupportedImageError,
     DecoderBusyError or ImageDecodeError otherwise (all PreprocessError).
     """
-    return RECIPES[recipe](find_ink(load_pixels(source, limits), limits))
+    return RECIPES[recipe](find_digit(source, limits))
+
+
+# A photo decoded at reduced size is searched coarse to fine: a digit spanning fewer than
+# FINE_BELOW of the reduced image's pixels is looked at again, decoded just fine enough for
+# it to span FINE_SPAN pixels. A digit must span MIN_DIGIT_PX of the photo's own pixels (a
+# 40-pixel digit on a 12 MP page is kept) or `Limits.min_extent` of it, whichever is less.
+FINE_BELOW, FINE_SPAN, MIN_DIGIT_PX = 48, 96, 32
+REGION_MARGIN = 1.0  # the region looked at again: the digit's box and this many of its sizes around it
+
+
+def find_digit(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
+    """The digit's crop as ink in [0, 1] (see ink.find_ink), for any accepted input. An encoded
+    photo decoded at reduced size (a 12 MP JPEG at a quarter) is searched coarse to fine:
+    the digit is found on the reduced page, and when it is small there it is decoded again
+    at a finer scale and found in its neighbourhood, so a small digit on a big page keeps
+    its strokes without the whole page ever being worked on at full size."""
+    if isinstance(source, str):
+        source = decode_base64(source, limits)
+    if not isinstance(source, bytes | bytearray | memoryview):
+        return find_ink(load_pixels(source, limits), limits)
+    data = bytes(source)
+    image = decode_bytes(data, limits)
+    grey = grey_pixels(image)
+    reduced = max(image.info["source_size"]) / max(grey.shape)
+    if reduced < 1.5:
+        return find_ink(grey, limits)
+    smallest = min(limits.min_extent, MIN_DIGIT_PX / max(image.info["source_size"]))
+    ink, box = locate_ink(grey, dataclasses.replace(limits, min_extent=smallest))
+    top, left, bottom, right = box
+    span = max(bottom - top, right - left)
+    if span >= FINE_BELOW:
+        return ink.crop(box)
+    reduction = max(1, min(8, int(span * reduced / FINE_SPAN)))
+    reduction = max(r for r in (1, 2, 4, 8) if r <= reduction)
+    finer = grey_pixels(decode_bytes(data, limits, reduction=reduction))
+    zoom = finer.shape[0] / grey.shape[0], finer.shape[1] / grey.shape[1]
+    margin = REGION_MARGIN * span
+    region = finer[
+        max(0, int((top - margin) * zoom[0])) : int((bottom + margin) * zoom[0]) + 1,
+        max(0, int((left - margin) * zoom[1])) : int((right + margin) * zoom[1]) + 1,
+    ]
+    return find_ink(region, limits)
 
 
 def deskew(images: np.ndarray) -> np.ndarray:
