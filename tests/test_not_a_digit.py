@@ -4,6 +4,7 @@ every response form and the schema carry the two fields."""
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,6 +83,25 @@ def test_two_digit_numbers_are_not_digits(client, mnist_test):
         image.save(buffer, "PNG")
         answers.append(predict(client, buffer.getvalue())["is_digit"])
     assert answers.count(False) >= 36, answers
+
+
+# The one fixture the shipped default still takes for a digit (a "4", digit score 0.52 against
+# a threshold of 0.46): strict, so the day it is flagged this says so.
+KNOWN_MISSES = {"letter-t-lower": "this writer's t is read as a 4"}
+HANDWRITTEN = [
+    pytest.param(path, id=path.stem, marks=[pytest.mark.xfail(reason=KNOWN_MISSES[path.stem], strict=True)])
+    if path.stem in KNOWN_MISSES
+    else pytest.param(path, id=path.stem)
+    for path in sorted((Path(__file__).parent / "fixtures" / "handwritten").glob("*.png"))
+]
+
+
+@pytest.mark.parametrize("path", HANDWRITTEN)
+def test_real_writers_letters_and_numbers_are_not_digits(client, path):
+    # EMNIST's test part (never trained on): the first of each letter, and "72" and "305"
+    # written with its first digits (tests/fixtures/README.md).
+    body = predict(client, path.read_bytes())
+    assert body["is_digit"] is False, (path.stem, body["prediction"], body["digit_score"])
 
 
 def test_digits_however_plainly_drawn_stay_digits(client, mnist_test):
