@@ -2,6 +2,7 @@
 through the nginx that `make run` puts in front of both."""
 
 import base64
+import contextlib
 import io
 import json
 import os
@@ -342,6 +343,16 @@ def test_letters_and_digits_reads_a_drawn_letter(open_app, letter):
     draw_with_mouse(page, LETTERS[letter])
     expect(page.locator("#latency")).to_contain_text("characters", timeout=10_000)
     expect(page.locator("#bars .bar-row")).to_have_count(5)  # its top 5, not 47 bars
+    # The pad answers as it is drawn: an A's two legs alone read as n. Wait for the answer to
+    # the whole drawing (the network quiet), then for its bars.
+    page.wait_for_load_state("networkidle")
+    with contextlib.suppress(Exception):
+        page.wait_for_function(
+            "letter => [...document.querySelectorAll('#bars .bar-label')].slice(0, 3)"
+            ".some(e => e.textContent === letter)",
+            arg=letter,
+            timeout=5_000,
+        )
     shown = page.locator("#bars .bar-label").all_text_contents()
     assert letter in shown[:3], shown
     # A correction offers the 47 characters and no "not a digit".
