@@ -40,7 +40,7 @@ from model_core import load_model
 from model_core.data.datasets import as_float_images, load_mnist
 from model_core.data.emnist import load_characters
 from model_core.data.negatives import HANDWRITTEN_LETTERS
-from model_core.data.synth import CANVAS, VARIANTS, draw_character, handwriting_fonts, redraw_mnist
+from model_core.data.synth import CANVAS, VARIANTS, draw_character, handwriting_fonts, ink_crop, redraw_mnist
 from model_core.imaging.preprocess import EmptyImageError, preprocess
 from model_core.model import temperature_scaled
 from model_core.training.metrics import expected_calibration_error
@@ -143,8 +143,7 @@ def handwritten_number(digits: np.ndarray, rng: np.random.Generator) -> bytes:
     count = 2 if rng.random() < 0.7 else 3
     parts = []
     for glyph in digits[rng.choice(len(digits), count, replace=False)]:
-        rows, cols = np.flatnonzero(glyph.max(axis=1) > 30), np.flatnonzero(glyph.max(axis=0) > 30)
-        ink = Image.fromarray(glyph[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1])
+        ink = Image.fromarray(ink_crop(glyph))
         scale = rng.uniform(0.8, 1.1)
         parts.append(np.asarray(ink.resize((max(1, round(ink.width * scale)), max(1, round(ink.height * scale))))))
     height = max(p.shape[0] for p in parts) + 6

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from model_core.data.emnist import load_characters
+from model_core.data.synth import ink_crop
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "handwritten"
 LETTERS = "AEHKMRWXadefhnrt"
@@ -21,14 +22,9 @@ NUMBERS = ("72", "305")
 CANVAS = 280
 
 
-def _ink(glyph: np.ndarray) -> np.ndarray:
-    rows, cols = np.flatnonzero(glyph.max(axis=1) > 30), np.flatnonzero(glyph.max(axis=0) > 30)
-    return glyph[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-
-
 def written(glyphs: list[np.ndarray], gap: int = 3) -> Image.Image:
     """Glyphs side by side, `gap` 28-grid pixels apart, bottoms aligned, scaled to 70% of the canvas, centred."""
-    inks = [_ink(g) for g in glyphs]
+    inks = [ink_crop(g) for g in glyphs]
     height = max(i.shape[0] for i in inks)
     padded = [np.pad(i, ((height - i.shape[0], 0), (0, gap))) for i in inks]
     strip = np.concatenate(padded, axis=1)[:, :-gap]

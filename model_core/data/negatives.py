@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 
 from ..imaging.decode import EmptyImageError
 from ..imaging.preprocess import preprocess, to_uint8
-from .synth import CANVAS
+from .synth import CANVAS, ink_crop
 
 KINDS = ("letter", "shape", "scribble", "digits", "dash", "hatching", "handwritten")
 # The share of each kind in a draw; "handwritten" only when real letters are given.
@@ -255,8 +255,7 @@ def digits_side_by_side(digits: np.ndarray, rng: np.random.Generator) -> np.ndar
 
 def handwritten(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A real writer's 28×28 character written big on the canvas, anywhere, white on black."""
-    rows = np.flatnonzero(glyph.max(axis=1) > 30)
-    return _place(_ink_columns(glyph)[rows.min() : rows.max() + 1], rng.uniform(0.35, 0.9), rng)
+    return _place(ink_crop(glyph), rng.uniform(0.35, 0.9), rng)
 
 
 def handwritten_letters(part: str) -> np.ndarray:

@@ -70,7 +70,7 @@ def _encode(ink: np.ndarray, variant: str, rng: np.random.Generator) -> bytes:
 
 def redraw_mnist(digit: np.ndarray, rng: np.random.Generator, variant: str = "canvas_png") -> bytes:
     """An MNIST digit (28×28 uint8) as a user would draw it on a 280×280 canvas."""
-    crop = _ink_crop(digit)
+    crop = ink_crop(digit)
     return _redraw(crop, rng.uniform(0.35, 0.90) * CANVAS, rng, variant)
 
 
@@ -78,13 +78,14 @@ def draw_character(glyph: np.ndarray, rng: np.random.Generator, dark_on_light: f
     """An EMNIST character (28×28 uint8) as the app's canvas draws it: cropped to its ink,
     scaled 5–9× (at most 250 px), anywhere on the 280×280 canvas; dark on light with
     probability `dark_on_light`."""
-    crop = _ink_crop(glyph)
+    crop = ink_crop(glyph)
     target = min(250.0, rng.uniform(5, 9) * max(crop.shape))
     variant = "dark_on_light_png" if rng.random() < dark_on_light else "canvas_png"
     return _redraw(crop, target, rng, variant)
 
 
-def _ink_crop(glyph: np.ndarray) -> np.ndarray:
+def ink_crop(glyph: np.ndarray) -> np.ndarray:
+    """A 28×28 glyph (white on black) cropped to its ink (above 30 of 255)."""
     rows, cols = np.nonzero(glyph > 30)
     return glyph[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
 

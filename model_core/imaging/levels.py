@@ -36,23 +36,23 @@ def border_of(grey: np.ndarray) -> np.ndarray:
     return np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
 
 
+def reduction(shape: tuple[int, ...]) -> float:
+    """How much `downscaled` shrinks an image of `shape`: its long side to SMALL_SIDE, never up."""
+    return max(1.0, max(shape) / SMALL_SIDE)
+
+
 def downscaled(grey: np.ndarray) -> np.ndarray:
     """The image averaged down to SMALL_SIDE on its long side (as it is when smaller), float32."""
     height, width = grey.shape
-    factor = max(1.0, max(height, width) / SMALL_SIDE)
+    factor = reduction(grey.shape)
     size = (max(1, round(width / factor)), max(1, round(height / factor)))
     source = Image.fromarray(grey if grey.dtype == np.uint8 else grey.astype(np.float32))
     return np.asarray(source.resize(size, Image.Resampling.BOX) if factor > 1 else source, np.float32)
 
 
-def downscaled_shape(shape: tuple[int, ...]) -> tuple[int, int]:
-    """The shape `downscaled` gives an image of `shape` (near enough for the closing's size)."""
-    factor = max(1.0, max(shape) / SMALL_SIDE)
-    return max(1, round(shape[0] / factor)), max(1, round(shape[1] / factor))
-
-
-def closing_size(small: np.ndarray | tuple[int, int]) -> int:
-    return max(3, int(CLOSING * max(getattr(small, "shape", small))) | 1)
+def closing_size(long_side: int) -> int:
+    """The default closing, in the pixels of an image whose long side is `long_side`."""
+    return max(3, int(CLOSING * long_side) | 1)
 
 
 def stroke_width(mask: np.ndarray) -> float:
@@ -78,7 +78,7 @@ def is_paper(grey: np.ndarray, scale: float) -> bool:
     if high - low > 0.08:
         return True
     small = downscaled(grey)[::2, ::2]
-    marks = small - ndimage.median_filter(small, size=closing_size(small))
+    marks = small - ndimage.median_filter(small, size=closing_size(max(small.shape)))
     return float(np.percentile(-marks, 99.5)) >= float(np.percentile(marks, 99.5))
 
 
@@ -130,7 +130,7 @@ def illumination(grey: np.ndarray, closing: int | None = None) -> tuple[np.ndarr
     if high - low <= UNIFORM * level:
         return np.full(grey.shape, level, np.float32), True
     small = downscaled(grey)
-    closed = ndimage.grey_closing(small, size=closing or closing_size(small), mode="nearest")
+    closed = ndimage.grey_closing(small, size=closing or closing_size(max(small.shape)), mode="nearest")
     closed = ndimage.uniform_filter(closed, size=3)  # the closing's corners, softened
     return np.asarray(Image.fromarray(closed).resize((width, height), Image.Resampling.BILINEAR)), False
 
@@ -152,7 +152,8 @@ class PaperInk:
 
     def __init__(self, grey: np.ndarray, scale: float, limits: Limits, closing: int | None = None):
         light, self.even = illumination(grey, closing)
-        self.grey, self.scale, self.closing = grey, scale, closing or closing_size(downscaled_shape(grey.shape))
+        self.grey, self.scale = grey, scale
+        self.closing = closing or closing_size(round(max(grey.shape) / reduction(grey.shape)))
         darkness = grey.astype(np.float32)
         np.divide(darkness, np.maximum(light, 1e-3 * scale), out=darkness)
         np.subtract(1.0, darkness, out=darkness)
@@ -185,7 +186,7 @@ class PaperInk:
         if self.even:
             return None
         top, left, bottom, right = box
-        factor = max(1.0, max(self.grey.shape) / SMALL_SIDE)
+        factor = reduction(self.grey.shape)
         labels, count = ndimage.label(self.mask[top:bottom, left:right])
         areas = np.bincount(labels.ravel())[1:]
         sizeable = np.flatnonzero(areas >= 0.05 * areas.sum()) + 1 if count else []

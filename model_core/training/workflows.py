@@ -91,11 +91,10 @@ def train_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _starting_network(name: str, spec: list[dict]):
+def _starting_network(model: Model, spec: list[dict]):
     """A trained model's one network, to continue training (its architecture must be `spec`'s)."""
-    model = load_model(name)
     if len(model.members) != 1 or model.members[0].spec != spec:
-        raise SystemExit(f"--init {name}: not one network of the chosen architecture")
+        raise SystemExit(f"--init {model.name}: not one network of the chosen architecture")
     return model.members[0]
 
 
@@ -122,7 +121,8 @@ def distill_command(args: argparse.Namespace) -> int:
     config = _config(args, args.seed)
     config.distill_alpha, config.distill_temperature = args.alpha, args.temperature
     sets = epoch_sets(copies, plain, negative_images, args.negatives_per_epoch, len(labels), args.seed)
-    start = _starting_network(args.init, spec) if args.init else None
+    started_from = load_model(args.init) if args.init else None
+    start = _starting_network(started_from, spec) if started_from else None
     result = train(spec, train_set, val_set, config, progress=not args.quiet, network=start, epoch_sets=sets)
     card = cards.new(Path(args.out).name, args.arch, train_set, val_set, test_set, deskew=False)
     cards.record_training(
@@ -135,7 +135,7 @@ def distill_command(args: argparse.Namespace) -> int:
     )
     card["distillation"] = {
         "teacher": f"{teacher.name}@{teacher.version}",
-        "started_from": args.init and f"{load_model(args.init).name}@{load_model(args.init).version}",
+        "started_from": started_from and f"{started_from.name}@{started_from.version}",
         "transfer_copies": args.copies,
         "transfer_seed": args.transfer_seed,
         "negatives": {kind: kinds.count(kind) for kind in dict.fromkeys(kinds)},
