@@ -1,22 +1,27 @@
-"""Latency and throughput of the running API (gunicorn on loopback), measured with wrk.
+"""Latency and throughput of the API as `make run` serves it (nginx in front, gunicorn
+behind, the throttles' counts in Redis; the predict throttle raised, gunicorn's access log
+off), measured with wrk, beside a plain Django app answering the same canvas in the same run.
 
-Each endpoint is loaded at 1 and at 32 connections for --duration seconds: health (the
-framework's floor) and predict with what clients send. A script's 280×280 greyscale PNG
-canvas; the app's own colour canvas before this release (280×280 RGBA PNG); and what the
-app sends now (its drawing cropped to the ink and scaled to ≤ 112 px). Requests per second,
-p50 and p99 latency, errors, and predict's req/s as a share of health's at 32 connections.
+Each is loaded at 1 and at 32 connections for --duration seconds: health (the framework's
+floor), predict with what a script sends (a 280×280 greyscale PNG canvas as a JSON data
+URL), and the peer (benchmarks/peer_app.py: seed 000's recipe, a Django function view under
+runserver, PIL's resize to 28×28 and a NumPy MLP) with the same body. Then what the app
+sends (its drawing cropped to the ink and scaled to ≤ 112 px) and, for comparison, the
+whole 280×280 RGBA canvas it sent before, at 32 connections. Requests per second, p50 and
+p99 latency, errors; predict's req/s as a multiple of the peer's and a share of health's.
 Last, the work a prediction must do, timed in this process.
 
---sweep tries several worker × thread settings (shorter runs) to choose the serving
-settings; --front puts nginx in front, as `make run` does.
+--bare measures gunicorn alone (no nginx, the throttles' counts in SQLite); --sweep tries
+several worker × thread settings (shorter runs, gunicorn alone) to choose the serving settings.
 
-    python benchmarks/api_latency.py [--duration 30] [--workers 2 --threads 2] [--sweep] [--front]
+    python benchmarks/api_latency.py [--duration 30] [--workers 2 --threads 2] [--bare] [--sweep]
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import io
 import json
 import os
@@ -35,11 +40,14 @@ from timing import median_ms  # noqa: E402  (benchmarks/timing.py)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from backend.runtime import keep_freed_memory  # noqa: E402
-from devtools.servers import api_server, nginx_server  # noqa: E402
+from devtools.servers import api_server, free_port, nginx_server, redis_server, running  # noqa: E402
 from model_core import load_model  # noqa: E402
 from model_core.imaging.preprocess import decode_bytes, preprocess  # noqa: E402
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
+PEER = Path(__file__).resolve().parent / "peer_app.py"
+SCRIPT = "predict: 280×280 greyscale PNG (a script)"
+PEER_ROW = "peer: plain Django MLP (runserver), the same body"
 STROKE = [(80, 70), (200, 70), (130, 230)]  # a 7 on a 280×280 canvas
 
 
@@ -123,27 +131,53 @@ def work_per_prediction(data: bytes, repeats: int) -> tuple[float, float, float,
     )
 
 
-def measure(base: str, seconds: float) -> dict:
+def measure(base: str, peer: str, seconds: float) -> dict:
     predict = f"{base}/api/predict-digit/"
+    script = body(grey_canvas())
     runs = {}
     for connections in (1, 32):
         runs[("health", connections)] = wrk(f"{base}/api/health/", connections, seconds, None)
-        runs[("predict: 280×280 greyscale PNG (a script)", connections)] = wrk(
-            predict, connections, seconds, body(grey_canvas())
-        )
-    runs[("predict: the app's old upload, 280×280 RGBA", 32)] = wrk(predict, 32, seconds, body(app_canvas()))
+        runs[(SCRIPT, connections)] = wrk(predict, connections, seconds, script)
+        runs[(PEER_ROW, connections)] = wrk(f"{peer}/predict/", connections, seconds, script)
     runs[("predict: the app's upload now, cropped ≤ 112 px", 32)] = wrk(predict, 32, seconds, body(app_upload()))
+    runs[("predict: the app's old upload, 280×280 RGBA", 32)] = wrk(predict, 32, seconds, body(app_canvas()))
     return runs
 
 
-def serve(args, workers: int, threads: int):
+@contextlib.contextmanager
+def peer_server():
+    """seed 000's stand-in under runserver, as its README runs it; yields its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, str(PEER), "runserver", f"127.0.0.1:{port}", "--noreload"]
+    with running(command, f"{base}/health/", env={**os.environ, "PYTHONUNBUFFERED": "1"}):
+        yield base
+
+
+def serve(args, workers: int, threads: int, redis_url: str | None = None):
     env = {
         "API_THROTTLE_PREDICT": "100000000/min",
         "API_THROTTLE_DEFAULT": "100000000/min",
         "API_LOG_LEVEL": "WARNING",
         "GUNICORN_THREADS": str(threads),
+        **({"REDIS_URL": redis_url} if redis_url else {}),
     }
     return api_server(env, workers=workers)
+
+
+@contextlib.contextmanager
+def served(args, workers: int, threads: int):
+    """The API as measured: `make run`'s topology unless --bare; yields its base URL."""
+    if args.bare:
+        with serve(args, workers, threads) as api:
+            yield api
+        return
+    with (
+        redis_server() as (redis_url, _),
+        serve(args, workers, threads, redis_url) as api,
+        nginx_server([api.removeprefix("http://")]) as front,
+    ):
+        yield front
 
 
 def sweep(args) -> None:
@@ -166,29 +200,24 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's")
     parser.add_argument("--threads", type=int, default=None, help="default: gunicorn.conf.py's")
     parser.add_argument("--sweep", action="store_true")
-    parser.add_argument("--front", action="store_true", help="measure through nginx, as `make run` serves")
+    parser.add_argument("--bare", action="store_true", help="gunicorn alone, without nginx and Redis")
     parser.add_argument("--repeats", type=int, default=300)
     args = parser.parse_args()
     if args.sweep:
         sweep(args)
         return
-    served = runpy.run_path(str(Path(__file__).resolve().parent.parent / "backend" / "gunicorn.conf.py"))
-    workers = args.workers or served["workers"]
-    threads = args.threads or served["threads"]
-    with serve(args, workers, threads) as api:
-        if args.front:
-            with nginx_server([api.removeprefix("http://")]) as front:
-                runs = measure(front, args.duration)
-        else:
-            runs = measure(api, args.duration)
-    front = " behind nginx" if args.front else ""
-    print(f"\ngunicorn {workers} workers × {threads} threads{front}; wrk, {args.duration:.0f} s a row")
+    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "backend" / "gunicorn.conf.py"))
+    workers = args.workers or config["workers"]
+    threads = args.threads or config["threads"]
+    with served(args, workers, threads) as api, peer_server() as peer:
+        runs = measure(api, peer, args.duration)
+    how = "gunicorn alone, SQLite throttles" if args.bare else "behind nginx, Redis throttles (make run's)"
+    print(f"\ngunicorn {workers} workers × {threads} threads, {how}; wrk, {args.duration:.0f} s a row")
     print("| request | connections | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for (name, connections), r in runs.items():
         print(f"| {name} | {connections} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")
-    health = runs[("health", 32)]["rps"]
-    predict = runs[("predict: 280×280 greyscale PNG (a script)", 32)]["rps"]
-    print(f"\npredict ÷ health at 32 connections: {predict / health:.3f}")
+    predict, peer, health = (runs[(row, 32)]["rps"] for row in (SCRIPT, PEER_ROW, "health"))
+    print(f"\nat 32 connections, predict ÷ the peer: {predict / peer:.2f}×; predict ÷ health: {predict / health:.3f}")
     sizes = {"script": grey_canvas(), "app before": app_canvas(), "app now": app_upload()}
     print("| what is sent | PNG bytes | request bytes | decode ms | preprocessing ms |\n|---|---|---|---|---|")
     for name, data in sizes.items():

@@ -26,6 +26,7 @@ from .models import NOT_A_DIGIT
 from .parsers import BoundedJSONParser
 from .serializers import (
     ErrorSerializer,
+    FieldsBuiltOnce,
     ImageItemField,
     ImageStringField,
     ModelInfoSerializer,
@@ -105,7 +106,7 @@ def batch_of(item: type[serializers.Serializer], name: str) -> type[serializers.
 class PredictDigitApi(JsonOrFormApi):
     throttle_scope = "predict"
 
-    class _ModelChoiceSerializer(serializers.Serializer):
+    class _ModelChoiceSerializer(FieldsBuiltOnce, serializers.Serializer):
         """What both input forms choose: the model, and how many of its best labels to list."""
 
         model = model_name_field("Which shipped model (see /api/model-info/); default: the default model.")

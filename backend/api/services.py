@@ -66,6 +66,22 @@ def batch_limit(model: Model) -> int:
     return max(1, min(settings.MAX_BATCH_SIZE, int(settings.BATCH_BUDGET_MS / per_image)))
 
 
+def answer(model: Model, p, image, elapsed_ms: float) -> Prediction:
+    """One image's answer: the model's verdict (a model_core Prediction) and the 28×28 it saw."""
+    return Prediction(
+        prediction=p.label,
+        confidence=p.confidence,
+        probabilities=p.probabilities,
+        labels=model.labels,
+        top_k=[{"label": label, "probability": prob} for label, prob in p.top_k],
+        is_digit=p.is_digit,
+        digit_score=p.digit_score,
+        processed_image=to_data_url(image),
+        model={"name": model.name, "version": model.version},
+        elapsed_ms=elapsed_ms,
+    )
+
+
 def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> list[Prediction]:
     """Preprocess and classify a batch; one result per source, in order."""
     started = time.perf_counter()
@@ -78,23 +94,11 @@ def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> 
     images = preprocess_all(sources, loaded.recipe)
     predictions = classify(loaded, images, top_k)
     elapsed = round((time.perf_counter() - started) * 1000, 3)
-    results = [
-        Prediction(
-            prediction=p.label,
-            confidence=p.confidence,
-            probabilities=p.probabilities,
-            labels=loaded.labels,
-            top_k=[{"label": label, "probability": prob} for label, prob in p.top_k],
-            is_digit=p.is_digit,
-            digit_score=p.digit_score,
-            processed_image=to_data_url(image),
-            model={"name": loaded.name, "version": loaded.version},
-            elapsed_ms=elapsed,
-        )
-        for p, image in zip(predictions, images, strict=True)
-    ]
+    results = [answer(loaded, p, image, elapsed) for p, image in zip(predictions, images, strict=True)]
     observe_predictions(loaded.name, [p.is_digit for p in predictions])
-    log.info("predicted %d image(s) with %s in %.1f ms", len(results), loaded.name, elapsed)
+    # DEBUG, not INFO: a line per prediction costs every request and nobody reads it; the
+    # metrics count predictions (by model and verdict) and time every request.
+    log.debug("predicted %d image(s) with %s in %.1f ms", len(results), loaded.name, elapsed)
     return results
 
 

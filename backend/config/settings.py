@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+import orjson
 from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
@@ -150,7 +151,10 @@ FEEDBACK_REQUIRE_REVIEW = env_bool("FEEDBACK_REQUIRE_REVIEW")
 # --- REST framework and its schema ----------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # orjson writes an answer's floats and lists several times faster than the json module.
+    "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer"],
+    # A batch's errors are keyed by the item's index: written "0", as the json module writes it.
+    "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS,),
     "DEFAULT_PARSER_CLASSES": [
         "backend.api.parsers.BoundedJSONParser",
         "rest_framework.parsers.MultiPartParser",
