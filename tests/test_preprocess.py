@@ -266,3 +266,26 @@ def test_a_drawing_is_the_same_28x28_whatever_its_colours(mnist_train):
             buffer = io.BytesIO()
             Image.fromarray(variant.astype(np.uint8)).save(buffer, "PNG")
             assert np.abs(preprocess(buffer.getvalue()) - light_on_dark).max() <= 0.01, i
+
+
+def test_the_quick_median_and_high_percentile_are_numpys_exactly():
+    """levels.median and levels.high_percentile skip NumPy's work when most values (or the top
+    ones) are one: on canvases' borders and strokes they must give NumPy's answer to the bit,
+    tied or not, whatever the dtype and length."""
+    from model_core.imaging.levels import high_percentile, median
+
+    rng = np.random.default_rng(5)
+    shortcuts = 0
+    for n in (1, 2, 3, 4, 5, 6, 7, 10, 11, 999, 1000, 1116, 4900):
+        for share in (0.0, 0.3, 0.49, 0.5, 0.51, 0.9, 0.999, 1.0):
+            for dtype, levels_ in ((np.uint8, 255), (np.float32, 1.0)):
+                values = rng.integers(0, 256, n).astype(np.float32) / (255 / levels_)
+                common = values.max() if rng.random() < 0.5 else values[0]
+                values[rng.random(n) < share] = common
+                values = values.astype(dtype)
+                rng.shuffle(values)
+                assert median(values) == float(np.median(values)), (n, share, dtype)
+                assert high_percentile(values, 99.9) == float(np.percentile(values, 99.9)), (n, share, dtype)
+                assert high_percentile(values, 95) == float(np.percentile(values, 95)), (n, share, dtype)
+                shortcuts += int(np.count_nonzero(values == values.flat[0]) > n // 2)
+    assert shortcuts > 20  # the shortcuts were taken, not only NumPy's own path

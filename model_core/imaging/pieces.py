@@ -50,8 +50,11 @@ def pieces(mask: np.ndarray, weights: np.ndarray | None) -> list[Piece]:
     top, left = int(rows[0]), int(cols[0])
     inked = mask[top : rows[-1] + 1, left : cols[-1] + 1]
     labels, count = ndimage.label(inked, structure=EIGHT_CONNECTED)
-    boxes = ndimage.find_objects(labels)
     ink = None if weights is None else weights[top : rows[-1] + 1, left : cols[-1] + 1][inked]
+    if count == 1:  # one stroke (most drawings): its box is the ink's, its mass all of it
+        mass = float(inked.sum()) if ink is None else float(ink.sum(dtype=np.float64))
+        return [Piece((top, left, int(rows[-1]) + 1, int(cols[-1]) + 1), mass)]
+    boxes = ndimage.find_objects(labels)
     masses = np.bincount(labels[inked], ink, count + 1)[1:]
     return [
         Piece((b[0].start + top, b[1].start + left, b[0].stop + top, b[1].stop + left), float(m))
