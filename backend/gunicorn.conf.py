@@ -37,8 +37,15 @@ if not os.environ.get("REDIS_URL") and not os.environ.get("THROTTLE_DB"):
     os.environ["THROTTLE_DB"] = os.path.join(tempfile.mkdtemp(prefix="digits-throttles-"), "throttles.sqlite3")
 timeout = 30
 graceful_timeout = 10
+# A worker is replaced after about 5,000 requests (a leak or a fragmented heap cannot grow
+# for ever). The workers fork from a master that has already imported Django and loaded
+# every model (preload_app, and on_starting below), so a replacement serves again at once,
+# sharing the weights' pages with its siblings: starting from nothing (1.3 s of imports
+# and model loading, the other worker alone meanwhile) put predict's p99 at 600 ms under
+# load, each replacement a stall.
 max_requests = 5000
 max_requests_jitter = 500
+preload_app = True
 limit_request_line = 8190
 # nginx in front bounds headers (4 × 8 KB) and answers what exceeds them in JSON; gunicorn's
 # own, lower bounds would answer first, in HTML (431).
@@ -78,6 +85,18 @@ def on_starting(server):
     # EMNIST's characters (the app's letters mode) read and checked once here, in the master:
     # the workers it forks share them instead of each paying 1.6 s on its first letters sample.
     character_samples("test")
+    # Every model loaded here too (preload_app: Django is set up), and run once to build its
+    # inference form: each worker forks with them ready. Run only where the library uses no
+    # threads of its own (the workers' setting), whose pool a fork would not carry over.
+    from backend.api import registry
+    from model_core.nn import parallel
+
+    try:
+        registry.load_all()
+        if parallel.THREADS == 1:
+            registry.run_each()
+    except Exception as exc:  # noqa: BLE001  the workers' readiness reports a model that fails to load
+        server.log.warning("models not preloaded: %s", exc)
 
 
 def post_worker_init(worker):

@@ -1,8 +1,10 @@
 """Latency and throughput of the API as `make run` serves it (nginx in front, gunicorn
-behind, the throttles' counts in Redis; the predict throttle raised, gunicorn's access log
-off), measured with wrk, beside a plain Django app answering the same canvas in the same run.
+behind it on a unix socket, the throttles' counts in Redis on another; the predict throttle
+raised, gunicorn's access log off), measured with wrk, beside a plain Django app answering
+the same canvas in the same run.
 
-Each is loaded at 1 and at 32 connections for --duration seconds: health (the framework's
+Each is loaded at 1 and at 32 connections for --duration seconds, every row again in each of
+--rounds rounds (the figures are the rounds' medians): health (the framework's
 floor), predict with what a script sends (a 280×280 greyscale PNG canvas as a JSON data
 URL), and the peer (benchmarks/peer_app.py: seed 000's recipe, a Django function view under
 runserver, PIL's resize to 28×28 and a NumPy MLP) with the same body. Then what the app
@@ -14,7 +16,7 @@ Last, the work a prediction must do, timed in this process.
 --bare measures gunicorn alone (no nginx, the throttles' counts in SQLite); --sweep tries
 several worker × thread settings (shorter runs, gunicorn alone) to choose the serving settings.
 
-    python benchmarks/api_latency.py [--duration 30] [--workers 2 --threads 2] [--bare] [--sweep]
+    python benchmarks/api_latency.py [--duration 10 --rounds 3] [--workers 2 --threads 2] [--bare] [--sweep]
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import os
 import re
 import runpy
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -144,6 +147,18 @@ def measure(base: str, peer: str, seconds: float) -> dict:
     return runs
 
 
+def medians(rounds: list[dict]) -> dict:
+    """Each row's median over the rounds (errors summed): a shared machine's speed drifts by a
+    fifth from minute to minute, and a round measures every row within a few minutes."""
+    return {
+        row: {
+            **{key: statistics.median(r[row][key] for r in rounds) for key in ("rps", "p50", "p99")},
+            "errors": sum(r[row]["errors"] for r in rounds),
+        }
+        for row in rounds[0]
+    }
+
+
 @contextlib.contextmanager
 def peer_server():
     """seed 000's stand-in under runserver, as its README runs it; yields its base URL."""
@@ -154,7 +169,7 @@ def peer_server():
         yield base
 
 
-def serve(args, workers: int, threads: int, redis_url: str | None = None):
+def serve(args, workers: int, threads: int, redis_url: str | None = None, unix_socket: bool = False):
     env = {
         "API_THROTTLE_PREDICT": "100000000/min",
         "API_THROTTLE_DEFAULT": "100000000/min",
@@ -162,7 +177,7 @@ def serve(args, workers: int, threads: int, redis_url: str | None = None):
         "GUNICORN_THREADS": str(threads),
         **({"REDIS_URL": redis_url} if redis_url else {}),
     }
-    return api_server(env, workers=workers)
+    return api_server(env, workers=workers, unix_socket=unix_socket)
 
 
 @contextlib.contextmanager
@@ -172,10 +187,10 @@ def served(args, workers: int, threads: int):
         with serve(args, workers, threads) as api:
             yield api
         return
-    with (
-        redis_server() as (redis_url, _),
-        serve(args, workers, threads, redis_url) as api,
-        nginx_server([api.removeprefix("http://")]) as front,
+    with (  # each on a unix socket, as make run connects them
+        redis_server(unix_socket=True) as (redis_url, _),
+        serve(args, workers, threads, redis_url, unix_socket=True) as api,
+        nginx_server([api]) as front,
     ):
         yield front
 
@@ -196,7 +211,8 @@ def sweep(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds a row, each round")
+    parser.add_argument("--rounds", type=int, default=3, help="every row measured this many times, in turn")
     parser.add_argument("--workers", type=int, default=None, help="default: gunicorn.conf.py's")
     parser.add_argument("--threads", type=int, default=None, help="default: gunicorn.conf.py's")
     parser.add_argument("--sweep", action="store_true")
@@ -210,14 +226,22 @@ def main() -> None:
     workers = args.workers or config["workers"]
     threads = args.threads or config["threads"]
     with served(args, workers, threads) as api, peer_server() as peer:
-        runs = measure(api, peer, args.duration)
+        rounds = [measure(api, peer, args.duration) for _ in range(args.rounds)]
+    runs = medians(rounds)
     how = "gunicorn alone, SQLite throttles" if args.bare else "behind nginx, Redis throttles (make run's)"
-    print(f"\ngunicorn {workers} workers × {threads} threads, {how}; wrk, {args.duration:.0f} s a row")
+    print(
+        f"\ngunicorn {workers} workers × {threads} threads, {how}; wrk, {args.duration:.0f} s a row, "
+        f"medians of {args.rounds} rounds"
+    )
     print("| request | connections | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
     for (name, connections), r in runs.items():
         print(f"| {name} | {connections} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")
-    predict, peer, health = (runs[(row, 32)]["rps"] for row in (SCRIPT, PEER_ROW, "health"))
-    print(f"\nat 32 connections, predict ÷ the peer: {predict / peer:.2f}×; predict ÷ health: {predict / health:.3f}")
+    ratios = [r[(SCRIPT, 32)]["rps"] / r[(PEER_ROW, 32)]["rps"] for r in rounds]
+    shares = [r[(SCRIPT, 32)]["rps"] / r[("health", 32)]["rps"] for r in rounds]
+    print(
+        f"\nat 32 connections, predict ÷ the peer: {statistics.median(ratios):.2f}× "
+        f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)}); predict ÷ health: {statistics.median(shares):.3f}"
+    )
     sizes = {"script": grey_canvas(), "app before": app_canvas(), "app now": app_upload()}
     print("| what is sent | PNG bytes | request bytes | decode ms | preprocessing ms |\n|---|---|---|---|---|")
     for name, data in sizes.items():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import http.client
 import os
 import shutil
 import socket
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -26,27 +28,50 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(url: str, timeout: float = 30.0) -> None:
+def wait_for(url: str, timeout: float = 30.0, unix_socket: str | None = None) -> None:
+    """Until `url` answers 200 (through `unix_socket` when given: its path is then all of
+    the URL that counts)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
+            if unix_socket:
+                if unix_status(unix_socket, urllib.parse.urlsplit(url).path) == 200:
                     return
+            else:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
         except OSError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     raise RuntimeError(f"{url} did not come up within {timeout} s")
 
 
+def unix_status(path: str, target: str) -> int:
+    """The status of GET `target` from an HTTP server on the unix socket `path`."""
+    conn = http.client.HTTPConnection("localhost", timeout=2)
+    conn.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.sock.settimeout(2)
+    try:
+        conn.sock.connect(path)
+        conn.request("GET", target)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
 def start_api(
-    env_extra: dict[str, str] | None = None, workers: int = 1, port: int | None = None
+    env_extra: dict[str, str] | None = None, workers: int = 1, port: int | None = None, unix_socket: bool = False
 ) -> tuple[subprocess.Popen, str]:
-    """Start gunicorn serving the API on a loopback port (a free one unless given), in its own
-    process group; return the process and the base URL once it answers as ready."""
+    """Start gunicorn serving the API on a loopback port (a free one unless given), or on a
+    unix socket as `make run` binds it behind nginx, in its own process group; return the
+    process and the base URL (`unix:PATH` for a socket) once it answers as ready."""
     port = port or free_port()
+    path = os.path.join(tempfile.mkdtemp(prefix="digits-api-"), "api.sock") if unix_socket else None
     env = {
         **os.environ,
         "API_PORT": str(port),
+        **({"GUNICORN_BIND": f"unix:{path}"} if path else {}),
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_ACCESS_LOG": "",
         # A database of its own, unless the caller names one: tests never touch var/db.sqlite3.
@@ -64,9 +89,9 @@ def start_api(
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = f"unix:{path}" if path else f"http://127.0.0.1:{port}"
     try:
-        wait_for(f"{base}/api/ready/")
+        wait_for(f"http://127.0.0.1:{port}/api/ready/", unix_socket=path)
     except RuntimeError:
         process.kill()
         raise
@@ -74,9 +99,10 @@ def start_api(
 
 
 @contextlib.contextmanager
-def api_server(env_extra: dict[str, str] | None = None, workers: int = 1):
-    """gunicorn serving the API for the duration of a `with` block; yields its base URL."""
-    process, base = start_api(env_extra, workers)
+def api_server(env_extra: dict[str, str] | None = None, workers: int = 1, unix_socket: bool = False):
+    """gunicorn serving the API for the duration of a `with` block; yields its base URL
+    (`unix:PATH` on a unix socket, an upstream for `nginx_server`)."""
+    process, base = start_api(env_extra, workers, unix_socket=unix_socket)
     try:
         yield base
     finally:
@@ -193,21 +219,37 @@ def postgres_server():
 
 
 @contextlib.contextmanager
-def redis_server():
-    """A throwaway Redis on a free loopback port, keeping nothing on disk; yields its URL."""
+def redis_server(unix_socket: bool = False):
+    """A throwaway Redis on a free loopback port, or on a unix socket as `make run` starts
+    it, keeping nothing on disk; yields its URL."""
     port = free_port()
+    path = os.path.join(tempfile.mkdtemp(prefix="digits-redis-"), "redis.sock") if unix_socket else None
+    where = ["--port", "0", "--unixsocket", path, "--unixsocketperm", "700"] if path else ["--port", str(port)]
     process = subprocess.Popen(
-        [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [REDIS, *where, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+    def connect() -> socket.socket:
+        if not path:
+            return socket.create_connection(("127.0.0.1", port), timeout=0.2)
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.settimeout(0.2)
+        try:
+            client.connect(path)
+        except OSError:
+            client.close()
+            raise
+        return client
+
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            with contextlib.suppress(OSError), connect():
                 break
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0", process
+        yield (f"unix://{path}" if path else f"redis://127.0.0.1:{port}/0"), process
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -62,6 +62,13 @@ def get_model(name: str | None = None) -> Model:
         return _models[name]
 
 
+def load_all() -> None:
+    """Load every shipped model, the default first, without running one (a server's master
+    loads them before it forks its workers)."""
+    for name in dict.fromkeys([settings.DEFAULT_MODEL, *model_names()]):
+        get_model(name)
+
+
 def _check(probe) -> str:
     try:
         probe()
@@ -91,8 +98,7 @@ def readiness() -> dict[str, Any]:
     (corrections) and the cache (throttles, which fail open without it)."""
     checks = {"database": _check(_database_round_trip), "cache": _check(_cache_round_trip)}
     try:
-        for name in dict.fromkeys([settings.DEFAULT_MODEL, *model_names()]):
-            get_model(name)
+        load_all()
     except (ModelNotReady, UnknownModel) as exc:
         return {"ready": False, "detail": str(exc), "models_loaded": sorted(_models), "checks": checks}
     return {"ready": True, "detail": "ok", "models_loaded": sorted(_models), "checks": {"model": "ok", **checks}}
@@ -103,9 +109,14 @@ def warm_up() -> dict[str, Any]:
     loading one (the ensemble's first answer took 413 ms) or building its inference form."""
     state = readiness()
     if state["ready"]:
-        for name in model_names():
-            get_model(name).predict_proba(np.zeros((1, 28, 28), np.float32))
+        run_each()
     return state
+
+
+def run_each() -> None:
+    """Run every loaded model once (building its inference form)."""
+    for model in list(_models.values()):
+        model.predict_proba(np.zeros((1, 28, 28), np.float32))
 
 
 def limits() -> Limits:
