@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from paper_photos import CONDITIONS, paper_photo  # noqa: E402
 
+from backend.runtime import keep_freed_memory  # noqa: E402
 from model_core import load_model  # noqa: E402
 from model_core.data.datasets import load_mnist, mnist_validation  # noqa: E402
 from model_core.data.synth import phone_photo  # noqa: E402
@@ -218,6 +219,7 @@ def main() -> None:
     photos = make_photos(args, fixed)
     print(f"{len(photos)} photos ({args.generator}) from {args.split} digits in {time.perf_counter() - started:.0f} s")
     model = load_model(args.model)
+    keep_freed_memory()  # as every server worker runs: a photo's buffers reused, not faulted in afresh
     results, speed = {}, {}
     if args.baseline:
         old, old_empty, where = revision_preprocess(args.baseline)

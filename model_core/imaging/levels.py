@@ -137,41 +137,55 @@ class DrawingInk:
         return np.clip(out, 0.0, 1.0, out=out)
 
 
-def illumination(grey: np.ndarray, closing: int | None = None) -> tuple[np.ndarray, bool]:
-    """The page's light without the ink, and whether it is even. Evenly lit (a scan, a canvas:
+def illumination(
+    grey: np.ndarray, closing: int | None = None, small: np.ndarray | None = None
+) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    """The page's light without the ink, whether it is even, and the downscaled image it was
+    estimated on (None when even). Evenly lit (a scan, a canvas:
     the page's light all one level), its border's level. Otherwise a closing (a max then a
     min filter, which keeps steps of light and shadow) of the image downscaled to SMALL_SIDE,
     smoothed and brought back to full size. The closing's size (in the downscaled pixels) is
-    CLOSING of the long side unless given. Same shape as `grey`, float32 in its units."""
+    CLOSING of the long side unless given; `small` is the downscaled image when already made.
+    Same shape as `grey`, float32 in its units."""
     height, width = grey.shape
     border = border_of(grey).astype(np.float32)
     # Ink may cross a tenth of the border; a shadow over the middle touches more of it.
     low, level, high = np.percentile(border, [10, 50, 90])
     if high - low <= UNIFORM * level:
-        return np.full(grey.shape, level, np.float32), True
-    small = downscaled(grey)
+        return np.full(grey.shape, level, np.float32), True, None
+    small = downscaled(grey) if small is None else small
     closed = ndimage.grey_closing(small, size=closing or closing_size(max(small.shape)), mode="nearest")
     closed = ndimage.uniform_filter(closed, size=3)  # the closing's corners, softened
-    return np.asarray(Image.fromarray(closed).resize((width, height), Image.Resampling.BILINEAR)), False
+    return np.asarray(Image.fromarray(closed).resize((width, height), Image.Resampling.BILINEAR)), False, small
 
 
 def keep_dark_pieces(mask: np.ndarray, darkness: np.ndarray, strong: float) -> None:
     """Hysteresis, in place: of the mask's pieces keep those somewhere darker than `strong`.
     A pen's stroke is dark somewhere along it; a blotch of paper or a shadow's soft edge that
     only just passes the mask's level is not, and would otherwise outweigh a small digit."""
-    labels, count = ndimage.label(mask)
-    if count == 0:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
         return
-    keep = np.bincount(labels[darkness > strong], minlength=count + 1) > 0  # pieces with a strong pixel
+    box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)  # no piece reaches outside the ink's box
+    inked = mask[box]  # a view: what is cleared here is cleared in the mask
+    labels, count = ndimage.label(inked)
+    keep = np.bincount(labels[darkness[box] > strong], minlength=count + 1) > 0  # pieces with a strong pixel
     keep[0] = False
-    mask &= keep[labels]
+    inked &= keep[labels]
 
 
 class PaperInk:
     """Dark ink on a page: darkness relative to the page's own light, 1 - grey / light."""
 
-    def __init__(self, grey: np.ndarray, scale: float, limits: Limits, closing: int | None = None):
-        light, self.even = illumination(grey, closing)
+    def __init__(
+        self,
+        grey: np.ndarray,
+        scale: float,
+        limits: Limits,
+        closing: int | None = None,
+        small: np.ndarray | None = None,
+    ):
+        light, self.even, self.small = illumination(grey, closing, small)
         self.grey, self.scale = grey, scale
         self.closing = closing or closing_size(round(max(grey.shape) / reduction(grey.shape)))
         darkness = grey.astype(np.float32)
@@ -217,7 +231,7 @@ class PaperInk:
             return None
         if size >= self.closing:
             return None
-        return PaperInk(self.grey, self.scale, self.limits, closing=size)
+        return PaperInk(self.grey, self.scale, self.limits, closing=size, small=self.small)  # the same page downscaled
 
     def crop(self, box: tuple[int, int, int, int]) -> np.ndarray:
         """The crop's darkness from its floor to its own strongest strokes, so faint pencil
