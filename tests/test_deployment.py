@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from devtools.images import data_url, seven_png
-from devtools.servers import NGINX, ROOT, api_server, drip_clients, nginx_server, stack
+from devtools.servers import NGINX, ROOT, api_server, drip_clients, nginx_server, stack, start_api
 
 
 @pytest.fixture(scope="module")
@@ -271,3 +271,45 @@ def test_gunicorn_alone_answers_its_own_limits_in_json():
             host, int(port), b"GET /api/health/ HTTP/1.1\r\nHost: 127.0.0.1\r\n" + many + b"Connection: close\r\n\r\n"
         )
         assert status in (400, 431) and "application/json" in headers and json.loads(body)["code"]
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (gunicorn's master: its workers)."""
+    found = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.add(int(entry))
+    return found
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_workers_replaced_after_max_requests_answer_from_the_models_the_master_loaded(threads):
+    """The workers fork from a master holding the app and every model (preload_app). With
+    model_core on two threads (an ensemble's networks side by side), the master must not
+    have started the library's thread pool, which a fork does not carry over: the replaced
+    workers would hang on their first ensemble answer."""
+    env = {
+        "GUNICORN_CMD_ARGS": "--max-requests 4 --max-requests-jitter 0",
+        "MODEL_CORE_THREADS": threads,
+        "API_THROTTLE_PREDICT": "1000/min",
+        "API_LOG_LEVEL": "WARNING",
+    }
+    process, base = start_api(env, workers=1)
+    try:
+        first = children(process.pid)
+        body = json.dumps({"image": data_url(seven_png()), "model": "ensemble"}).encode()
+        answers = []
+        for _ in range(12):
+            request = urllib.request.Request(f"{base}/api/predict-digit/", body, {"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=20) as response:
+                answers.append(json.load(response)["prediction"])
+        later = children(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    assert answers == ["7"] * 12
+    assert first and later and not first & later  # the worker was replaced, and its successors answered
