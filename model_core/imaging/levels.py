@@ -140,13 +140,12 @@ class DrawingInk:
 def illumination(
     grey: np.ndarray, closing: int | None = None, small: np.ndarray | None = None
 ) -> tuple[np.ndarray, bool, np.ndarray | None]:
-    """The page's light without the ink, whether it is even, and the downscaled image it was
-    estimated on (None when even). Evenly lit (a scan, a canvas:
-    the page's light all one level), its border's level. Otherwise a closing (a max then a
-    min filter, which keeps steps of light and shadow) of the image downscaled to SMALL_SIDE,
-    smoothed and brought back to full size. The closing's size (in the downscaled pixels) is
-    CLOSING of the long side unless given; `small` is the downscaled image when already made.
-    Same shape as `grey`, float32 in its units."""
+    """The page's light without the ink (same shape as `grey`, float32 in its units), whether
+    it is even, and the downscaled image it was estimated on (None when even). Evenly lit (a
+    scan, a canvas: the page's light all one level), its border's level. Otherwise a closing
+    (a max then a min filter, which keeps steps of light and shadow) of the image downscaled
+    to SMALL_SIDE (`small`, when already made), smoothed and brought back to full size. The
+    closing's size (in the downscaled pixels) is CLOSING of the long side unless given."""
     height, width = grey.shape
     border = border_of(grey).astype(np.float32)
     # Ink may cross a tenth of the border; a shadow over the middle touches more of it.
