@@ -99,6 +99,16 @@ def on_starting(server):
         server.log.warning("models not preloaded: %s", exc)
 
 
+def pre_fork(server, worker):
+    import gc
+
+    # The master's objects (Django, the models) out of the collector's reach before each fork:
+    # a worker's collections would otherwise write to every one of them, copying the pages it
+    # shares with the master, in its first requests. Measured with api_latency.py: health's
+    # p99 at 32 connections 159 -> 20 ms, predict's 191 -> 70 ms.
+    gc.freeze()
+
+
 def post_worker_init(worker):
     from backend.api import registry
     from backend.runtime import keep_freed_memory
