@@ -17,6 +17,7 @@ from PIL import Image
 from scipy import ndimage
 
 from .decode import EmptyImageError, Limits
+from .pieces import ink_box
 from .rulings import ruled_lines
 
 SMALL_SIDE = 160  # the illumination is estimated on the image downscaled to this long side
@@ -162,10 +163,11 @@ def keep_dark_pieces(mask: np.ndarray, darkness: np.ndarray, strong: float) -> N
     """Hysteresis, in place: of the mask's pieces keep those somewhere darker than `strong`.
     A pen's stroke is dark somewhere along it; a blotch of paper or a shadow's soft edge that
     only just passes the mask's level is not, and would otherwise outweigh a small digit."""
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
+    found = ink_box(mask)
+    if found is None:
         return
-    box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)  # no piece reaches outside the ink's box
+    top, left, bottom, right = found
+    box = slice(top, bottom), slice(left, right)
     inked = mask[box]  # a view: what is cleared here is cleared in the mask
     labels, count = ndimage.label(inked)
     keep = np.bincount(labels[darkness[box] > strong], minlength=count + 1) > 0  # pieces with a strong pixel

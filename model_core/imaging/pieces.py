@@ -41,19 +41,29 @@ def union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[i
     return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
 
 
-def pieces(mask: np.ndarray, weights: np.ndarray | None) -> list[Piece]:
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+def ink_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The box (top, left, bottom, right) around a mask's ink; None when it has none. No piece
+    of ink reaches outside it, so pieces are found within it alone."""
+    rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+def pieces(mask: np.ndarray, weights: np.ndarray | None) -> list[Piece]:
+    box = ink_box(mask)
+    if box is None:
         return []
     # Labelled within the ink's box only, and summed over the ink's pixels only: on a
     # 280×280 canvas, labelling all of it and ndimage.sum_labels took 1 ms of each request.
-    top, left = int(rows[0]), int(cols[0])
-    inked = mask[top : rows[-1] + 1, left : cols[-1] + 1]
+    top, left, bottom, right = box
+    inked = mask[top:bottom, left:right]
     labels, count = ndimage.label(inked, structure=EIGHT_CONNECTED)
-    ink = None if weights is None else weights[top : rows[-1] + 1, left : cols[-1] + 1][inked]
+    ink = None if weights is None else weights[top:bottom, left:right][inked]
     if count == 1:  # one stroke (most drawings): its box is the ink's, its mass all of it
         mass = float(inked.sum()) if ink is None else float(ink.sum(dtype=np.float64))
-        return [Piece((top, left, int(rows[-1]) + 1, int(cols[-1]) + 1), mass)]
+        return [Piece(box, mass)]
     boxes = ndimage.find_objects(labels)
     masses = np.bincount(labels[inked], ink, count + 1)[1:]
     return [
