@@ -11,11 +11,28 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 # every core busy, and a hand-off per request only adds to each one's time.
 os.environ.setdefault("MODEL_CORE_THREADS", "1")
 
+# Folders this configuration made for itself, removed when the server exits (on_exit).
+_made: list[str] = []
+
+
+def _temporary_dir(prefix: str) -> str:
+    _made.append(tempfile.mkdtemp(prefix=prefix))
+    return _made[-1]
+
+
 # Prometheus counters: each worker writes its own files here, /api/metrics/ adds them up.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="digits-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _temporary_dir("digits-metrics-")
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('API_PORT', '8000')}")
+# A unix socket's peer has no address: whatever connects there is the proxy in front (only
+# local processes allowed to open the socket file can), so its X-Forwarded-For names the
+# client. Without this every client would be one, sharing throttles, lockouts and budgets.
+if bind.startswith("unix:"):
+    os.environ.setdefault("API_TRUSTED_PROXIES", "unix")
+# gunicorn's control socket (gunicornc) is not used; by default every instance would take
+# over the same one in the home folder and delete it on exit.
+control_socket_disable = True
 # One single-threaded sync worker per core, by measurement (README, "API under load"):
 # more threads per worker only contend for the GIL, more workers than cores for the cores,
 # and gthread workers keep each client's keep-alive connection to themselves, so under 32
@@ -29,12 +46,12 @@ worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 # Big decodes (a photo over 16 MiB decoded) hold at most all workers but one, server-wide:
 # the last stays free for everyone else's requests through a burst (model_core.imaging.decode).
 if not os.environ.get("MODEL_CORE_DECODE_SLOTS_DIR"):
-    os.environ["MODEL_CORE_DECODE_SLOTS_DIR"] = tempfile.mkdtemp(prefix="digits-decode-slots-")
+    os.environ["MODEL_CORE_DECODE_SLOTS_DIR"] = _temporary_dir("digits-decode-slots-")
 os.environ.setdefault("MODEL_CORE_DECODE_SLOTS", str(max(1, workers - 1)))
 # Without Redis, the workers share their throttle counts in one SQLite file (throttling.py),
 # so a limit holds for the server as a whole, not per worker.
 if not os.environ.get("REDIS_URL") and not os.environ.get("THROTTLE_DB"):
-    os.environ["THROTTLE_DB"] = os.path.join(tempfile.mkdtemp(prefix="digits-throttles-"), "throttles.sqlite3")
+    os.environ["THROTTLE_DB"] = os.path.join(_temporary_dir("digits-throttles-"), "throttles.sqlite3")
 timeout = 30
 graceful_timeout = 10
 # A worker is replaced after about 5,000 requests (a leak or a fragmented heap cannot grow
@@ -121,3 +138,10 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # a dead worker's live gauges no longer count
+
+
+def on_exit(server):
+    import shutil
+
+    for folder in _made:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 export API_PORT="${API_PORT:-8000}" WEB_PORT="${WEB_PORT:-8080}"
 export CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-http://127.0.0.1:${WEB_PORT},http://localhost:${WEB_PORT}}"
 PY=.venv/bin/python
+# Sockets, nginx's files, the workers' shared counters: here, removed on exit (RUN_DIR lets a
+# second instance, such as the tests', keep its own).
+RUN_DIR="${RUN_DIR:-$PWD/var/run}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 REDIS="$(command -v redis-server || echo /usr/bin/redis-server)"
 
@@ -25,32 +28,45 @@ install() { # a Debian package, when missing and this runs as root
 $PY manage.py migrate --noinput >/dev/null
 # The docs' assets, under content-hashed names that browsers may cache for a year.
 $PY manage.py collectstatic --noinput >/dev/null
-trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait 2>/dev/null' INT TERM EXIT
-mkdir -p var/run
+stop() { # everything this started, then its scratch folders (ignoring the TERM it sends itself)
+  trap '' INT TERM
+  kill 0 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$RUN_DIR"/{metrics,decode-slots}
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$RUN_DIR"/{metrics,decode-slots}
+rm -f "$RUN_DIR"/metrics/*
+export PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/metrics" MODEL_CORE_DECODE_SLOTS_DIR="$RUN_DIR/decode-slots"
 # The throttles' counts, shared by the workers (and exact across a minute's turn): a local
 # Redis on a unix socket, keeping nothing on disk. Without one the workers share a SQLite
 # file instead (backend/api/throttling.py); a REDIS_URL you set is used as it is.
 if [ -z "${REDIS_URL:-}" ] && [ -x "$REDIS" ]; then
-  rm -f var/run/redis.sock
-  "$REDIS" --port 0 --unixsocket "$PWD/var/run/redis.sock" --unixsocketperm 700 --save '' --appendonly no \
-    --loglevel warning &
-  for _ in $(seq 50); do [ -S var/run/redis.sock ] && break; sleep 0.1; done
-  export REDIS_URL="unix://$PWD/var/run/redis.sock"
+  rm -f "$RUN_DIR/redis.sock"
+  "$REDIS" --port 0 --unixsocket "$RUN_DIR/redis.sock" --unixsocketperm 700 --save '' --appendonly no \
+    --loglevel warning --logfile "$RUN_DIR/redis.log" &
+  for _ in $(seq 50); do [ -S "$RUN_DIR/redis.sock" ] && break; sleep 0.1; done
+  export REDIS_URL="unix://$RUN_DIR/redis.sock"
 fi
 if [ -x "$NGINX" ]; then
-  mkdir -p var/nginx
-  SOCKET="$PWD/var/run/api.sock"
-  GUNICORN_BIND="unix:$SOCKET" API_TRUSTED_PROXIES="${API_TRUSTED_PROXIES:-127.0.0.1}" \
+  mkdir -p "$RUN_DIR/nginx"
+  SOCKET="$RUN_DIR/api.sock"
+  # nginx reaches gunicorn on a unix socket, whose peer has no address: "unix" trusts that
+  # peer's X-Forwarded-For (nginx's own $remote_addr), so each client is counted as itself.
+  GUNICORN_BIND="unix:$SOCKET" API_TRUSTED_PROXIES="${API_TRUSTED_PROXIES:-unix}" \
     .venv/bin/gunicorn -c backend/gunicorn.conf.py backend.config.wsgi:application &
   $PY scripts/nginx_conf.py --upstream "unix:$SOCKET" --listen "$API_PORT" --listen "$WEB_PORT" \
-    --workdir var/nginx >var/nginx/nginx.conf
-  "$NGINX" -p "$PWD/var/nginx" -c "$PWD/var/nginx/nginx.conf" -g "daemon off;" &
+    --workdir "$RUN_DIR/nginx" >"$RUN_DIR/nginx/nginx.conf"
+  "$NGINX" -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -g "daemon off;" &
 else
   echo "WARNING: no nginx; gunicorn answers directly (slow clients can tie it up: do not expose this)." >&2
   .venv/bin/gunicorn -c backend/gunicorn.conf.py backend.config.wsgi:application &
   # The app is told where the API is through the config.js it is served.
   $PY scripts/static_server.py --port "$WEB_PORT" --directory frontend --api "http://127.0.0.1:${API_PORT}" &
 fi
+# The addresses once the API answers, so that whoever follows them is served at once.
+$PY -c "from devtools.servers import wait_for; wait_for('http://127.0.0.1:${API_PORT}/api/ready/', 120)"
 echo "API  http://127.0.0.1:${API_PORT}/api/   (docs: /api/docs/)"
 echo "App  http://127.0.0.1:${WEB_PORT}/"
 wait -n

@@ -22,7 +22,8 @@ that has used it up is answered 429 before its token is even compared, so a toke
 guessed faster than that scope allows, whatever the writes' scope says.
 
 Who the client is: the connection's address, or, when that address is one of the trusted
-proxies (API_TRUSTED_PROXIES), the address the proxy put in X-Forwarded-For.
+proxies (API_TRUSTED_PROXIES; "unix" for a unix socket's peer, which has no address), the
+address the proxy put in X-Forwarded-For.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ log = logging.getLogger("backend.api")
 
 
 def _trusted(address: str) -> bool:
+    if not address:  # a unix socket's peer has no address
+        return settings.TRUSTED_UNIX_SOCKET
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

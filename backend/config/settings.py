@@ -174,8 +174,12 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 # X-Forwarded-For is believed only from these addresses or networks (the reverse proxy in
-# front), e.g. "127.0.0.1" for `make run`'s nginx. API_NUM_PROXIES is its former, weaker form.
-TRUSTED_PROXIES = [ipaddress.ip_network(item, strict=False) for item in env_list("API_TRUSTED_PROXIES", "")]
+# front), e.g. "10.0.0.0/8" for compose's nginx; "unix" believes whatever connects on the
+# unix socket gunicorn listens on (`make run`'s nginx: only local processes allowed to open
+# the socket file reach it, and they carry no address of their own).
+_PROXIES = env_list("API_TRUSTED_PROXIES", "")
+TRUSTED_PROXIES = [ipaddress.ip_network(item, strict=False) for item in _PROXIES if item != "unix"]
+TRUSTED_UNIX_SOCKET = "unix" in _PROXIES
 
 # Without Redis, one server's workers share their throttle counts in this SQLite file
 # (gunicorn.conf.py sets it; empty: each process counts alone).
