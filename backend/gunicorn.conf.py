@@ -91,26 +91,22 @@ def _json_error(sock, status_int, reason, mesg):
 def on_starting(server):
     from gunicorn import util
 
-    from model_core.data.datasets import SampleSet
-    from model_core.data.emnist import character_samples
+    from model_core.serving import sample_records
 
     util.write_error = _json_error  # what every worker's handle_error writes with (they fork from here)
-    # Parse MNIST's sample CSVs once, before any worker starts, into the memory-mapped cache
-    # every worker then shares (model_core.data.datasets.read_csv_shared): no user waits for it.
-    for split in ("test", "train"):
-        SampleSet.mnist(split)
-    # EMNIST's characters (the app's letters mode) read and checked once here, in the master:
-    # the workers it forks share them instead of each paying 1.6 s on its first letters sample.
-    character_samples("test")
+    # MNIST's sample CSVs parsed once, before any worker starts, and EMNIST's characters (the
+    # app's letters mode) read and checked once, here in the master: the workers it forks
+    # share them, instead of each paying seconds on its first sample.
+    for dataset, split in (("mnist", "test"), ("mnist", "train"), ("emnist", "test")):
+        sample_records(dataset, split, count=0, label=None, seed=0)
     # Every model loaded here too (preload_app: Django is set up), and run once to build its
     # inference form: each worker forks with them ready. Run only where the library uses no
     # threads of its own (the workers' setting), whose pool a fork would not carry over.
     from backend.api import registry
-    from model_core.nn import parallel
 
     try:
         registry.load_all()
-        if parallel.THREADS == 1:
+        if os.environ["MODEL_CORE_THREADS"] == "1":  # set above unless given: the library's own threads
             registry.run_each()
     except Exception as exc:  # noqa: BLE001  the workers' readiness reports a model that fails to load
         server.log.warning("models not preloaded: %s", exc)

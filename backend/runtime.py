@@ -24,7 +24,7 @@ import functools
 import os
 from collections.abc import Iterator
 
-from model_core.imaging import decode
+from model_core.serving import DECODE_HOOKS
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from glibc's <malloc.h>
 
@@ -90,5 +90,5 @@ def shared_slots() -> SharedSlots | None:
 def install() -> None:
     """Lend the library this process's server hooks (idempotent; the API's app does it)."""
     shared = shared_slots()
-    decode.HOOKS.shared_slot = shared.taken if shared else None
-    decode.HOOKS.after_big_decode = release_memory
+    DECODE_HOOKS.shared_slot = shared.taken if shared else None
+    DECODE_HOOKS.after_big_decode = release_memory

@@ -45,7 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from backend.runtime import keep_freed_memory  # noqa: E402
 from devtools.servers import api_server, free_port, nginx_server, redis_server, running  # noqa: E402
 from model_core import load_model  # noqa: E402
-from model_core.imaging.preprocess import decode_bytes, preprocess  # noqa: E402
+from model_core.imaging.decode import decode_bytes
+from model_core.imaging.preprocess import preprocess
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 PEER = Path(__file__).resolve().parent / "peer_app.py"

@@ -41,7 +41,8 @@ from model_core.data.datasets import as_float_images, load_mnist
 from model_core.data.emnist import load_characters
 from model_core.data.negatives import HANDWRITTEN_LETTERS
 from model_core.data.synth import CANVAS, VARIANTS, draw_character, handwriting_fonts, ink_crop, redraw_mnist
-from model_core.imaging.preprocess import EmptyImageError, preprocess
+from model_core.imaging.decode import EmptyImageError
+from model_core.imaging.preprocess import preprocess
 from model_core.model import temperature_scaled
 from model_core.training.metrics import expected_calibration_error
 

@@ -41,7 +41,8 @@ from backend.runtime import keep_freed_memory  # noqa: E402
 from model_core import load_model  # noqa: E402
 from model_core.data.datasets import load_mnist, mnist_validation  # noqa: E402
 from model_core.data.synth import phone_photo  # noqa: E402
-from model_core.imaging.preprocess import EmptyImageError, preprocess  # noqa: E402
+from model_core.imaging.decode import EmptyImageError  # noqa: E402
+from model_core.imaging.preprocess import preprocess  # noqa: E402
 
 
 def digits(split: str) -> tuple[np.ndarray, np.ndarray]:

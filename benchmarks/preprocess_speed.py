@@ -17,7 +17,8 @@ from PIL import Image, ImageDraw
 from timing import median_ms  # benchmarks/timing.py
 
 from backend.runtime import keep_freed_memory
-from model_core.imaging.preprocess import ink_box, ink_levels, load_pixels, place, preprocess
+from model_core.imaging.decode import load_pixels
+from model_core.imaging.preprocess import ink_box, ink_levels, place, preprocess
 
 
 def canvas() -> Image.Image:

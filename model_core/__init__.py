@@ -18,10 +18,9 @@ that nothing here imports Django or the backend):
     cli.py, batch.py            `python -m model_core …`, prediction over files
 """
 
-__version__ = "0.1.0"
-
-from .imaging.preprocess import preprocess  # noqa: E402
-from .io import ModelLoadError, available_models, load_model, save_model  # noqa: E402
-from .model import Model  # noqa: E402
+from .imaging.preprocess import preprocess
+from .io import ModelLoadError, available_models, load_model, save_model
+from .model import Model
+from .version import __version__
 
 __all__ = ["Model", "ModelLoadError", "available_models", "load_model", "preprocess", "save_model", "__version__"]

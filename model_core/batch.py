@@ -23,7 +23,8 @@ import numpy as np
 from tqdm import tqdm
 
 from .data.datasets import read_csv
-from .imaging.preprocess import PreprocessError, preprocess
+from .imaging.decode import PreprocessError
+from .imaging.preprocess import preprocess
 from .io import load_model
 from .model import Model
 

@@ -45,8 +45,8 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
 from .data.datasets import Dataset
+from .version import __version__
 
 SPLIT_KEYS = ("train_size", "validation_size", "split_seed")
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import __version__, batch
-from .data.datasets import MNIST_DIR, SPLIT_SEED, VALIDATION_SIZE
+from . import batch
+from .data.datasets import SPLIT_SEED, VALIDATION_SIZE
 from .nn.network import ARCHITECTURES
+from .paths import MNIST_DIR
 from .training import combine, finetune, workflows
+from .version import __version__
 
 
 def training_options(p: argparse.ArgumentParser, epochs: int, lr: float, schedule: str) -> None:

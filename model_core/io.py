@@ -9,19 +9,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from . import card as cards
-from .data.datasets import PROJECT_ROOT
 from .model import Model
 from .nn.network import Sequential
-
-ARTIFACTS_DIR = Path(os.environ.get("MODEL_DIR", PROJECT_ROOT / "artifacts"))
-DEFAULT_MODEL = "cnn"
+from .paths import DEFAULT_MODEL, MODEL_DIR
 
 
 class ModelLoadError(ValueError):
@@ -88,7 +84,7 @@ def resolve(path: str | Path | None) -> Path:
         path = DEFAULT_MODEL
     path = Path(path)
     if not path.parent.parts and path.suffix == "":
-        path = ARTIFACTS_DIR / path
+        path = MODEL_DIR / path
     return _paths(path)[0]
 
 
@@ -140,14 +136,14 @@ def load_model(path: str | Path | None = None) -> Model:
     rule = cards.not_a_digit(card)
     if rule["method"] == cards.GATE_METHOD:  # "not a digit" is another model's answer: the one beside
         beside = card_path.parent / rule["gate"]  # it, else the shipped one (a fine-tuned copy elsewhere)
-        gate = load_model(beside if _paths(beside)[0].is_file() else ARTIFACTS_DIR / rule["gate"])
+        gate = load_model(beside if _paths(beside)[0].is_file() else MODEL_DIR / rule["gate"])
         if gate.labels != model.labels:
             raise ModelLoadError(f"{card_path.name}: its gate {rule['gate']} reads other labels")
         model.gate = gate
     return model
 
 
-def available_models(directory: str | Path = ARTIFACTS_DIR) -> list[str]:
+def available_models(directory: str | Path = MODEL_DIR) -> list[str]:
     """Names of the model cards in a directory, the default first."""
     names = sorted(p.stem for p in Path(directory).glob("*.json"))
     return sorted(names, key=lambda n: n != DEFAULT_MODEL)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import card as cards
+from .data.emnist import canonical_label
 from .imaging.preprocess import deskew
 from .nn.compiled import GroupedNetwork
 from .nn.losses import softmax
@@ -88,6 +89,15 @@ class Model:
     @property
     def version(self) -> str:
         return cards.version(self.card)
+
+    def canonical_label(self, text: str, extra: tuple[str, ...] = ()) -> str | None:
+        """`text` as one of its labels (or of `extra`), a lower-case letter the model merges with
+        its capital as that capital ("c" → "C"); None when it is none of them."""
+        return canonical_label(text, [*self.labels, *extra])
+
+    def summary(self, default: str) -> dict[str, Any]:
+        """Its name, version, size and speed as a list of models shows them (card.summary)."""
+        return cards.summary(self.card, default)
 
     @property
     def deskews(self) -> bool:

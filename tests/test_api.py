@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from backend.api.apis import PredictDigitApi
 from devtools.images import data_url
 from model_core import available_models, load_model
-from model_core.imaging.preprocess import to_png
+from model_core.imaging.encode import to_png
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,9 @@
-"""The package map's one rule, checked on the source: imports point one way. `nn` imports
-nothing of model_core; `imaging` at most `nn`; `data` at most `imaging` and `nn`; the model
-(`model`, `card`, `io`) at most those; `training` at most the model and below; only the
-CLI and the batch predictor sit above. Nothing in model_core imports Django or backend."""
+"""The package map's rules, checked on the source: imports point one way. `version` and
+`paths` import nothing of model_core; `nn` at most those; `imaging` at most `nn`; `data` at
+most `imaging` and `nn`; the model (`model`, `card`, `io`, the server's door `serving`, the
+package's `__init__`) at most those; `training` at most the model and below; only the CLI and
+the batch predictor sit above. No import cycle, package `__init__` modules included. Nothing
+in model_core imports Django or backend; the backend enters model_core by one door."""
 
 import ast
 from pathlib import Path
@@ -12,10 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "model_core"
 # Each layer may import its own and lower layers only.
 LAYERS = [
+    {"version", "paths"},
     {"nn"},
     {"imaging"},
     {"data"},
-    {"model", "card", "io", "__init__"},
+    {"model", "card", "io", "serving", "__init__"},
     {"training"},
     {"cli", "batch", "__main__"},
 ]
@@ -70,3 +73,98 @@ def test_the_rule_catches_an_upward_import_and_the_server():
     assert violations(rogue, "from ..imaging import preprocess\n")
     assert violations(PACKAGE / "imaging" / "rogue.py", "from django.conf import settings\n")
     assert not violations(PACKAGE / "training" / "rogue.py", "from ..nn.layers import Dense\nfrom .. import card\n")
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """model_core's modules (package `__init__`s as their package) → the modules they import
+    explicitly; a name imported from a package's `__init__` (`from . import __version__`) is
+    an edge to that `__init__`."""
+    names = {module_name(path) for path in MODULES}
+    graph = {}
+    for path in MODULES:
+        edges = set()
+        for target in imported(path):
+            while target and target not in names and "." in target:
+                target = target.rsplit(".", 1)[0]
+            if target in names and target != module_name(path):
+                edges.add(target)
+        graph[module_name(path)] = edges
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found, state = [], {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                found.append([*stack[stack.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*stack, nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return found
+
+
+def test_no_import_cycles_package_inits_included():
+    assert not cycles(import_graph())
+
+
+def test_the_cycle_check_sees_a_cycle_through_an_init():
+    graph = {"model_core": {"model_core.io"}, "model_core.io": {"model_core.card"}, "model_core.card": {"model_core"}}
+    assert cycles(graph) == [["model_core", "model_core.io", "model_core.card", "model_core"]]
+
+
+DOOR = {"model_core.serving", "model_core.paths"}
+MAX_DOOR_NAMES = 15
+
+
+def backend_imports() -> dict[str, set[str]]:
+    """Every model_core module the backend imports from, with the names it takes."""
+    taken: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "backend").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("model_core"):
+                for alias in node.names:
+                    module = node.module
+                    if module == "model_core" and alias.name in ("paths", "serving"):
+                        module, name = f"model_core.{alias.name}", alias.name
+                    else:
+                        name = alias.name
+                    taken.setdefault(module, set()).add(name)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("model_core"):
+                        taken.setdefault(alias.name, set()).add(alias.name)
+    return taken
+
+
+def test_the_backend_enters_model_core_by_one_door():
+    taken = backend_imports()
+    assert set(taken) <= DOOR, f"the backend imports model_core beyond its door: {sorted(set(taken) - DOOR)}"
+    names = set().union(*taken.values())
+    assert len(names) <= MAX_DOOR_NAMES, sorted(names)
+    from model_core import serving
+
+    assert taken.get("model_core.serving", set()) <= set(serving.__all__)
+
+
+def test_the_answer_is_declared_once_and_documented_by_the_same_fields():
+    import django
+
+    from model_core.serving import ANSWER_FIELDS
+
+    django.setup()
+    from backend.api.apis import PredictDigitApi
+
+    assert tuple(PredictDigitApi.OutputSerializer().fields) == ANSWER_FIELDS

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
 
-from model_core.imaging.decode import ACCEPTED_FORMATS
-from model_core.imaging.preprocess import PreprocessError, preprocess
+from model_core.imaging.decode import ACCEPTED_FORMATS, PreprocessError
+from model_core.imaging.preprocess import preprocess
 
 pytestmark = pytest.mark.django_db
 

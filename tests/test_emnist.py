@@ -9,7 +9,6 @@ import pytest
 from model_core.data.datasets import DataError
 from model_core.data.emnist import (
     CHARACTER_LABELS,
-    EMNIST_DIR,
     EMNIST_FILE,
     SPLIT_FILE,
     _arrays,
@@ -18,6 +17,7 @@ from model_core.data.emnist import (
     split_indices,
     stratified_split,
 )
+from model_core.paths import EMNIST_DIR
 
 
 def test_the_three_parts_hold_every_image_once_in_the_same_class_proportions():

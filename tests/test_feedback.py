@@ -17,7 +17,7 @@ import pytest
 from devtools.servers import ROOT, start_api
 from model_core import load_model
 from model_core.data.datasets import read_csv
-from model_core.imaging.preprocess import to_png
+from model_core.imaging.encode import to_png
 
 from .conftest import TOKEN
 

@@ -18,7 +18,7 @@ from backend import runtime
 from backend.api.models import NOT_A_DIGIT, Feedback
 from devtools.images import data_url, seven_png
 from model_core.imaging import decode
-from model_core.imaging.preprocess import to_png
+from model_core.imaging.encode import to_png
 
 from .conftest import TOKEN
 

@@ -279,7 +279,7 @@ def test_combine_picks_networks_and_reports_validation_only_for_a_shared_split(t
 
 def test_predict_cli_reads_a_folder_of_pngs_and_an_mnist_csv(tmp_path, mnist_test, capsys):
     from model_core.data.datasets import write_csv
-    from model_core.imaging.preprocess import to_png
+    from model_core.imaging.encode import to_png
 
     folder = tmp_path / "digits"
     (folder / "more").mkdir(parents=True)

@@ -11,8 +11,8 @@ from scipy import ndimage
 
 from model_core import load_model
 from model_core.data.synth import phone_photo
-from model_core.imaging.decode import WORK_MAX, WORK_MIN, decode_bytes
-from model_core.imaging.preprocess import EmptyImageError, preprocess
+from model_core.imaging.decode import WORK_MAX, WORK_MIN, EmptyImageError, decode_bytes
+from model_core.imaging.preprocess import preprocess
 
 HARD = {
     "strong gradient": {"gradient": 70.0, "paper": 190.0},

@@ -7,21 +7,17 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from model_core.imaging.preprocess import (
+from model_core.imaging.decode import (
     EmptyImageError,
     ImageDecodeError,
     ImageTooLargeError,
     Limits,
     UnsupportedImageError,
     decode_base64,
-    deskew,
-    from_uint8_bytes,
     keepsake_png,
-    preprocess,
-    to_data_url,
-    to_png,
-    to_uint8,
 )
+from model_core.imaging.encode import from_uint8_bytes, to_data_url, to_png, to_uint8
+from model_core.imaging.preprocess import deskew, preprocess
 
 
 def drawing(size=(280, 280), mode="L", background=0, ink=255, box=(100, 60, 160, 220), width=18):

@@ -17,8 +17,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from model_core.data.datasets import SPLITS
-from model_core.data.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS
+from model_core.serving import LABELS
 
 from . import registry, selectors, services
 from .auth import FeedbackTokenAuthentication, ReadsNeedToken
@@ -44,7 +43,7 @@ VERSION_PATTERN = r"^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{8}|unversioned|)$"  # empty: t
 IDEMPOTENCY_KEY = r"[A-Za-z0-9_.:-]{1,64}"
 # A correction's label: a digit or letter (the characters model's, lower-case ones filed under
 # their capital where it merges them), or "not a digit".
-CORRECTION_LABELS = [*dict.fromkeys([*CHARACTER_LABELS, *MERGED_LOWER, NOT_A_DIGIT])]
+CORRECTION_LABELS = [*LABELS["correction_characters"], NOT_A_DIGIT]
 CORRECTION_LABEL = rf"^(?:[0-9A-Za-z]|{NOT_A_DIGIT})$"
 SAMPLE_LABEL = r"^(?:[0-9A-Z]|[abdefghnqrt])$"  # one of the 47
 
@@ -255,11 +254,10 @@ class PredictDigitApi(JsonOrFormApi):
     def post(self, request):
         data = self.valid_input(request)
         results = services.predict(sources=data["sources"], model=data.get("model"), top_k=data["top_k"])
-        # The answers are the service's plain Predictions as they stand (OutputSerializer
-        # documents them; tests hold the two to the same fields): building DRF's output
-        # serializer, a dozen fields deep-copied, cost a fifth of a prediction's own time.
-        answers = [vars(result) for result in results]  # shallow: its lists are already plain
-        return Response({"results": answers} if data["batch"] else answers[0])
+        # The answers are model_core's plain records as they stand (OutputSerializer documents
+        # them; a test holds the two to the same fields, serving.ANSWER_FIELDS): building DRF's
+        # output serializer, a dozen fields deep-copied, cost a fifth of a prediction's own time.
+        return Response({"results": results} if data["batch"] else results[0])
 
 
 # --- GET /api/display-images/ ----------------------------------------------------------------
@@ -281,12 +279,14 @@ class DisplayImagesApi(APIView):
         digit = serializers.IntegerField(required=False, min_value=0, max_value=9, help_text="Only this digit.")
         label = label_field(
             SAMPLE_LABEL,
-            CHARACTER_LABELS,
+            LABELS["characters"],
             required=False,
             help_text="Only this label: a digit, or for emnist one of its 47 characters (MNIST has no letters: "
             "none are found). With `digit` too, samples must have both.",
         )
-        split = serializers.ChoiceField(choices=sorted({*SPLITS, *PARTS}), required=False, default="test")
+        split = serializers.ChoiceField(
+            choices=sorted({*LABELS["splits"]["mnist"], *LABELS["splits"]["emnist"]}), required=False, default="test"
+        )
         seed = serializers.IntegerField(
             required=False, min_value=0, max_value=2**63 - 1, help_text="Same seed, same samples."
         )

@@ -11,14 +11,7 @@ from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from model_core.imaging.preprocess import (
-    DecoderBusyError,
-    EmptyImageError,
-    ImageDecodeError,
-    ImageTooLargeError,
-    PreprocessError,
-    UnsupportedImageError,
-)
+from model_core.serving import PreprocessError
 
 from .metrics import REFUSED
 
@@ -101,21 +94,24 @@ class ServiceUnavailable(exceptions.APIException):
     default_detail = "The model is not loaded yet."
 
 
+# model_core's image errors by their code; any other (a file that does not decode) is a 400.
 _PREPROCESS_ERRORS = {
-    EmptyImageError: EmptyImage,
-    ImageTooLargeError: PayloadTooLarge,
-    UnsupportedImageError: UnsupportedImage,
+    "empty_image": EmptyImage,
+    "image_too_large": PayloadTooLarge,
+    "unsupported_image_type": UnsupportedImage,
 }
 
 
 def as_api_exception(exc: Exception) -> Exception:
     """Domain errors from model_core and the services → the API exception that reports them."""
-    if isinstance(exc, ImageDecodeError):
-        return exceptions.ValidationError({"image": [str(exc)]}, code=exc.code)
     if isinstance(exc, PreprocessError):
-        for kind, api_error in _PREPROCESS_ERRORS.items():
-            if isinstance(exc, kind):
-                return api_error(str(exc), code=exc.code)
+        if exc.code == "busy":
+            busy = ServiceUnavailable(str(exc), code=exc.code)
+            busy.wait = 1  # DRF's handler turns `wait` into Retry-After
+            return busy
+        if exc.code in _PREPROCESS_ERRORS:
+            return _PREPROCESS_ERRORS[exc.code](str(exc), code=exc.code)
+        return exceptions.ValidationError({"image": [str(exc)]}, code=exc.code)
     if isinstance(exc, UnknownModel):
         return exceptions.ValidationError({"model": [str(exc)]}, code="unknown_model")
     if isinstance(exc, InvalidLabel):  # well-formed, but not a label of the model named
@@ -126,10 +122,6 @@ def as_api_exception(exc: Exception) -> Exception:
         return KeyReused(str(exc))
     if isinstance(exc, StorageBudget):
         return FeedbackQuota(wait=exc.retry_after, detail=str(exc), code=f"feedback_{exc.scope}_budget")
-    if isinstance(exc, DecoderBusyError):
-        busy = ServiceUnavailable(str(exc), code=exc.code)
-        busy.wait = 1  # DRF's handler turns `wait` into Retry-After
-        return busy
     if isinstance(exc, ModelNotReady):
         return ServiceUnavailable(str(exc))
     if isinstance(exc, RequestDataTooBig):

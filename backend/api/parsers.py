@@ -17,7 +17,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils.json import strict_constant
 
-from model_core.imaging.decode import decode_slot
+from model_core.serving import DECODE_HOOKS
 
 MAX_DEPTH = 16  # a batch of pixel arrays is 4 deep: {"images": [[[...]]]}
 MAX_DIGITS = 64  # far past any pixel value or count, far short of what costs time to read
@@ -65,7 +65,7 @@ def hold_slot_for_the_request(request, cost: int) -> None:
 
     held = contextlib.ExitStack()
     try:
-        held.enter_context(decode_slot(cost))
+        held.enter_context(DECODE_HOOKS.slot(cost))
     except Exception as exc:
         raise as_api_exception(exc) from exc
     django_request = getattr(request, "_request", request)

@@ -3,7 +3,6 @@ every decode runs under."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
@@ -14,10 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from model_core import Model, ModelLoadError, available_models, load_model
-from model_core import card as cards
-from model_core.imaging.preprocess import Limits
-from model_core.io import read_card
+from model_core.serving import Limits, Model, ModelLoadError, available_models, load_model
 
 from . import throttling
 from .errors import ModelNotReady, UnknownModel
@@ -32,14 +28,9 @@ def model_names() -> list[str]:
 
 
 def model_summaries() -> list[dict[str, Any]]:
-    """Every shipped model's name, version, size and speed, from its card, read once per
-    process as its model is loaded once."""
-    return list(_summaries(str(settings.MODEL_DIR), tuple(model_names()), settings.DEFAULT_MODEL))
-
-
-@functools.cache
-def _summaries(directory: str, names: tuple[str, ...], default: str) -> tuple[dict[str, Any], ...]:
-    return tuple(cards.summary(read_card(f"{directory}/{name}"), default) for name in names)
+    """Every shipped model's name, version, size and speed, from its card (each model is
+    loaded once per process, before serving, anyway)."""
+    return [get_model(name).summary(settings.DEFAULT_MODEL) for name in model_names()]
 
 
 def get_model(name: str | None = None) -> Model:

@@ -3,43 +3,24 @@ happens in model_core."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 
-from model_core.data.datasets import SampleSet, csv_header, csv_row
-from model_core.data.emnist import character_samples
-from model_core.imaging.preprocess import from_uint8_bytes, to_data_url
+from model_core.serving import csv_lines, sample_records, stored_image
 
 from .models import NOT_A_DIGIT, Feedback
 from .registry import get_model, model_names, model_summaries
 
 NOT_A_DIGIT_CSV = -1  # what finetune reads as "not a digit"
-_lock = threading.Lock()
-_samples: dict[tuple[str, str], SampleSet] = {}
-DATASETS = {"mnist": SampleSet.mnist, "emnist": character_samples}
-
-
-def samples(dataset: str, split: str) -> SampleSet:
-    sample_set = _samples.get((dataset, split))
-    if sample_set is None:
-        with _lock:
-            if (dataset, split) not in _samples:
-                _samples[dataset, split] = DATASETS[dataset](split)
-            sample_set = _samples[dataset, split]
-    return sample_set
 
 
 def sample_list(
     *, count: int, label: str | None, split: str, seed: int, dataset: str = "mnist"
 ) -> list[dict[str, Any]]:
     """`count` random samples of a dataset's split (one label only if given), the same for the same seed."""
-    return [
-        {"id": index, "label": name, "split": split, "image": to_data_url(image)}
-        for index, name, image in samples(dataset, split).sample(count, label, seed)
-    ]
+    return sample_records(dataset, split, count=count, label=label, seed=seed)
 
 
 def model_card(*, name: str | None = None) -> dict[str, Any]:
@@ -48,6 +29,8 @@ def model_card(*, name: str | None = None) -> dict[str, Any]:
         **model.card,
         "architectures": model.architectures(),
         "not_a_digit": model.not_a_digit,
+        "deskews_input": model.deskews,
+        "input_recipe": model.recipe,
         "available_models": model_names(),
         "default_model": settings.DEFAULT_MODEL,
         "models": model_summaries(),
@@ -64,7 +47,7 @@ def feedback_get(*, pk: int) -> Feedback | None:
 
 def feedback_image(entry: Feedback) -> str:
     """A stored correction's 28×28 image as a PNG data URL."""
-    return to_data_url(from_uint8_bytes(bytes(entry.processed)))
+    return stored_image(bytes(entry.processed))
 
 
 def feedback_csv_lines(*, reviewed_only: bool = False, model: str | None = None) -> Iterator[str]:
@@ -76,6 +59,7 @@ def feedback_csv_lines(*, reviewed_only: bool = False, model: str | None = None)
         rows = rows.filter(reviewed=True)
     if model:
         rows = rows.filter(model_name=model)
-    yield csv_header(extra=("model",))
-    for label, processed, name in rows.values_list("true_label", "processed", "model_name").iterator():
-        yield csv_row(NOT_A_DIGIT_CSV if label == NOT_A_DIGIT else label, bytes(processed), name)
+    yield from csv_lines(
+        (NOT_A_DIGIT_CSV if label == NOT_A_DIGIT else label, bytes(processed), name)
+        for label, processed, name in rows.values_list("true_label", "processed", "model_name").iterator()
+    )

@@ -13,11 +13,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from model_core import available_models
-from model_core import card as cards
-from model_core.imaging.preprocess import base64_too_long
+from model_core.serving import Limits
 
 from .errors import PayloadTooLarge
+from .registry import model_names
 
 MIN_SIDE = 8  # fewer pixels than this a side cannot hold a recognisable digit
 # Base64 as the API decodes it: an optional data-URL header, then whole groups of four
@@ -230,7 +229,7 @@ class ModelNameField(NamedChoiceField):
     """A shipped model's name; an unknown one is a 400 `unknown_model`."""
 
     def __init__(self, **kwargs):
-        super().__init__(available_models(settings.MODEL_DIR), "unknown_model", "model", required=False, **kwargs)
+        super().__init__(model_names(), "unknown_model", "model", required=False, **kwargs)
 
 
 def model_name_field(help_text: str) -> ModelNameField:
@@ -263,7 +262,7 @@ class ErrorSerializer(serializers.Serializer):
 def _image_string(value: str) -> str:
     if not value.strip():
         raise serializers.ValidationError("image is an empty string")
-    if base64_too_long(value, settings.MAX_IMAGE_BYTES):  # refused before a byte is decoded
+    if Limits(max_bytes=settings.MAX_IMAGE_BYTES).base64_too_long(value):  # refused before a byte is decoded
         raise PayloadTooLarge(f"image exceeds {settings.MAX_IMAGE_BYTES} bytes")
     return value
 
@@ -421,7 +420,7 @@ class ModelInfoSerializer(serializers.Serializer):
         return len(card["members"])
 
     def get_deskews_input(self, card) -> bool:
-        return cards.deskews(card)
+        return card["deskews_input"]
 
     def get_input_recipe(self, card) -> str:
-        return cards.recipe(card)
+        return card["input_recipe"]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -15,9 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from model_core.data.emnist import canonical_label
-from model_core.imaging.preprocess import decode_base64, keepsake_png, preprocess, to_data_url, to_uint8
-from model_core.model import Model, classify
+from model_core.serving import Model, correction_images, decode_base64, read_images
 
 from .errors import BatchTooCostly, IdempotencyKeyReused, InvalidLabel, StorageBudget
 from .metrics import observe_predictions
@@ -25,34 +21,6 @@ from .models import NOT_A_DIGIT, Feedback
 from .registry import get_model, limits
 
 log = logging.getLogger("backend.api")
-
-
-@dataclass
-class Prediction:
-    prediction: str
-    confidence: float
-    probabilities: list[float]
-    labels: list[str]
-    top_k: list[dict[str, Any]]
-    is_digit: bool
-    digit_score: float
-    processed_image: str
-    model: dict[str, str]
-    elapsed_ms: float
-
-
-def preprocess_all(sources: list[Any], recipe: str = "mnist"):
-    """Each source → the 28×28 network input by the model's recipe; a batch error names the
-    item at fault."""
-    images = []
-    for index, source in enumerate(sources):
-        try:
-            images.append(preprocess(source, limits(), recipe))
-        except ValueError as exc:
-            if len(sources) > 1:
-                exc.args = (f"images[{index}]: {exc}",)
-            raise
-    return images
 
 
 def batch_limit(model: Model) -> int:
@@ -66,39 +34,19 @@ def batch_limit(model: Model) -> int:
     return max(1, min(settings.MAX_BATCH_SIZE, int(settings.BATCH_BUDGET_MS / per_image)))
 
 
-def answer(model: Model, p, image, elapsed_ms: float) -> Prediction:
-    """One image's answer: the model's verdict (a model_core Prediction) and the 28×28 it saw."""
-    return Prediction(
-        prediction=p.label,
-        confidence=p.confidence,
-        probabilities=p.probabilities,
-        labels=model.labels,
-        top_k=[{"label": label, "probability": prob} for label, prob in p.top_k],
-        is_digit=p.is_digit,
-        digit_score=p.digit_score,
-        processed_image=to_data_url(image),
-        model={"name": model.name, "version": model.version},
-        elapsed_ms=elapsed_ms,
-    )
-
-
-def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> list[Prediction]:
-    """Preprocess and classify a batch; one result per source, in order."""
-    started = time.perf_counter()
+def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> list[dict[str, Any]]:
+    """Read a batch: one answer per source, in order (model_core.serving.ANSWER_FIELDS)."""
     loaded = get_model(model)
     if len(sources) > (limit := batch_limit(loaded)):
         raise BatchTooCostly(
             f"a batch for {loaded.name} holds at most {limit} images (each costs it about "
             f"{settings.BATCH_BUDGET_MS / limit:.1f} ms); send the rest in another request"
         )
-    images = preprocess_all(sources, loaded.recipe)
-    predictions = classify(loaded, images, top_k)
-    elapsed = round((time.perf_counter() - started) * 1000, 3)
-    results = [answer(loaded, p, image, elapsed) for p, image in zip(predictions, images, strict=True)]
-    observe_predictions(loaded.name, [p.is_digit for p in predictions])
+    results = read_images(loaded, sources, limits=limits(), top_k=top_k)
+    observe_predictions(loaded.name, [result["is_digit"] for result in results])
     # DEBUG, not INFO: a line per prediction costs every request and nobody reads it; the
     # metrics count predictions (by model and verdict) and time every request.
-    log.debug("predicted %d image(s) with %s in %.1f ms", len(results), loaded.name, elapsed)
+    log.debug("predicted %d image(s) with %s in %.1f ms", len(results), loaded.name, results[0]["elapsed_ms"])
     return results
 
 
@@ -158,10 +106,10 @@ def feedback_create(
     before, nothing is stored again: (the entry stored then, False). Else (the entry, True)."""
     loaded = get_model(model)
     labels = [*loaded.labels, NOT_A_DIGIT]
-    true_label = canonical_label(true_label, labels)  # "c" is stored as "C" where the model merges them
+    true_label = loaded.canonical_label(true_label, (NOT_A_DIGIT,))  # "c" is stored as "C" where merged
     if true_label is None:
         raise InvalidLabel(f"true_label must be one of {', '.join(labels)}")
-    if predicted_label and (predicted_label := canonical_label(predicted_label, labels)) is None:
+    if predicted_label and (predicted_label := loaded.canonical_label(predicted_label, (NOT_A_DIGIT,))) is None:
         raise InvalidLabel(f"predicted_label must be empty or one of {', '.join(labels)}", "predicted_label")
     if isinstance(source, str):
         source = decode_base64(source, limits())  # once, for the fingerprint and both copies below
@@ -172,8 +120,7 @@ def feedback_create(
         earlier = Feedback.objects.filter(client=client, idempotency_key=idempotency_key).first()
         if earlier is not None:
             return _replayed(earlier, fingerprint), False
-    image = to_uint8(preprocess(source, limits(), loaded.recipe)).tobytes()  # what this model would see
-    original = keepsake_png(source, limits())
+    image, original = correction_images(loaded, source, limits())  # what this model would see, and the user's
     size = len(image) + len(original)
     feedback_purge_expired()
     _check_budgets(client, size)

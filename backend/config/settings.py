@@ -18,6 +18,8 @@ import orjson
 from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
+from model_core import paths as model_paths
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -134,8 +136,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES
 
 # --- The models ---------------------------------------------------------------------------
-MODEL_DIR = Path(os.environ.get("MODEL_DIR", BASE_DIR / "artifacts"))  # as model_core.io reads it
-DEFAULT_MODEL = os.environ.get("DEFAULT_MODEL", "cnn")
+# The library's own (model_core.paths: MODEL_DIR and DEFAULT_MODEL in the environment move
+# them for the server and the command line alike).
+MODEL_DIR = model_paths.MODEL_DIR
+DEFAULT_MODEL = model_paths.DEFAULT_MODEL
 # Threads: model_core's own setting, MODEL_CORE_THREADS (model_core/parallel.py; it still reads
 # API_INFERENCE_THREADS, its former name here).
 FEEDBACK_READ_TOKEN = os.environ.get("FEEDBACK_READ_TOKEN", "")

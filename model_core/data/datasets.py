@@ -17,9 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = PROJECT_ROOT / "data"
-MNIST_DIR = Path(os.environ.get("MNIST_DIR", DATA_DIR / "mnist"))  # overridable for installed copies
+from ..paths import CACHE_DIR, MNIST_DIR
+
 DIGIT_LABELS = [str(d) for d in range(10)]
 
 # Canonical MD5s of the *uncompressed* IDX files, as published with MNIST.
@@ -190,9 +189,6 @@ def read_csv(source: str | Path | bytes, size: int = 28) -> tuple[np.ndarray, np
     if pixels.min() < 0 or pixels.max() > 255:
         raise DataError("CSV pixels must lie in 0-255")
     return pixels.astype(np.uint8).reshape(-1, size, size), table[:, 0].astype(np.int64)
-
-
-CACHE_DIR = Path(os.environ.get("MODEL_CORE_CACHE_DIR", PROJECT_ROOT / "var" / "cache"))
 
 
 def read_csv_shared(path: str | Path) -> tuple[np.ndarray, np.ndarray]:

@@ -11,15 +11,14 @@ test part.
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .datasets import DATA_DIR, DataError, Dataset, SampleSet
+from ..paths import EMNIST_DIR
+from .datasets import DataError, Dataset, SampleSet
 
-EMNIST_DIR = Path(os.environ.get("EMNIST_DIR", DATA_DIR / "emnist"))  # overridable for installed copies
 EMNIST_FILE = "emnist-bymerge.npz"
 EMNIST_SHA256 = "70eada7535fdee6840296d41dd66dfae3e17f73f752779575bdf3bb0f86f33f1"
 SPLIT_FILE = "split.npz"

@@ -25,7 +25,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..imaging.decode import EmptyImageError
-from ..imaging.preprocess import preprocess, to_uint8
+from ..imaging.encode import to_uint8
+from ..imaging.preprocess import preprocess
 from .synth import CANVAS, ink_crop
 
 KINDS = ("letter", "shape", "scribble", "digits", "dash", "hatching", "handwritten")

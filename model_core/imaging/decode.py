@@ -74,6 +74,11 @@ class Limits:
     min_contrast: float = 0.15  # ink must differ from the background by this much (of 0..1)
     min_extent: float = 0.06  # ink spanning less than this share of the image is a stray mark
 
+    def base64_too_long(self, text: str) -> bool:
+        """Whether base64 text (a data URL's or bare) encodes more than `max_bytes`: refused
+        before a byte of it is decoded."""
+        return base64_too_long(text, self.max_bytes)
+
 
 DEFAULT_LIMITS = Limits()
 
@@ -130,6 +135,11 @@ class ServerHooks:
 
     shared_slot: Callable[[], AbstractContextManager[bool]] | None = None
     after_big_decode: Callable[[], object] | None = None
+
+    def slot(self, cost: int) -> AbstractContextManager[None]:
+        """A turn for work of `cost` bytes (`decode_slot`): a server takes one for a big body
+        of pixels before parsing it, as a decode does for a big image."""
+        return decode_slot(cost)
 
 
 HOOKS = ServerHooks()

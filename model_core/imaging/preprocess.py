@@ -22,29 +22,19 @@ the name to the placement.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import io
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from .decode import (  # noqa: F401  (re-exported: what callers of preprocess catch and pass)
-    ACCEPTED_FORMATS,
+from .decode import (
     DEFAULT_LIMITS,
-    DecoderBusyError,
     EmptyImageError,
-    ImageDecodeError,
-    ImageTooLargeError,
     Limits,
-    PreprocessError,
-    UnsupportedImageError,
-    base64_too_long,
     decode_base64,
     decode_bytes,
     grey_pixels,
-    keepsake_png,
     load_pixels,
 )
 from .ink import find_ink, locate_ink
@@ -184,25 +174,3 @@ def deskew(images: np.ndarray) -> np.ndarray:
     src_x = xs[None] + (cx - centre)[:, None, None] + alpha[:, None, None] * (ys[None] - centre)
     out = bilinear_sample(x, src_y, src_x)
     return out[0] if single else out
-
-
-def to_uint8(image: np.ndarray) -> np.ndarray:
-    """A float image in [0, 1] as 0-255 bytes, as MNIST stores it."""
-    return np.clip(np.rint(np.asarray(image, np.float32) * 255), 0, 255).astype(np.uint8)
-
-
-def from_uint8_bytes(raw: bytes, side: int = SIZE) -> np.ndarray:
-    """The inverse of `to_uint8(...).tobytes()`: bytes → float (side, side) in [0, 1]."""
-    return np.frombuffer(raw, np.uint8).reshape(side, side).astype(np.float32) / 255.0
-
-
-def to_png(image: np.ndarray) -> bytes:
-    """A (28, 28) float image in [0, 1] as an 8-bit greyscale PNG."""
-    pixels = to_uint8(image)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels, mode="L").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def to_data_url(image: np.ndarray) -> str:
-    return "data:image/png;base64," + base64.b64encode(to_png(image)).decode("ascii")

@@ -21,7 +21,8 @@ from ..data.datasets import SPLIT_SEED, VALIDATION_SIZE, as_float_images, load_m
 from ..data.negatives import KINDS, handwritten_digits, handwritten_letters
 from ..data.negatives import negatives as draw_negatives
 from ..data.synth import VARIANTS, redraw_mnist
-from ..imaging.preprocess import EmptyImageError, preprocess
+from ..imaging.decode import EmptyImageError
+from ..imaging.preprocess import preprocess
 from ..model import Model, temperature_scaled
 from .metrics import expected_calibration_error
 

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from ..data.augment import AugmentConfig, augment
 from ..data.datasets import Dataset, as_float_images
-from ..imaging.preprocess import to_uint8
+from ..imaging.encode import to_uint8
 from ..model import Model
 from .train import EpochSet
 

@@ -14,7 +14,8 @@ from tqdm import tqdm
 
 from ..data.augment import NO_AUGMENTATION, AugmentConfig, augment
 from ..data.datasets import Dataset, as_float_images
-from ..imaging.preprocess import deskew, to_uint8
+from ..imaging.encode import to_uint8
+from ..imaging.preprocess import deskew
 from ..nn.losses import DistillationLoss, SoftmaxCrossEntropy
 from ..nn.network import Sequential
 from ..nn.optim import OPTIMIZERS, SCHEDULES

@@ -1,0 +1,153 @@
+"""The library's one door for a server: everything backend/ takes from model_core, and
+nothing else. A server loads models, reads images into final answers, stores what a user
+corrects, serves samples and exports corrections; it never touches arrays itself.
+
+    model = load_model("cnn")
+    read_images(model, [png_bytes, data_url, pixel_array], limits=Limits(), top_k=3)
+    → [{"prediction": "7", "confidence": 0.998, ..., "processed_image": "data:image/png;...",
+        "model": {"name": "cnn", "version": "..."}, "elapsed_ms": 1.8}, ...]
+
+Each answer is built once, here (`ANSWER_FIELDS` names its fields; the server's output
+serializer documents the same ones, and a test holds the two together). Errors an image can
+cause are `PreprocessError`s whose `code` says which (`invalid_image`, `unsupported_image_type`,
+`image_too_large`, `empty_image`, `busy`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .data.datasets import SPLITS, SampleSet, csv_header, csv_row
+from .data.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS, character_samples
+from .imaging.decode import HOOKS as DECODE_HOOKS
+from .imaging.decode import Limits, PreprocessError, decode_base64, keepsake_png
+from .imaging.encode import from_uint8_bytes, to_data_url, to_uint8
+from .imaging.preprocess import preprocess
+from .io import ModelLoadError, available_models, load_model
+from .model import Model, classify
+
+__all__ = [
+    "ANSWER_FIELDS",
+    "DECODE_HOOKS",
+    "LABELS",
+    "Limits",
+    "Model",
+    "ModelLoadError",
+    "PreprocessError",
+    "available_models",
+    "correction_images",
+    "csv_lines",
+    "decode_base64",
+    "load_model",
+    "read_images",
+    "sample_records",
+    "stored_image",
+]
+
+ANSWER_FIELDS = (
+    "prediction",
+    "confidence",
+    "probabilities",
+    "labels",
+    "top_k",
+    "is_digit",
+    "digit_score",
+    "processed_image",
+    "model",
+    "elapsed_ms",
+)
+
+# The label sets a server validates against: the splits each dataset has, and every character
+# a correction may name (the 47 labels and the lower-case letters EMNIST merges with capitals).
+LABELS = {
+    "splits": {"mnist": SPLITS, "emnist": PARTS},
+    "characters": tuple(CHARACTER_LABELS),
+    "correction_characters": tuple(dict.fromkeys([*CHARACTER_LABELS, *MERGED_LOWER])),
+}
+
+
+def _network_inputs(model: Model, sources: list[Any], limits: Limits) -> list[np.ndarray]:
+    """Each source → the 28×28 network input by the model's recipe; in a batch an error names
+    the item at fault."""
+    images = []
+    for index, source in enumerate(sources):
+        try:
+            images.append(preprocess(source, limits, model.recipe))
+        except ValueError as exc:
+            if len(sources) > 1:
+                exc.args = (f"images[{index}]: {exc}",)
+            raise
+    return images
+
+
+def read_images(model: Model, sources: list[Any], *, limits: Limits, top_k: int = 3) -> list[dict[str, Any]]:
+    """Read each source (encoded bytes, a data URL or base64 text, a pixel array) with `model`:
+    one answer per source, in order, each a plain dict of `ANSWER_FIELDS`."""
+    started = time.perf_counter()
+    images = _network_inputs(model, sources, limits)
+    predictions = classify(model, images, top_k)
+    elapsed = round((time.perf_counter() - started) * 1000, 3)
+    ref = {"name": model.name, "version": model.version}
+    return [
+        {
+            "prediction": p.label,
+            "confidence": p.confidence,
+            "probabilities": p.probabilities,
+            "labels": model.labels,
+            "top_k": [{"label": label, "probability": prob} for label, prob in p.top_k],
+            "is_digit": p.is_digit,
+            "digit_score": p.digit_score,
+            "processed_image": to_data_url(image),
+            "model": ref,
+            "elapsed_ms": elapsed,
+        }
+        for p, image in zip(predictions, images, strict=True)
+    ]
+
+
+def correction_images(model: Model, source: bytes | np.ndarray, limits: Limits) -> tuple[bytes, bytes]:
+    """What a stored correction keeps of its image: the 28×28 `model` would see (MNIST's
+    bytes) and the user's image as decoded pixels in a bounded PNG."""
+    processed = to_uint8(preprocess(source, limits, model.recipe)).tobytes()
+    return processed, keepsake_png(source, limits)
+
+
+def stored_image(processed: bytes) -> str:
+    """A stored 28×28 (MNIST's bytes) as a PNG data URL."""
+    return to_data_url(from_uint8_bytes(processed))
+
+
+def csv_lines(rows: Iterable[tuple[int | str, bytes, str]]) -> Iterator[str]:
+    """Corrections as MNIST-style CSV (label, 784 pixels) with a last column naming the model:
+    the header, then one line per (label, processed bytes, model name)."""
+    yield csv_header(extra=("model",))
+    for label, processed, name in rows:
+        yield csv_row(label, processed, name)
+
+
+_DATASETS = {"mnist": SampleSet.mnist, "emnist": character_samples}
+_sample_sets: dict[tuple[str, str], SampleSet] = {}
+_lock = threading.Lock()
+
+
+def _samples(dataset: str, split: str) -> SampleSet:
+    found = _sample_sets.get((dataset, split))
+    if found is None:
+        with _lock:
+            if (dataset, split) not in _sample_sets:
+                _sample_sets[dataset, split] = _DATASETS[dataset](split)
+            found = _sample_sets[dataset, split]
+    return found
+
+
+def sample_records(dataset: str, split: str, *, count: int, label: str | None, seed: int) -> list[dict[str, Any]]:
+    """`count` random samples of a dataset's split (one label only if given), the same for the
+    same seed, each `{id, label, split, image}` with the image as a PNG data URL. `count` 0
+    only reads (and checks) the split, as a server does once before it forks its workers."""
+    chosen = _samples(dataset, split).sample(count, label, seed) if count else []
+    return [{"id": index, "label": name, "split": split, "image": to_data_url(image)} for index, name, image in chosen]
