@@ -102,7 +102,7 @@ def on_starting(server):
     # Every model loaded here too (preload_app: Django is set up), and run once to build its
     # inference form: each worker forks with them ready. Run only where the library uses no
     # threads of its own (the workers' setting), whose pool a fork would not carry over.
-    from backend.api import registry
+    from backend.common import registry
 
     try:
         registry.load_all()
@@ -123,11 +123,11 @@ def pre_fork(server, worker):
 
 
 def post_worker_init(worker):
-    from backend.api import registry
+    from backend.health.selectors import warm_up
     from backend.runtime import keep_freed_memory
 
     keep_freed_memory()  # each request's image buffers are reused, not faulted in afresh
-    registry.warm_up()  # load and run the default model now, not on the first request
+    warm_up()  # load and run the default model now, not on the first request
 
 
 def child_exit(server, worker):

@@ -60,8 +60,9 @@ def instrument() -> list[str]:
     """Wrap each stage where the request calls it; the stages' names, in order."""
     from rest_framework.settings import api_settings
 
-    from backend.api import parsers, services
-    from backend.api.apis import PredictDigitApi
+    from backend.common import parsers
+    from backend.predictions.apis import PredictDigitApi
+    from model_core import serving
     from model_core.imaging import preprocess
 
     wrapped = [
@@ -71,8 +72,8 @@ def instrument() -> list[str]:
         (preprocess, "decode_bytes", "decode"),
         (preprocess, "grey_pixels", "decode"),
         (preprocess, "find_ink", "ink"),
-        (services, "classify", "network"),
-        (services, "answer", "answer"),
+        (serving, "classify", "network"),
+        (serving, "to_data_url", "answer"),
         (api_settings.DEFAULT_RENDERER_CLASSES[0], "render", "JSON"),
     ]
     for owner, name, stage in wrapped:
@@ -91,7 +92,7 @@ def main() -> None:
     django.setup()
     from django.test import Client
 
-    from backend.api.registry import get_model
+    from backend.common.registry import get_model
     from backend.runtime import keep_freed_memory
 
     keep_freed_memory()  # as gunicorn.conf.py sets up each worker

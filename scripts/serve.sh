@@ -41,7 +41,7 @@ rm -f "$RUN_DIR"/metrics/*
 export PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/metrics" MODEL_CORE_DECODE_SLOTS_DIR="$RUN_DIR/decode-slots"
 # The throttles' counts, shared by the workers (and exact across a minute's turn): a local
 # Redis on a unix socket, keeping nothing on disk. Without one the workers share a SQLite
-# file instead (backend/api/throttling.py); a REDIS_URL you set is used as it is.
+# file instead (backend/common/throttling.py); a REDIS_URL you set is used as it is.
 if [ -z "${REDIS_URL:-}" ] && [ -x "$REDIS" ]; then
   rm -f "$RUN_DIR/redis.sock"
   "$REDIS" --port 0 --unixsocket "$RUN_DIR/redis.sock" --unixsocketperm 700 --save '' --appendonly no \

@@ -36,7 +36,7 @@ def client(settings):
 @pytest.fixture(autouse=True)
 def fresh_throttles():
     """Every test starts with no request counted against any client (in-process counts)."""
-    from backend.api.throttling import LocalLog, store
+    from backend.common.throttling import LocalLog, store
 
     counts = store()
     if isinstance(counts, LocalLog):

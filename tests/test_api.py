@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 from PIL import Image, ImageDraw
 
-from backend.api.apis import PredictDigitApi
+from backend.predictions.apis import PredictDigitApi
 from devtools.images import data_url
 from model_core import available_models, load_model
 from model_core.imaging.encode import to_png
@@ -201,7 +201,7 @@ def test_batch_limit(client):
 
 
 def test_throttled_requests_get_429(client, settings):
-    from backend.api.throttling import store
+    from backend.common.throttling import store
 
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -294,7 +294,7 @@ def test_health_and_readiness(client):
 
 
 def test_readiness_is_503_when_the_model_cannot_load(client, settings, tmp_path):
-    from backend.api import registry
+    from backend.common import registry
 
     (tmp_path / "cnn.json").write_text("{}")
     settings.MODEL_DIR = tmp_path
@@ -353,11 +353,12 @@ def test_api_sets_no_cookies(client):
 
 
 def test_warm_up_leaves_the_default_model_built_for_inference(monkeypatch):
-    from backend.api import registry
+    from backend.common import registry
+    from backend.health.selectors import warm_up
     from model_core.nn.parallel import THREADS
 
     monkeypatch.setattr(registry, "_models", {})  # a fresh worker: nothing loaded yet
-    assert registry.warm_up()["ready"] is True
+    assert warm_up()["ready"] is True
     model = registry.get_model()
     assert model.threads == THREADS
     assert THREADS in model._lanes  # the inference form exists before any request

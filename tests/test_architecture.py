@@ -165,6 +165,6 @@ def test_the_answer_is_declared_once_and_documented_by_the_same_fields():
     from model_core.serving import ANSWER_FIELDS
 
     django.setup()
-    from backend.api.apis import PredictDigitApi
+    from backend.predictions.apis import PredictDigitApi
 
     assert tuple(PredictDigitApi.OutputSerializer().fields) == ANSWER_FIELDS

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from backend.api.apis import PredictDigitApi
+from backend.predictions.apis import PredictDigitApi
 from devtools.browser import LETTERS, interpolate
 from devtools.images import data_url
 from model_core.data.datasets import read_corrections, read_csv

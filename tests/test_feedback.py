@@ -46,7 +46,7 @@ def test_feedback_is_stored_with_its_processed_image(client, mnist_test):
     assert body["true_label"] == "7" and body["predicted_label"] == "1" and body["model"] == "mlp"
     assert body["model_version"] == load_model("mlp").version  # filled in when not sent
     assert body["processed_image"].startswith("data:image/png;base64,")
-    from backend.api.models import Feedback
+    from backend.feedback.models import Feedback
 
     entry = Feedback.objects.get(pk=body["id"])
     assert entry.original_type == "image/png" and len(bytes(entry.processed)) == 784
@@ -76,7 +76,7 @@ def test_feedback_accepts_pixels_and_uploads(client, mnist_test):
     ],
 )
 def test_bad_feedback_is_refused_and_nothing_is_stored(client, mnist_test, change, status, code):
-    from backend.api.models import Feedback
+    from backend.feedback.models import Feedback
 
     payload = {k: v for k, v in {**correction(mnist_test, 0), **change}.items() if v is not None}
     response = client.post("/api/feedback/", payload, format="json")

@@ -15,7 +15,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from backend import runtime
-from backend.api.models import NOT_A_DIGIT, Feedback
+from backend.feedback.models import NOT_A_DIGIT, Feedback
 from devtools.images import data_url, seven_png
 from model_core.imaging import decode
 from model_core.imaging.encode import to_png
@@ -170,7 +170,7 @@ def test_health_and_readiness_are_not_redirected_to_https(client):
 def test_forwarded_for_is_believed_only_from_a_trusted_proxy(client, settings):
     import ipaddress
 
-    from backend.api.throttling import store
+    from backend.common.throttling import store
 
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -276,7 +276,7 @@ def test_token_guessing_is_throttled_in_its_own_strict_scope(client, settings):
 
 
 def test_a_limit_holds_over_any_period_not_per_fixed_window(monkeypatch):
-    from backend.api import throttling
+    from backend.common import throttling
 
     now = [1000.0]
     monkeypatch.setattr(throttling.time, "monotonic", lambda: now[0])
@@ -304,7 +304,7 @@ def test_the_schemas_types_are_enforced_no_strings_for_numbers(client):
 
 
 def test_pixels_are_bounded_by_their_count_before_they_are_parsed(client, settings, monkeypatch):
-    from backend.api import parsers
+    from backend.common import parsers
 
     settings.MAX_PIXEL_VALUES = 10_000
     parsed = []  # the first step of parsing: looking at the nesting
@@ -341,8 +341,8 @@ def test_a_big_pixel_body_takes_a_shared_slot_and_is_a_503_when_none_is_free(cli
 
 
 def test_a_batch_is_bounded_by_what_its_model_costs(client, settings):
-    from backend.api import registry
-    from backend.api.services import batch_limit
+    from backend.common import registry
+    from backend.predictions.services import batch_limit
 
     ensemble = registry.get_model("ensemble")
     limit = batch_limit(ensemble)

@@ -93,7 +93,7 @@ def test_the_python_examples_run_as_written(server):
 def test_the_sample_response_is_what_the_api_answers_now(server):
     block = API_PAGE[API_PAGE.index("<!-- sample-response -->") :]
     sample = json.loads(re.search(r"```json\n(.*?)```", block, re.S).group(1))
-    from backend.api.apis import PredictDigitApi
+    from backend.predictions.apis import PredictDigitApi
 
     assert set(sample) == set(PredictDigitApi.OutputSerializer().fields)
     assert sample["model"]["version"] == load_model().version  # written with the model that ships

@@ -55,23 +55,24 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "backend.api",
+    "backend.common",
+    "backend.feedback",
 ]
 
 MIDDLEWARE = [
-    "backend.api.metrics.MetricsMiddleware",
-    "backend.api.middleware.NoCookiesMiddleware",
-    "backend.api.middleware.SecurityHeadersMiddleware",
-    "backend.api.middleware.ReleaseHeldMiddleware",
-    "backend.api.middleware.RequestSizeLimitMiddleware",
+    "backend.common.metrics.MetricsMiddleware",
+    "backend.common.middleware.NoCookiesMiddleware",
+    "backend.common.middleware.SecurityHeadersMiddleware",
+    "backend.common.middleware.ReleaseHeldMiddleware",
+    "backend.common.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",  # DRF views are exempt; kept for anything else
     # No session, no cookie: a cross-site write is refused by its Origin, not by a CSRF token.
-    "backend.api.middleware.CrossSiteWriteMiddleware",
-    "backend.api.middleware.JsonErrorMiddleware",
+    "backend.common.middleware.CrossSiteWriteMiddleware",
+    "backend.common.middleware.JsonErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -160,12 +161,12 @@ REST_FRAMEWORK = {
     # A batch's errors are keyed by the item's index: written "0", as the json module writes it.
     "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS,),
     "DEFAULT_PARSER_CLASSES": [
-        "backend.api.parsers.BoundedJSONParser",
+        "backend.common.parsers.BoundedJSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
-    "DEFAULT_THROTTLE_CLASSES": ["backend.api.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["backend.common.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "predict": os.environ.get("API_THROTTLE_PREDICT", "1200/min"),
         "samples": os.environ.get("API_THROTTLE_SAMPLES", "600/min"),
@@ -174,7 +175,7 @@ REST_FRAMEWORK = {
         "auth_failures": os.environ.get("API_THROTTLE_AUTH_FAILURES", "10/min"),
         "default": os.environ.get("API_THROTTLE_DEFAULT", "1200/min"),
     },
-    "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "backend.common.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 # X-Forwarded-For is believed only from these addresses or networks (the reverse proxy in
@@ -221,7 +222,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_PATCH": False,  # a PATCH body states what it requires
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "backend.api.schema.request_bodies_as_they_are_checked",
+        "backend.common.schema.request_bodies_as_they_are_checked",
     ],
 }
 

@@ -1,5 +1,5 @@
 """The shipped models, each loaded once per process (safe under threads), and the limits
-every decode runs under."""
+every decode runs under: what every domain reads with."""
 
 from __future__ import annotations
 
@@ -10,12 +10,9 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 
 from model_core.serving import Limits, Model, ModelLoadError, available_models, load_model
 
-from . import throttling
 from .errors import ModelNotReady, UnknownModel
 
 log = logging.getLogger("backend.api")
@@ -60,48 +57,8 @@ def load_all() -> None:
         get_model(name)
 
 
-def _check(probe) -> str:
-    try:
-        probe()
-    except Exception as exc:  # whatever the backend raises, readiness reports it, never fails
-        return f"unavailable: {type(exc).__name__}: {exc}"[:200]
-    return "ok"
-
-
-def _cache_round_trip() -> None:
-    """The cache, and the throttles' shared counts where they live in Redis."""
-    cache.set("readiness", "ok", timeout=10)
-    if cache.get("readiness") != "ok":
-        raise RuntimeError("the cache did not keep a value")
-    shared = throttling.store()
-    if isinstance(shared, throttling.RedisLog):
-        shared.client.ping()
-
-
-def _database_round_trip() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-
-
-def readiness() -> dict[str, Any]:
-    """Ready when every shipped model is loaded, the default first (a user may pick any of
-    them; none should pay for its loading). `checks` says what else is missing: the database
-    (corrections) and the cache (throttles, which fail open without it)."""
-    checks = {"database": _check(_database_round_trip), "cache": _check(_cache_round_trip)}
-    try:
-        load_all()
-    except (ModelNotReady, UnknownModel) as exc:
-        return {"ready": False, "detail": str(exc), "models_loaded": sorted(_models), "checks": checks}
-    return {"ready": True, "detail": "ok", "models_loaded": sorted(_models), "checks": {"model": "ok", **checks}}
-
-
-def warm_up() -> dict[str, Any]:
-    """Load every shipped model and run each once, so no user's first request pays for
-    loading one (the ensemble's first answer took 413 ms) or building its inference form."""
-    state = readiness()
-    if state["ready"]:
-        run_each()
-    return state
+def loaded_models() -> list[str]:
+    return sorted(_models)
 
 
 def run_each() -> None:

@@ -1,40 +1,15 @@
-"""The reads: samples, the model card, stored corrections. Views call these; all array work
-happens in model_core."""
+"""The reads of corrections: a page of them, one by id, its image, the CSV export. All image
+work happens in model_core."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from django.conf import settings
-
-from model_core.serving import csv_lines, sample_records, stored_image
+from model_core.serving import csv_lines, stored_image
 
 from .models import NOT_A_DIGIT, Feedback
-from .registry import get_model, model_names, model_summaries
 
 NOT_A_DIGIT_CSV = -1  # what finetune reads as "not a digit"
-
-
-def sample_list(
-    *, count: int, label: str | None, split: str, seed: int, dataset: str = "mnist"
-) -> list[dict[str, Any]]:
-    """`count` random samples of a dataset's split (one label only if given), the same for the same seed."""
-    return sample_records(dataset, split, count=count, label=label, seed=seed)
-
-
-def model_card(*, name: str | None = None) -> dict[str, Any]:
-    model = get_model(name)
-    return {
-        **model.card,
-        "architectures": model.architectures(),
-        "not_a_digit": model.not_a_digit,
-        "deskews_input": model.deskews,
-        "input_recipe": model.recipe,
-        "available_models": model_names(),
-        "default_model": settings.DEFAULT_MODEL,
-        "models": model_summaries(),
-    }
 
 
 def feedback_list():

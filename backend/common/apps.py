@@ -1,10 +1,12 @@
 from django.apps import AppConfig
 
 
-class ApiConfig(AppConfig):
-    name = "backend.api"
-    label = "api"
-    default_auto_field = "django.db.models.BigAutoField"
+class CommonConfig(AppConfig):
+    """What every domain shares (errors, parsers, middleware, throttling, auth, schema,
+    metrics); an app for its static files (the docs' favicon and ReDoc's start) and its start-up."""
+
+    name = "backend.common"
+    label = "common"
 
     def ready(self):
         from backend import runtime

@@ -4,7 +4,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class FeedbackTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "backend.api.auth.FeedbackTokenAuthentication"
+    target_class = "backend.common.auth.FeedbackTokenAuthentication"
     name = "feedbackToken"
 
     def get_security_requirement(self, auto_schema):

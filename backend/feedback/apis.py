@@ -1,0 +1,272 @@
+"""POST and GET /api/feedback/, PATCH and DELETE /api/feedback/<id>/, GET
+/api/feedback/export/: the corrections users send, and what a token holder reads of them."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.common.apis import TINY_PNG, JsonOrFormApi, errors
+from backend.common.auth import FeedbackTokenAuthentication, ReadsNeedToken
+from backend.common.parsers import BoundedJSONParser
+from backend.common.serializers import (
+    ImageStringField,
+    PixelsField,
+    QuerySerializer,
+    StrictBooleanField,
+    UploadSerializer,
+    label_field,
+    model_name_field,
+)
+from backend.common.throttling import client_key
+from model_core.serving import LABELS
+
+from . import selectors, services
+from .models import NOT_A_DIGIT
+
+VERSION_PATTERN = r"^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{8}|unversioned|)$"  # empty: the model's own
+IDEMPOTENCY_KEY = r"[A-Za-z0-9_.:-]{1,64}"
+# A correction's label: a digit or letter (the characters model's, lower-case ones filed under
+# their capital where it merges them), or "not a digit".
+CORRECTION_LABELS = [*LABELS["correction_characters"], NOT_A_DIGIT]
+CORRECTION_LABEL = rf"^(?:[0-9A-Za-z]|{NOT_A_DIGIT})$"
+
+
+# --- POST and GET /api/feedback/, GET /api/feedback/export/ --------------------------------------
+
+
+class FeedbackOutputSerializer(serializers.Serializer):
+    """A stored correction, as POST answers it and GET lists it."""
+
+    id = serializers.IntegerField()
+    created = serializers.DateTimeField()
+    true_label = serializers.CharField()
+    predicted_label = serializers.CharField()
+    model = serializers.CharField(source="model_name")
+    model_version = serializers.CharField()
+    reviewed = serializers.BooleanField(help_text="Checked by a token holder: fit for fine-tuning.")
+    processed_image = serializers.SerializerMethodField(help_text="PNG data URL of the stored 28×28 image.")
+
+    class Meta:
+        ref_name = "Feedback"
+
+    def get_processed_image(self, entry) -> str:
+        return selectors.feedback_image(entry)
+
+
+class FeedbackPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class FeedbackApi(JsonOrFormApi):
+    authentication_classes = [FeedbackTokenAuthentication]
+    permission_classes = [ReadsNeedToken]
+    throttle_scope = "feedback"
+
+    class _LabelsSerializer(serializers.Serializer):
+        true_label = label_field(
+            CORRECTION_LABEL,
+            CORRECTION_LABELS,
+            help_text=f'What the drawing really is: a digit, or "{NOT_A_DIGIT}"; for the `characters` model one '
+            "of its 47 characters (a merged lower-case letter such as c is stored as its capital, C). A label "
+            "the named model does not have is a 422 `invalid_label`.",
+        )
+        predicted_label = label_field(
+            CORRECTION_LABEL.replace(")$", ")?$"),
+            ["", *CORRECTION_LABELS],
+            required=False,
+            default="",
+            help_text="What the model said, if known.",
+        )
+        model = model_name_field("The model that made the prediction.")
+        model_version = serializers.RegexField(
+            VERSION_PATTERN,
+            max_length=64,
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text="The version of that model (as predict-digit answers it): `YYYY-MM-DD.` then 8 hex digits.",
+        )
+
+    class InputSerializer(_LabelsSerializer):
+        """The drawing (exactly one of `image` or `pixels`) and the label it should have had."""
+
+        image = ImageStringField(required=False, help_text="Data URL or base64.")
+        pixels = PixelsField(required=False)
+
+        class Meta:
+            ref_name = "FeedbackJSON"
+
+        def validate(self, attrs):
+            if ("image" in attrs) == ("pixels" in attrs):
+                raise serializers.ValidationError("send exactly one of 'image' or 'pixels'", code="invalid_input")
+            attrs["source"] = attrs.get("image", attrs.get("pixels"))
+            return attrs
+
+    class UploadInputSerializer(UploadSerializer, _LabelsSerializer):
+        class Meta:
+            ref_name = "FeedbackUpload"
+
+        def validate(self, attrs):
+            attrs = super().validate(attrs)
+            attrs["source"] = attrs["upload"].read()
+            return attrs
+
+    OutputSerializer = FeedbackOutputSerializer
+
+    class PageSerializer(serializers.Serializer):
+        count = serializers.IntegerField()
+        next = serializers.URLField(allow_null=True)
+        previous = serializers.URLField(allow_null=True)
+        results = FeedbackOutputSerializer(many=True)
+
+        class Meta:
+            ref_name = "FeedbackPage"
+
+    @extend_schema(
+        operation_id="feedback_create",
+        summary="Correct a prediction",
+        description="Store the drawing (same input forms as predict-digit) with the label it really has. "
+        "The 28×28 network input is stored too. Acknowledged writes are durable.",
+        request={"application/json": InputSerializer, "multipart/form-data": UploadInputSerializer},
+        responses={201: OutputSerializer, **errors(400, 403, 405, 413, 415, 422, 429, 503)},
+        examples=[
+            OpenApiExample(
+                "Correction",
+                request_only=True,
+                value={"image": TINY_PNG, "predicted_label": "1", "true_label": "7", "model": "cnn"},
+            )
+        ],
+    )
+    def post(self, request):
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not re.fullmatch(IDEMPOTENCY_KEY, key):
+            raise ValidationError({"Idempotency-Key": ["1 to 64 letters, digits, '-', '_', '.' or ':'"]})
+        data = self.valid_input(request)
+        entry, created = services.feedback_create(
+            source=data["source"],
+            true_label=data["true_label"],
+            predicted_label=data["predicted_label"],
+            model=data.get("model"),
+            model_version=data["model_version"],
+            client=client_key(request),
+            idempotency_key=key,
+        )
+        headers = {} if created else {"Idempotent-Replayed": "true"}
+        return Response(self.OutputSerializer(entry).data, status=201, headers=headers)
+
+    class ListInputSerializer(QuerySerializer):
+        page = serializers.IntegerField(required=False, min_value=1, help_text="1 (the newest) by default.")
+        page_size = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=FeedbackPagination.max_page_size,
+            help_text=f"Corrections a page, {FeedbackPagination.page_size} by default.",
+        )
+
+    @extend_schema(
+        operation_id="feedback_list",
+        summary="List corrections (token required)",
+        description="Send `Authorization: Bearer <FEEDBACK_READ_TOKEN>`. Newest first, paginated.",
+        parameters=[ListInputSerializer],
+        responses={200: PageSerializer, **errors(400, 401, 403, 404, 405, 429)},
+    )
+    def get(self, request):
+        # Checked here, so that a page size of "abc" or 0 is a 400 rather than the default.
+        self.ListInputSerializer(data=request.query_params).is_valid(raise_exception=True)
+        paginator = FeedbackPagination()
+        page = paginator.paginate_queryset(selectors.feedback_list(), request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class FeedbackDetailApi(APIView):
+    authentication_classes = [FeedbackTokenAuthentication]
+    permission_classes = [ReadsNeedToken]
+    parser_classes = [BoundedJSONParser]
+    throttle_scope = "feedback"
+
+    class InputSerializer(serializers.Serializer):
+        reviewed = StrictBooleanField(help_text="Mark the correction fit (or unfit) for fine-tuning.")
+
+        class Meta:
+            ref_name = "FeedbackReview"
+
+    @extend_schema(
+        operation_id="feedback_review",
+        summary="Mark a correction reviewed (token required)",
+        request=InputSerializer,
+        responses={200: FeedbackOutputSerializer, **errors(400, 401, 403, 404, 405, 415, 429)},
+    )
+    def patch(self, request, pk: int):
+        form = self.InputSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        entry = services.feedback_review(entry=self.entry(pk), reviewed=form.validated_data["reviewed"])
+        return Response(FeedbackOutputSerializer(entry).data)
+
+    @extend_schema(
+        operation_id="feedback_delete",
+        summary="Delete a correction (token required)",
+        responses={204: None, **errors(401, 403, 404, 405, 429)},
+    )
+    def delete(self, request, pk: int):
+        services.feedback_delete(entry=self.entry(pk))
+        return Response(status=204)
+
+    @staticmethod
+    def entry(pk: int):
+        entry = selectors.feedback_get(pk=pk)
+        if entry is None:
+            raise NotFound(f"no correction {pk}")
+        return entry
+
+
+class FeedbackExportApi(APIView):
+    authentication_classes = [FeedbackTokenAuthentication]
+    permission_classes = [ReadsNeedToken]
+    throttle_scope = "feedback"
+
+    class InputSerializer(QuerySerializer):
+        reviewed = serializers.ChoiceField(
+            choices=["all", "only"],
+            required=False,
+            default="all",
+            help_text="`only`: just the corrections a token holder marked reviewed (always so when the server "
+            "sets FEEDBACK_REQUIRE_REVIEW).",
+        )
+        model = model_name_field(
+            "Only the corrections made for this model (fine-tune a digit model on a digit "
+            "model's corrections: `characters` rows hold letters)."
+        )
+
+    @extend_schema(
+        operation_id="feedback_export",
+        summary="Export corrections as MNIST-style CSV (token required)",
+        description="Streams `label,pixel0,...,pixel783,model`, one row per correction, oldest first: the "
+        "format `python -m model_core finetune --extra` reads (it keeps the rows of models with the same labels "
+        f"as the one it tunes). A `{NOT_A_DIGIT}` correction is label -1; the pixels are the 28×28 made by "
+        "that row's model's recipe.",
+        parameters=[InputSerializer],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV rows."),
+            **errors(400, 401, 403, 405, 429),
+        },
+    )
+    def get(self, request):
+        query = self.InputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        only = query.validated_data["reviewed"] == "only" or settings.FEEDBACK_REQUIRE_REVIEW
+        lines = selectors.feedback_csv_lines(reviewed_only=only, model=query.validated_data.get("model"))
+        response = StreamingHttpResponse(lines, content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="feedback.csv"'
+        return response

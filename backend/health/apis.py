@@ -1,0 +1,54 @@
+"""GET /api/health/ (liveness) and GET /api/ready/ (readiness)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.common.apis import errors
+
+from . import selectors
+
+# --- GET /api/health/ and /api/ready/ ------------------------------------------------------------
+
+
+class HealthApi(APIView):
+    throttle_classes = []
+
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField()
+
+        class Meta:
+            ref_name = "Health"
+
+    @extend_schema(operation_id="health", summary="Liveness", responses={200: OutputSerializer, **errors(405)})
+    def get(self, request):
+        return Response(self.OutputSerializer({"status": "ok"}).data)
+
+
+class ReadinessApi(APIView):
+    throttle_classes = []
+
+    class OutputSerializer(serializers.Serializer):
+        ready = serializers.BooleanField(help_text="Every shipped model is loaded: predictions can be answered.")
+        detail = serializers.CharField()
+        models_loaded = serializers.ListField(child=serializers.CharField())
+        checks = serializers.DictField(
+            child=serializers.CharField(),
+            help_text='"ok" or what is wrong, for the model, the database (corrections) and the cache '
+            "(shared throttle counts; without it throttling is off, predictions go on).",
+        )
+
+        class Meta:
+            ref_name = "Readiness"
+
+    @extend_schema(
+        operation_id="readiness",
+        summary="Readiness: are the models loaded?",
+        responses={200: OutputSerializer, 503: OutputSerializer, **errors(405)},
+    )
+    def get(self, request):
+        state = selectors.readiness()
+        return Response(self.OutputSerializer(state).data, status=200 if state["ready"] else 503)

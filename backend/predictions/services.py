@@ -1,0 +1,43 @@
+"""The verb of reading: predict. Keyword-only; it returns model_core's plain answers, which
+the API's OutputSerializer documents. All numerical work happens in model_core."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+
+from backend.common.errors import BatchTooCostly
+from backend.common.metrics import observe_predictions
+from backend.common.registry import get_model, limits
+from model_core.serving import Model, read_images
+
+log = logging.getLogger("backend.api")
+
+
+def batch_limit(model: Model) -> int:
+    """How many images one batch may hold for this model: MAX_BATCH_SIZE, fewer for a model
+    whose images cost more (its card's one-image time, measured through `scores`, so a gate's
+    share included), so that no batch holds a worker much longer than BATCH_BUDGET_MS of
+    network time."""
+    per_image = (model.card.get("speed") or {}).get("one_image_ms") or 0.0
+    if per_image <= 0:
+        return settings.MAX_BATCH_SIZE
+    return max(1, min(settings.MAX_BATCH_SIZE, int(settings.BATCH_BUDGET_MS / per_image)))
+
+
+def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> list[dict[str, Any]]:
+    """Read a batch: one answer per source, in order (model_core.serving.ANSWER_FIELDS)."""
+    loaded = get_model(model)
+    if len(sources) > (limit := batch_limit(loaded)):
+        raise BatchTooCostly(
+            f"a batch for {loaded.name} holds at most {limit} images (each costs it about "
+            f"{settings.BATCH_BUDGET_MS / limit:.1f} ms); send the rest in another request"
+        )
+    results = read_images(loaded, sources, limits=limits(), top_k=top_k)
+    observe_predictions(loaded.name, [result["is_digit"] for result in results])
+    # DEBUG, not INFO: a line per prediction costs every request and nobody reads it; the
+    # metrics count predictions (by model and verdict) and time every request.
+    log.debug("predicted %d image(s) with %s in %.1f ms", len(results), loaded.name, results[0]["elapsed_ms"])
+    return results
