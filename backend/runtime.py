@@ -4,7 +4,7 @@ its big decodes' slots shared by every worker, and glibc's memory settings.
 Slots: at most MODEL_CORE_DECODE_SLOTS big decodes at once among the processes that share
 MODEL_CORE_DECODE_SLOTS_DIR (gunicorn.conf.py sets both: one fewer than its workers, so one
 worker is always free for everyone else's requests). `install()` hands them to the library
-(model_core.imaging.decode.HOOKS) with `release_memory` after each big decode.
+(model_core.serving.DECODE_HOOKS) with `release_memory` after each big decode.
 
 Memory:
 glibc hands freed blocks above its thresholds straight back to the operating system, so a

@@ -37,7 +37,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from devtools.servers import drip_clients, nginx_server, redis_server, stack, start_api  # noqa: E402
-from model_core.io import read_card  # noqa: E402
+from model_core.saved import read_card  # noqa: E402
 
 ATTACK_CLIENTS = 4
 

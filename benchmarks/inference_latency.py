@@ -19,8 +19,8 @@ from timing import median_ms  # benchmarks/timing.py
 from model_core import available_models, load_model
 from model_core.data.datasets import load_mnist
 from model_core.imaging.preprocess import deskew
-from model_core.io import resolve, save_card
 from model_core.nn.losses import softmax
+from model_core.saved import resolve, save_card
 
 
 def main() -> None:

@@ -18,7 +18,8 @@ from timing import median_ms  # benchmarks/timing.py
 
 from backend.runtime import keep_freed_memory
 from model_core.imaging.decode import load_pixels
-from model_core.imaging.preprocess import ink_box, ink_levels, place, preprocess
+from model_core.imaging.ink import find_ink
+from model_core.imaging.preprocess import place, preprocess
 
 
 def canvas() -> Image.Image:
@@ -40,19 +41,13 @@ def main() -> None:
     image.save(buffer, "PNG")
     png = buffer.getvalue()
     pixels = load_pixels(png)
-    levels = ink_levels(pixels)
-    box = ink_box(levels.mask(pixels))
-    crop = levels.ink(pixels[box])
+    crop = find_ink(pixels)
     array = np.asarray(image.convert("L"))
     floats = array / np.float32(255)
     rows = [
         ("PNG decoding alone (Pillow load: zlib)", median_ms(lambda: Image.open(io.BytesIO(png)).load(), args.repeats)),
         ("decode PNG → grey bytes (alpha flattened)", median_ms(lambda: load_pixels(png), args.repeats)),
-        ("polarity, background level and noise", median_ms(lambda: ink_levels(pixels), args.repeats)),
-        (
-            "find the ink's box, normalise the crop",
-            median_ms(lambda: levels.ink(pixels[ink_box(levels.mask(pixels))]), args.repeats),
-        ),
+        ("find the ink: background, polarity, pieces, the crop", median_ms(lambda: find_ink(pixels), args.repeats)),
         ("fit 20×20, centre of mass to (14, 14)", median_ms(lambda: place(crop), args.repeats)),
         ("whole pipeline from PNG bytes", median_ms(lambda: preprocess(png), args.repeats)),
         ("whole pipeline from a uint8 array", median_ms(lambda: preprocess(array), args.repeats)),

@@ -38,7 +38,7 @@ class Model:
         self.threads = THREADS if threads is None else threads
         self._lanes: dict[int, list[list[GroupedNetwork]]] = {}
         # A model whose card's not_a_digit method is "gate" takes digit_score and is_digit from
-        # this one (io.load_model loads it): one small network tells digits from the rest.
+        # this one (saved.load_model loads it): one small network tells digits from the rest.
         self.gate: Model | None = None
 
     def lanes(self, parts: int = 1) -> list[list[GroupedNetwork]]:

@@ -28,8 +28,8 @@ from .imaging.decode import HOOKS as DECODE_HOOKS
 from .imaging.decode import Limits, PreprocessError, decode_base64, keepsake_png
 from .imaging.encode import from_uint8_bytes, to_data_url, to_uint8
 from .imaging.preprocess import preprocess
-from .io import ModelLoadError, available_models, load_model
 from .model import Model, classify
+from .saved import ModelLoadError, available_models, load_model
 
 __all__ = [
     "ANSWER_FIELDS",

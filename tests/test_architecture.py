@@ -1,9 +1,10 @@
 """The package map's rules, checked on the source: imports point one way. `version` and
 `paths` import nothing of model_core; `nn` at most those; `imaging` at most `nn`; `data` at
-most `imaging` and `nn`; the model (`model`, `card`, `io`, the server's door `serving`, the
-package's `__init__`) at most those; `training` at most the model and below; only the CLI and
-the batch predictor sit above. No import cycle, package `__init__` modules included. Nothing
-in model_core imports Django or backend; the backend enters model_core by one door."""
+most `imaging` and `nn`; the model (`model`, `card`, `saved`, the server's door `serving`,
+the package's `__init__`) at most those; `training` at most the model and below; only the CLI
+and the predictor over files sit above, and only the CLI parses arguments. No import cycle,
+package `__init__` modules included, and no module takes another's private names. Nothing in
+model_core imports Django or backend; the backend enters model_core by one door."""
 
 import ast
 from pathlib import Path
@@ -18,9 +19,9 @@ LAYERS = [
     {"nn"},
     {"imaging"},
     {"data"},
-    {"model", "card", "io", "serving", "__init__"},
+    {"model", "card", "saved", "serving", "__init__"},
     {"training"},
-    {"cli", "batch", "__main__"},
+    {"cli", "predict_files", "__main__"},
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
@@ -168,3 +169,16 @@ def test_the_answer_is_declared_once_and_documented_by_the_same_fields():
     from backend.predictions.apis import PredictDigitApi
 
     assert tuple(PredictDigitApi.OutputSerializer().fields) == ANSWER_FIELDS
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if part_of(m) not in ("cli", "__main__")], ids=str)
+def test_only_the_cli_parses_arguments(module):
+    assert "argparse" not in imported(module), f"{module.relative_to(ROOT)}: commands belong in model_core/cli/"
+
+
+def test_no_module_takes_another_modules_private_names():
+    for module in MODULES:
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("model_core")):
+                private = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+                assert not private, f"{module.relative_to(ROOT)} imports {private} from {node.module}"

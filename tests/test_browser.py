@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from devtools.browser import CHROMIUM, DIGITS, LETTERS, STAR, draw_with_mouse, draw_with_touch, launch, pad_box
 from devtools.servers import NGINX, ROOT, api_server, free_port, stack, static_server
 from model_core import available_models
-from model_core.io import read_card
+from model_core.saved import read_card
 
 pytestmark = [
     pytest.mark.browser,

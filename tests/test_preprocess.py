@@ -265,10 +265,10 @@ def test_a_drawing_is_the_same_28x28_whatever_its_colours(mnist_train):
 
 
 def test_the_quick_median_and_high_percentile_are_numpys_exactly():
-    """levels.median and levels.high_percentile skip NumPy's work when most values (or the top
+    """backgrounds.median and backgrounds.high_percentile skip NumPy's work when most values (or the top
     ones) are one: on canvases' borders and strokes they must give NumPy's answer to the bit,
     tied or not, whatever the dtype and length."""
-    from model_core.imaging.levels import high_percentile, median
+    from model_core.imaging.backgrounds import high_percentile, median
 
     rng = np.random.default_rng(5)
     shortcuts = 0

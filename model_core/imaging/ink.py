@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .backgrounds import DrawingInk, PaperInk, is_flat_drawing, is_paper
 from .decode import DEFAULT_LIMITS, Limits
-from .levels import DrawingInk, PaperInk, is_flat_drawing, is_paper
 from .pieces import digit_box
 
 

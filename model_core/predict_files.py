@@ -1,4 +1,4 @@
-"""Recognising many images offline: `python -m model_core predict PATH...`.
+"""Recognising many images offline (`python -m model_core predict PATH...`, cli.files).
 
 Paths may be image files, folders (searched recursively for images), globs, or MNIST-style
 CSV files (each row an image). Images are read and preprocessed in worker processes, one
@@ -8,12 +8,10 @@ classified in batches, which the model shares among its own threads.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import glob
 import multiprocessing
 import os
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +23,6 @@ from tqdm import tqdm
 from .data.datasets import read_csv
 from .imaging.decode import PreprocessError
 from .imaging.preprocess import preprocess
-from .io import load_model
 from .model import Model
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
@@ -114,25 +111,3 @@ def predict_all(model: Model, inputs: list, out: TextIO, workers: int | None = N
     bar.close()
     counts["seconds"] = time.perf_counter() - started
     return counts
-
-
-def predict_command(args: argparse.Namespace) -> int:
-    """Recognise image files, folders, globs and MNIST-style CSV files; one CSV row each."""
-    try:
-        inputs = expand(args.paths)
-    except FileNotFoundError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    model = load_model(args.model)
-    out = open(args.out, "w", newline="") if args.out else sys.stdout  # noqa: SIM115  (stdout is not ours to close)
-    try:
-        counts = predict_all(model, inputs, out, workers=args.workers, progress=not args.quiet)
-    finally:
-        if args.out:
-            out.close()
-    print(
-        f"{counts['images']} images in {counts['seconds']:.1f} s ({counts['images'] / counts['seconds']:.0f}/s): "
-        f"{counts['not_a_digit']} not a digit, {counts['errors']} unreadable",
-        file=sys.stderr,
-    )
-    return 0

@@ -1,6 +1,6 @@
 """What each training command of `python -m model_core` does, given its parsed arguments:
-train, distill, calibrate and evaluate (combine and finetune have modules of their own).
-Each records the exact command and its seed on the model card it writes."""
+train, distill, calibrate and evaluate (combine and finetune: cli.models). Each records the
+exact command and its seed on the model card it writes."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ from ..data.augment import NO_AUGMENTATION, AugmentConfig
 from ..data.datasets import Dataset, load_mnist, train_val_split
 from ..data.emnist import load_characters
 from ..data.negatives import handwritten_digits, handwritten_letters, negatives, plain_digits
-from ..io import load_model, resolve, save_card, save_model
 from ..model import Model
 from ..nn.network import architecture
-from .calibrate import calibrate
-from .distill import epoch_sets, transfer_copy
-from .metrics import evaluate, format_report
-from .train import TrainConfig, class_weights, deskewed, train
+from ..saved import load_model, resolve, save_card, save_model
+from ..training import cards as new_cards
+from ..training.calibrate import calibrate
+from ..training.distill import epoch_sets, transfer_copy
+from ..training.metrics import evaluate, format_report
+from ..training.train import TrainConfig, class_weights, deskewed, train
 
 
 def command_line(args: argparse.Namespace) -> str:
@@ -31,7 +32,7 @@ def command_line(args: argparse.Namespace) -> str:
     return "python -m model_core " + " ".join(shlex.quote(a) for a in args.argv)
 
 
-def _config(args: argparse.Namespace, seed: int) -> TrainConfig:
+def train_config(args: argparse.Namespace, seed: int) -> TrainConfig:
     return TrainConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -46,11 +47,11 @@ def _config(args: argparse.Namespace, seed: int) -> TrainConfig:
     )
 
 
-def _finish_and_save(model: Model, out: str, test_set: Dataset, val_set: Dataset | None) -> tuple[Path, dict]:
+def finish_and_save(model: Model, out: str, test_set: Dataset, val_set: Dataset | None) -> tuple[Path, dict]:
     """Record the metrics on the model's card and write it; returns (card path, test report)."""
     report = evaluate(model, test_set)
     validation = evaluate(model, val_set)["accuracy"] if val_set is not None and len(val_set) else None
-    cards.finish(model.card, model.members, report, validation)
+    new_cards.finish(model.card, model.members, report, validation)
     return save_model(model, out), report
 
 
@@ -73,19 +74,19 @@ def train_command(args: argparse.Namespace) -> int:
     weights = class_weights(train_set.labels, len(labels)) if args.class_weights == "balanced" else None
     spec = architecture(args.arch, len(labels))
     results = [
-        train(spec, train_set, val_set, _config(args, args.seed + k), weights, progress=not args.quiet)
+        train(spec, train_set, val_set, train_config(args, args.seed + k), weights, progress=not args.quiet)
         for k in range(args.members)
     ]
-    card = cards.new(Path(args.out).name, args.arch, train_set, val_set, test_set, args.deskew)
+    card = new_cards.new(Path(args.out).name, args.arch, train_set, val_set, test_set, args.deskew)
     if args.dataset == "characters":
-        cards.characters(card, class_weights=args.class_weights)
-    members = [cards.member(result, args.seed + k) for k, result in enumerate(results)]
-    config = _config(args, args.seed).to_dict()
-    cards.record_training(
+        new_cards.characters(card, class_weights=args.class_weights)
+    members = [new_cards.member(result, args.seed + k) for k, result in enumerate(results)]
+    config = train_config(args, args.seed).to_dict()
+    new_cards.record_training(
         card, command=command_line(args), seed=args.seed, split_seed=args.split_seed, config=config, members=members
     )
     model = Model([r.network for r in results], labels, card)
-    path, report = _finish_and_save(model, args.out, test_set, val_set)
+    path, report = finish_and_save(model, args.out, test_set, val_set)
     validation = model.card["metrics"]["validation_accuracy"]
     print(f"saved {path}  validation {validation}  test accuracy {report['accuracy'] * 100:.2f}%")
     return 0
@@ -118,20 +119,20 @@ def distill_command(args: argparse.Namespace) -> int:
     plain = plain_digits(args.plain_digits, args.seed + 1)
     labels = full.label_names
     spec = architecture(args.arch, len(labels) + 1)  # the labels, and "not a digit"
-    config = _config(args, args.seed)
+    config = train_config(args, args.seed)
     config.distill_alpha, config.distill_temperature = args.alpha, args.temperature
     sets = epoch_sets(copies, plain, negative_images, args.negatives_per_epoch, len(labels), args.seed)
     started_from = load_model(args.init) if args.init else None
     start = _starting_network(started_from, spec) if started_from else None
     result = train(spec, train_set, val_set, config, progress=not args.quiet, network=start, epoch_sets=sets)
-    card = cards.new(Path(args.out).name, args.arch, train_set, val_set, test_set, deskew=False)
-    cards.record_training(
+    card = new_cards.new(Path(args.out).name, args.arch, train_set, val_set, test_set, deskew=False)
+    new_cards.record_training(
         card,
         command=command_line(args),
         seed=args.seed,
         split_seed=split["split_seed"],
         config=config.to_dict(),
-        members=[cards.member(result, args.seed, architecture=args.arch)],
+        members=[new_cards.member(result, args.seed, architecture=args.arch)],
     )
     card["distillation"] = {
         "teacher": f"{teacher.name}@{teacher.version}",
@@ -146,7 +147,7 @@ def distill_command(args: argparse.Namespace) -> int:
     model = Model([result.network], labels, card)
     save_model(model, args.out)  # the trained network is safe on disk before anything else runs
     card["not_a_digit"] = calibrate(model, cards.CLASS_METHOD, redrawn=args.calibration_digits)
-    path, report = _finish_and_save(model, args.out, test_set, val_set)
+    path, report = finish_and_save(model, args.out, test_set, val_set)
     rule = card["not_a_digit"]
     print(
         f"saved {path}  validation {card['metrics']['validation_accuracy']}  temperature {rule['temperature']:.3f}  "

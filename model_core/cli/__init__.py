@@ -1,17 +1,17 @@
 """`python -m model_core train | combine | finetune | distill | calibrate | predict | evaluate`:
-the arguments, then one call each (model_core.training, model_core.batch)."""
+the arguments, then one call each (cli.training, cli.models, cli.files): every command of the
+library is here, and nothing below it parses arguments."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import batch
-from .data.datasets import SPLIT_SEED, VALIDATION_SIZE
-from .nn.network import ARCHITECTURES
-from .paths import MNIST_DIR
-from .training import combine, finetune, workflows
-from .version import __version__
+from ..data.datasets import SPLIT_SEED, VALIDATION_SIZE
+from ..nn.network import ARCHITECTURES
+from ..paths import DEFAULT_MODEL, MNIST_DIR
+from ..version import __version__
+from . import files, models, training
 
 
 def training_options(p: argparse.ArgumentParser, epochs: int, lr: float, schedule: str) -> None:
@@ -62,10 +62,10 @@ def parser() -> argparse.ArgumentParser:
         "--deskew", action="store_true", help="train on deskewed digits; the model then deskews its inputs itself"
     )
     training_options(t, epochs=15, lr=3e-3, schedule="onecycle")
-    t.set_defaults(func=workflows.train_command)
+    t.set_defaults(func=training.train_command)
 
     f = sub.add_parser("finetune", help="continue training on MNIST plus corrections (CSV: label, 784 pixels)")
-    f.add_argument("--base", default="cnn", help="model to start from (path or name in artifacts/)")
+    f.add_argument("--base", default=DEFAULT_MODEL, help="model to start from (path or name in artifacts/)")
     f.add_argument("--extra", required=True, help="MNIST-style CSV, e.g. from /api/feedback/export/")
     f.add_argument(
         "--extra-weight", type=float, default=1.0, help="loss weight of each correction against an MNIST image's"
@@ -74,13 +74,13 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--out", required=True)
     f.add_argument("--promote", default=None, help="also write here, but only if not worse on validation")
     training_options(f, epochs=2, lr=3e-4, schedule="cosine")
-    f.set_defaults(func=finetune.finetune_command)
+    f.set_defaults(func=models.finetune_command)
 
     c = sub.add_parser("combine", help="average trained models into one ensemble model")
     c.add_argument("models", nargs="+")
     c.add_argument("--out", required=True)
     c.add_argument("--float16", action="store_true", help="store the weights at half precision (half the file)")
-    c.set_defaults(func=combine.combine_command)
+    c.set_defaults(func=models.combine_command)
 
     d = sub.add_parser("distill", help="one network from a teacher ensemble, which also learns 'not a digit'")
     d.add_argument("--teacher", default="ensemble", help="the ensemble to learn from (path or name in artifacts/)")
@@ -100,7 +100,7 @@ def parser() -> argparse.ArgumentParser:
     )
     d.add_argument("--calibration-digits", type=int, default=5000, help="validation digits redrawn per variant")
     training_options(d, epochs=25, lr=3e-3, schedule="onecycle")
-    d.set_defaults(func=workflows.distill_command)
+    d.set_defaults(func=training.distill_command)
 
     k = sub.add_parser("calibrate", help="choose a model's temperature and 'not a digit' threshold on validation")
     k.add_argument("--model", required=True)
@@ -111,20 +111,20 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="instead: answer 'not a digit' from this model beside it (one with its own such output)",
     )
-    k.set_defaults(func=workflows.calibrate_command)
+    k.set_defaults(func=training.calibrate_command)
 
     r = sub.add_parser("predict", help="recognise image files, folders, globs or MNIST-style CSV; CSV out")
     r.add_argument("paths", nargs="+", help="image files, folders (searched recursively), globs, .csv files")
-    r.add_argument("--model", default=None, help="model path or name in artifacts/ (default: the shipped cnn)")
+    r.add_argument("--model", default=None, help=f"model path or name in artifacts/ (default: {DEFAULT_MODEL})")
     r.add_argument("--out", default=None, help="write the rows here (default: standard output)")
     r.add_argument("--workers", type=int, default=None, help="processes reading images (default: one per core)")
     r.add_argument("--quiet", action="store_true")
-    r.set_defaults(func=batch.predict_command)
+    r.set_defaults(func=files.predict_command)
 
     e = sub.add_parser("evaluate", help="accuracy, per-class precision/recall and confusion matrix")
-    e.add_argument("--model", default=None, help="model path or name in artifacts/ (default: the shipped cnn)")
+    e.add_argument("--model", default=None, help=f"model path or name in artifacts/ (default: {DEFAULT_MODEL})")
     e.add_argument("--split", choices=["test", "train"], default="test")
-    e.set_defaults(func=workflows.evaluate_command)
+    e.set_defaults(func=training.evaluate_command)
     return p
 
 
