@@ -182,3 +182,18 @@ def test_no_module_takes_another_modules_private_names():
             if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("model_core")):
                 private = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
                 assert not private, f"{module.relative_to(ROOT)} imports {private} from {node.module}"
+
+
+def test_one_default_model_for_the_library_the_cli_and_the_server():
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'backend.config.settings'); "
+        "django.setup(); from django.conf import settings; from model_core import load_model; "
+        "print(settings.DEFAULT_MODEL, load_model().name)"
+    )
+    env = {**os.environ, "DEFAULT_MODEL": "mlp"}
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0 and run.stdout.split() == ["mlp", "mlp"], run.stderr[-1000:]
