@@ -299,3 +299,35 @@ def _phone_jpeg(rgb: np.ndarray, c: dict) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=c["quality"], exif=exif.tobytes())
     return buffer.getvalue()
+
+
+# --- Small scans ------------------------------------------------------------------------------
+
+SCAN_SIZES = (12, 16, 20, 28, 40)  # the long side of a small scan, in pixels
+
+
+def small_scan(glyph: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """A 28×28 glyph (white on black) as a small scan of a handwritten digit: dark ink on light
+    paper, `size` pixels on its long side (a form's crop, a thumbnail, USPS's 16×16 digits):
+    the digit filling 70-100% of it, reduced with anti-aliasing or without (nearest
+    neighbour), a third binarised at a threshold of 0.3-0.7, paper 190-250 grey and ink 0-90,
+    and a little scanner noise on the grey ones. uint8 (size, size); 255 minus it is the same
+    scan light on dark."""
+    crop = ink_crop(glyph).astype(np.float32) / 255.0
+    span = max(2, round(size * rng.uniform(0.7, 1.0)))
+    scale = span / max(crop.shape)
+    height, width = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
+    resample = Image.Resampling.BOX if rng.random() < 0.5 else Image.Resampling.NEAREST
+    small = np.asarray(Image.fromarray(crop).resize((width, height), resample), np.float32)
+    binary = rng.random() < 1 / 3
+    if binary:
+        small = (small >= rng.uniform(0.3, 0.7)).astype(np.float32)
+    ink = np.zeros((size, size), np.float32)
+    top = min(size - height, max(0, (size - height) // 2 + int(rng.integers(-1, 2))))
+    left = min(size - width, max(0, (size - width) // 2 + int(rng.integers(-1, 2))))
+    ink[top : top + height, left : left + width] = np.clip(small, 0, 1)
+    paper, pen = rng.uniform(190, 250), rng.uniform(0, 90)
+    grey = paper - ink * (paper - pen)
+    if not binary:
+        grey += rng.normal(0, rng.uniform(0, 5), grey.shape)
+    return np.clip(np.rint(grey), 0, 255).astype(np.uint8)

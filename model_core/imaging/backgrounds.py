@@ -30,6 +30,16 @@ STRONG_LEVEL = 0.4  # ... in a piece somewhere darker than floor + this share (h
 # scale, 2 levels of 255). Paper, even scanned or photographed in good light, has grain.
 FLAT_BORDER = 2 / 255
 FLAT_SHARE = 0.98
+# An image this small (long side, pixels) is a crop of one digit (a scanner's or a form's, a
+# thumbnail), not a page with a digit somewhere on it: the page's rules (specks, edges, a
+# photo's light) do not apply. Ink that differs from its border's level by SMALL_INK_LEVEL
+# (of full scale) over SMALL_INK_PIXELS pixels, in either direction, is always read; an image
+# with fewer pixels even SMALL_EMPTY_LEVEL off its background is nothing drawn (the margin
+# between the two is for the border's own noise, which moves the level it is measured from).
+SMALL_IMAGE = 64
+SMALL_INK_LEVEL = 40 / 255
+SMALL_EMPTY_LEVEL = 32 / 255
+SMALL_INK_PIXELS = 4
 
 
 def border_of(grey: np.ndarray) -> np.ndarray:
@@ -246,3 +256,27 @@ class PaperInk:
         out -= self.floor
         out /= peak - self.floor
         return np.clip(out, 0.0, 1.0, out=out)
+
+
+class SmallScanInk(DrawingInk):
+    """A small image (long side at most SMALL_IMAGE) of either polarity, grey or binary, with or
+    without anti-aliasing: a crop of one digit. Its background is its border's level (the
+    digit may touch the border, but fills less than half of it); its ink is what differs from
+    that towards the image's farther extreme (dark ink on light paper, or light on dark),
+    as strength in [0, 1]; the border's noise sets the floor, as for a drawing."""
+
+    def __init__(self, grey: np.ndarray, scale: float, limits: Limits):
+        values = grey.astype(np.float32) / np.float32(scale)
+        border = border_of(values)
+        background = median(border)
+        low, high = np.percentile(values, [1, 99])
+        strength = (background - values) if background - low > high - background else (values - background)
+        np.clip(strength, 0.0, None, out=strength)
+        if np.count_nonzero(strength >= SMALL_EMPTY_LEVEL) < SMALL_INK_PIXELS:
+            raise EmptyImageError("nothing drawn: no ink stands out from the background")
+        noise = median(np.abs(border - background)) * 1.4826  # MAD → σ
+        peak = max(high_percentile(strength, 99.9), float(strength.max()) * 0.9)
+        self.grey, self.scale, self.peak = strength, 1.0, peak
+        self.floor = min(3 * noise, 0.5 * SMALL_EMPTY_LEVEL)
+        self.mask = strength > self.floor + 0.1 * (peak - self.floor)
+        self.weights = None

@@ -10,6 +10,10 @@ ink, and a threshold set by the normalised image's own noise and contrast finds 
 Thin straight lines that cross most of the page in a regular family (ruled or squared
 paper) are taken out.
 
+A *small image* (at most 64 px: a scanner's, a form's or a thumbnail's crop of one digit,
+MNIST's own 28×28, either polarity) is neither: its background is its border's level, its
+ink whatever stands out from that, and every piece of it but dust is the digit's.
+
 Then the pieces of ink are grouped: the biggest compact piece, and every piece near it (a
 5's separate top bar, a crossed 7, a broken stroke, two digits written side by side), make
 the digit; specks, a page's edge or a shadow's border that lie apart are dropped.
@@ -19,9 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backgrounds import DrawingInk, PaperInk, is_flat_drawing, is_paper
+from .backgrounds import SMALL_IMAGE, DrawingInk, PaperInk, SmallScanInk, is_flat_drawing, is_paper
 from .decode import DEFAULT_LIMITS, Limits
-from .pieces import digit_box
+from .pieces import crop_box, digit_box
 
 
 def find_ink(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
@@ -41,6 +45,9 @@ def locate_ink(
 ) -> tuple[DrawingInk | PaperInk, tuple[int, int, int, int]]:
     """Where the digit is (see `find_ink`): the image's ink, and the digit's box in it."""
     scale = 255.0 if grey.dtype == np.uint8 else 1.0
+    if max(grey.shape) <= SMALL_IMAGE:  # a crop of one digit, not a page: every stroke kept
+        ink = SmallScanInk(grey, scale, limits)
+        return ink, crop_box(ink.mask)
     if not is_paper(grey, scale):
         ink = DrawingInk(grey, scale, limits)
     elif is_flat_drawing(grey, scale):

@@ -72,6 +72,20 @@ def pieces(mask: np.ndarray, weights: np.ndarray | None) -> list[Piece]:
     ]
 
 
+def crop_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """The box of a crop of one digit (a small scan): every piece of ink but dust, wherever it
+    lies (a stroke along the crop's edge is the digit's, not a page's edge)."""
+    found = pieces(mask, None)
+    if not found:
+        raise EmptyImageError("nothing drawn: the image is blank")
+    heaviest = max(piece.mass for piece in found)
+    kept = [piece for piece in found if piece.mass >= DUST * heaviest]
+    box = kept[0].box
+    for piece in kept[1:]:
+        box = union(box, piece.box)
+    return box
+
+
 def digit_box(mask: np.ndarray, weights: np.ndarray | None, limits: Limits) -> tuple[int, int, int, int]:
     """The box of the digit's pieces: the heaviest piece that is not a page's edge, and every
     piece near the group it grows. A blank image or a stray speck
