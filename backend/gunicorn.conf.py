@@ -48,9 +48,9 @@ worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 if not os.environ.get("MODEL_CORE_DECODE_SLOTS_DIR"):
     os.environ["MODEL_CORE_DECODE_SLOTS_DIR"] = _temporary_dir("digits-decode-slots-")
 os.environ.setdefault("MODEL_CORE_DECODE_SLOTS", str(max(1, workers - 1)))
-# Without Redis, the workers share their throttle counts in one SQLite file (throttling.py),
-# so a limit holds for the server as a whole, not per worker.
-if not os.environ.get("REDIS_URL") and not os.environ.get("THROTTLE_DB"):
+# The workers share their throttle counts in one SQLite file (throttling.py) without Redis, or
+# while Redis is down or hung: a limit holds for the server as a whole, not per worker.
+if not os.environ.get("THROTTLE_DB"):
     os.environ["THROTTLE_DB"] = os.path.join(_temporary_dir("digits-throttles-"), "throttles.sqlite3")
 timeout = 30
 graceful_timeout = 10
@@ -94,11 +94,12 @@ def on_starting(server):
     from model_core.serving import sample_records
 
     util.write_error = _json_error  # what every worker's handle_error writes with (they fork from here)
-    # MNIST's sample CSVs parsed once, before any worker starts, and EMNIST's characters (the
-    # app's letters mode) read and checked once, here in the master: the workers it forks
-    # share them, instead of each paying seconds on its first sample.
-    for dataset, split in (("mnist", "test"), ("mnist", "train"), ("emnist", "test")):
-        sample_records(dataset, split, count=0, label=None, seed=0)
+    # Every split the samples are drawn from, read and checked once, here in the master
+    # (MNIST's CSVs parsed into a cache, EMNIST's characters split): the workers it forks
+    # share their arrays, instead of each paying seconds and ~115 MB on its first sample.
+    for dataset in ("mnist", "emnist"):
+        for split in ("test", "train", "validation"):
+            sample_records(dataset, split, count=0, label=None, seed=0)
     # Every model loaded here too (preload_app: Django is set up), and run once to build its
     # inference form: each worker forks with them ready. Run only where the library uses no
     # threads of its own (the workers' setting), whose pool a fork would not carry over.
@@ -131,9 +132,9 @@ def post_worker_init(worker):
 
 
 def child_exit(server, worker):
-    from prometheus_client import multiprocess
+    from backend.common.metrics import archive_worker
 
-    multiprocess.mark_process_dead(worker.pid)  # a dead worker's live gauges no longer count
+    archive_worker(worker.pid)  # its counts into the archive, its files removed
 
 
 def on_exit(server):

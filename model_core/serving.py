@@ -25,7 +25,7 @@ import numpy as np
 from .data.datasets import SPLITS, SampleSet, csv_header, csv_row
 from .data.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS, character_samples
 from .imaging.decode import HOOKS as DECODE_HOOKS
-from .imaging.decode import Limits, PreprocessError, decode_base64, keepsake_png
+from .imaging.decode import Limits, PreprocessError, decode_base64, decode_budget, keepsake_png
 from .imaging.encode import from_uint8_bytes, to_data_url, to_uint8
 from .imaging.preprocess import preprocess
 from .model import Model, classify
@@ -89,7 +89,8 @@ def read_images(model: Model, sources: list[Any], *, limits: Limits, top_k: int 
     """Read each source (encoded bytes, a data URL or base64 text, a pixel array) with `model`:
     one answer per source, in order, each a plain dict of `ANSWER_FIELDS`."""
     started = time.perf_counter()
-    images = _network_inputs(model, sources, limits)
+    with decode_budget(limits.max_request_decode_bytes):
+        images = _network_inputs(model, sources, limits)
     predictions = classify(model, images, top_k)
     elapsed = round((time.perf_counter() - started) * 1000, 3)
     ref = {"name": model.name, "version": model.version}
@@ -149,5 +150,6 @@ def sample_records(dataset: str, split: str, *, count: int, label: str | None, s
     """`count` random samples of a dataset's split (one label only if given), the same for the
     same seed, each `{id, label, split, image}` with the image as a PNG data URL. `count` 0
     only reads (and checks) the split, as a server does once before it forks its workers."""
-    chosen = _samples(dataset, split).sample(count, label, seed) if count else []
+    samples = _samples(dataset, split)
+    chosen = samples.sample(count, label, seed) if count else []
     return [{"id": index, "label": name, "split": split, "image": to_data_url(image)} for index, name, image in chosen]

@@ -44,8 +44,14 @@ export PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/metrics" MODEL_CORE_DECODE_SLOTS_DIR="
 # file instead (backend/common/throttling.py); a REDIS_URL you set is used as it is.
 if [ -z "${REDIS_URL:-}" ] && [ -x "$REDIS" ]; then
   rm -f "$RUN_DIR/redis.sock"
-  "$REDIS" --port 0 --unixsocket "$RUN_DIR/redis.sock" --unixsocketperm 700 --save '' --appendonly no \
-    --loglevel warning --logfile "$RUN_DIR/redis.log" &
+  # Restarted whenever it exits: meanwhile the workers count throttles in their shared file
+  # (throttling.py), and gunicorn and nginx serve on.
+  while :; do
+    "$REDIS" --port 0 --unixsocket "$RUN_DIR/redis.sock" --unixsocketperm 700 --save '' --appendonly no \
+      --loglevel warning --logfile "$RUN_DIR/redis.log" || true # (set -e would end the loop)
+    echo "redis-server exited; starting it again" >&2
+    sleep 1
+  done &
   for _ in $(seq 50); do [ -S "$RUN_DIR/redis.sock" ] && break; sleep 0.1; done
   export REDIS_URL="unix://$RUN_DIR/redis.sock"
 fi

@@ -8,6 +8,8 @@ import os
 import signal
 import subprocess
 import tempfile
+import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -23,7 +25,7 @@ TOKEN = "a-local-read-token"
 @pytest.fixture(scope="module")
 def make_run():
     """scripts/serve.sh on free ports with folders and a database of its own; yields the API's
-    port once it has printed the app's address."""
+    port and its run folder once it has printed the app's address."""
     api_port, web_port = free_port(), free_port()
     scratch = tempfile.mkdtemp(prefix="digits-make-run-")
     env = {
@@ -52,7 +54,7 @@ def make_run():
     try:
         printed = [process.stdout.readline() for _ in range(2)]
         assert printed[0].startswith("API  http://127.0.0.1:") and printed[1].startswith("App  "), printed
-        yield api_port
+        yield SimpleNamespace(port=api_port, run_dir=f"{scratch}/run")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -75,30 +77,30 @@ A, B = "127.0.0.21", "127.0.0.22"
 
 
 def test_the_printed_address_answers_at_once(make_run):
-    status, body = call(make_run, "127.0.0.1", "GET", "/api/ready/")
+    status, body = call(make_run.port, "127.0.0.1", "GET", "/api/ready/")
     assert status == 200 and body["ready"] is True
 
 
 def test_two_addresses_are_two_clients_to_the_prediction_throttle(make_run):
     seven = {"image": data_url(seven_png())}
-    first = [call(make_run, A, "POST", "/api/predict-digit/", seven)[0] for _ in range(4)]
+    first = [call(make_run.port, A, "POST", "/api/predict-digit/", seven)[0] for _ in range(4)]
     assert first == [200, 200, 200, 429]
-    assert call(make_run, B, "POST", "/api/predict-digit/", seven)[0] == 200
+    assert call(make_run.port, B, "POST", "/api/predict-digit/", seven)[0] == 200
 
 
 def test_wrong_tokens_from_one_address_do_not_lock_out_another(make_run):
     wrong = {"Authorization": "Bearer guess"}
-    guesses = [call(make_run, A, "GET", "/api/feedback/", headers=wrong)[0] for _ in range(4)]
+    guesses = [call(make_run.port, A, "GET", "/api/feedback/", headers=wrong)[0] for _ in range(4)]
     assert guesses == [401, 401, 401, 429]
-    assert call(make_run, B, "GET", "/api/feedback/", headers={"Authorization": f"Bearer {TOKEN}"})[0] == 200
+    assert call(make_run.port, B, "GET", "/api/feedback/", headers={"Authorization": f"Bearer {TOKEN}"})[0] == 200
 
 
 def test_one_addresss_storage_budget_is_its_own(make_run):
     correction = {"image": data_url(seven_png()), "true_label": "7"}
-    answers = [call(make_run, A, "POST", "/api/feedback/", correction) for _ in range(6)]
+    answers = [call(make_run.port, A, "POST", "/api/feedback/", correction) for _ in range(6)]
     assert answers[0][0] == 201 and answers[-1][0] == 429, [s for s, _ in answers]
     assert answers[-1][1]["code"] == "feedback_client_budget"
-    assert call(make_run, B, "POST", "/api/feedback/", correction)[0] == 201
+    assert call(make_run.port, B, "POST", "/api/feedback/", correction)[0] == 201
 
 
 def test_a_client_cannot_name_itself_through_x_forwarded_for(make_run):
@@ -106,7 +108,27 @@ def test_a_client_cannot_name_itself_through_x_forwarded_for(make_run):
     # claims to be a fresh one is still itself.
     seven = {"image": data_url(seven_png())}
     claims = [
-        call(make_run, "127.0.0.23", "POST", "/api/predict-digit/", seven, {"X-Forwarded-For": f"10.1.1.{i}"})[0]
+        call(make_run.port, "127.0.0.23", "POST", "/api/predict-digit/", seven, {"X-Forwarded-For": f"10.1.1.{i}"})[0]
         for i in range(4)
     ]
     assert claims == [200, 200, 200, 429]
+
+
+def test_predictions_go_on_while_redis_is_stopped_and_it_comes_back(make_run):
+    socket = f"{make_run.run_dir}/redis.sock"
+    found = subprocess.run(["pgrep", "-f", socket], capture_output=True, text=True).stdout.split()
+    assert found, "make run started no Redis"
+    for pid in found:
+        os.kill(int(pid), signal.SIGKILL)
+    seven = {"image": data_url(seven_png())}
+    answers = [call(make_run.port, "127.0.0.31", "POST", "/api/predict-digit/", seven)[0] for _ in range(3)]
+    assert answers == [200, 200, 200]
+    status, body = call(make_run.port, "127.0.0.31", "GET", "/api/ready/")
+    assert status == 200 and body["ready"] is True
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # serve.sh starts it again
+        again = subprocess.run(["pgrep", "-f", socket], capture_output=True, text=True).stdout.split()
+        if again and again != found:
+            break
+        time.sleep(0.2)
+    assert again and again != found, "Redis was not started again"

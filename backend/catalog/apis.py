@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from backend.common.apis import TINY_PNG, errors
 from backend.common.serializers import (
+    FormIntegerField,
     QuerySerializer,
     label_field,
     model_name_field,
@@ -31,7 +32,7 @@ class DisplayImagesApi(APIView):
     throttle_scope = "samples"
 
     class InputSerializer(QuerySerializer):
-        count = serializers.IntegerField(required=False, default=12, min_value=1, max_value=100)
+        count = FormIntegerField(required=False, default=12, min_value=1, max_value=100)
         dataset = serializers.ChoiceField(
             choices=["mnist", "emnist"],
             required=False,
@@ -40,7 +41,7 @@ class DisplayImagesApi(APIView):
             "models held out); emnist: EMNIST's 47 handwritten characters (the parts train, validation, test of "
             "the split the characters model was trained on).",
         )
-        digit = serializers.IntegerField(required=False, min_value=0, max_value=9, help_text="Only this digit.")
+        digit = FormIntegerField(required=False, min_value=0, max_value=9, help_text="Only this digit.")
         label = label_field(
             SAMPLE_LABEL,
             LABELS["characters"],
@@ -51,9 +52,7 @@ class DisplayImagesApi(APIView):
         split = serializers.ChoiceField(
             choices=sorted({*LABELS["splits"]["mnist"], *LABELS["splits"]["emnist"]}), required=False, default="test"
         )
-        seed = serializers.IntegerField(
-            required=False, min_value=0, max_value=2**63 - 1, help_text="Same seed, same samples."
-        )
+        seed = FormIntegerField(required=False, min_value=0, max_value=2**63 - 1, help_text="Same seed, same samples.")
 
         def validate(self, attrs):
             wanted = {str(attrs["digit"])} if "digit" in attrs else set()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -16,6 +17,7 @@ from model_core.serving import PreprocessError
 from .metrics import REFUSED
 
 log = logging.getLogger("backend.api")
+DATABASE_RETRY_SECONDS = 5
 
 
 # --- Domain errors (raised by the registry and the services) ---------------------------
@@ -124,6 +126,13 @@ def as_api_exception(exc: Exception) -> Exception:
         return FeedbackQuota(wait=exc.retry_after, detail=str(exc), code=f"feedback_{exc.scope}_budget")
     if isinstance(exc, ModelNotReady):
         return ServiceUnavailable(str(exc))
+    if isinstance(exc, OperationalError | InterfaceError):  # the database is down or unreachable
+        log.warning("database unavailable: %s", exc)
+        down = ServiceUnavailable(
+            "The corrections' database is unavailable; try again shortly.", code="database_unavailable"
+        )
+        down.wait = DATABASE_RETRY_SECONDS
+        return down
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge("Request body too large.")
     return exc

@@ -13,7 +13,7 @@ import json
 import re
 
 from django.conf import settings
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import JSONParser
 from rest_framework.utils.json import strict_constant
 
@@ -23,6 +23,9 @@ MAX_DEPTH = 16  # a batch of pixel arrays is 4 deep: {"images": [[[...]]]}
 MAX_DIGITS = 64  # far past any pixel value or count, far short of what costs time to read
 BYTES_PER_VALUE = 32  # a parsed value's cost: a float object and its list slot, then float32
 _STRUCTURE = re.compile(rb'[\[\]{}"\\]')
+# JSON is Unicode (RFC 8259): UTF-8, or UTF-16/32 where a client says so. Any other charset a
+# client names would turn the body into other characters than the bytes the bounds count.
+JSON_CHARSETS = {"utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "utf-32", "utf-32le", "utf-32be"}
 
 
 def nesting_depth(body: bytes) -> int:
@@ -72,9 +75,26 @@ def hold_slot_for_the_request(request, cost: int) -> None:
     django_request.held_until_answered = held
 
 
+def utf8_body(body: bytes, encoding: str, media_type: str | None) -> bytes:
+    """The body as UTF-8 bytes, the one encoding the bounds below count in; 415 for a charset
+    JSON cannot be written in."""
+    charset = encoding.strip().lower()
+    if charset not in JSON_CHARSETS:
+        raise UnsupportedMediaType(
+            media_type or "application/json", detail=f"JSON must be UTF-8 (or UTF-16/32); charset {encoding!r} is not"
+        )
+    if charset in ("utf-8", "utf8"):
+        return body
+    try:
+        return body.decode(charset).encode("utf-8")
+    except UnicodeError as exc:
+        raise ParseError(f"JSON parse error - the body is not {charset}: {exc}") from None
+
+
 class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         body = stream.read() if stream is not None else b""
+        body = utf8_body(body, (parser_context or {}).get("encoding") or "utf-8", media_type)
         values = body.count(b",") + 1  # an upper bound on the numbers it holds
         if values > settings.MAX_PIXEL_VALUES + 1000:  # room for the other fields
             from .errors import PayloadTooLarge
@@ -89,8 +109,7 @@ class BoundedJSONParser(JSONParser):
         depth = nesting_depth(body)
         if depth > MAX_DEPTH:
             raise ParseError(f"JSON nested {depth} deep; at most {MAX_DEPTH} levels are accepted")
-        encoding = (parser_context or {}).get("encoding") or "utf-8"
         try:
-            return json.loads(body.decode(encoding), parse_constant=strict_constant, parse_int=bounded_int)
-        except (ValueError, UnicodeDecodeError) as exc:
+            return json.loads(body.decode("utf-8"), parse_constant=strict_constant, parse_int=bounded_int)
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
             raise ParseError(f"JSON parse error - {exc}") from None

@@ -68,4 +68,8 @@ def run_each() -> None:
 
 
 def limits() -> Limits:
-    return Limits(max_bytes=settings.MAX_IMAGE_BYTES, max_pixels=settings.MAX_IMAGE_PIXELS)
+    return Limits(
+        max_bytes=settings.MAX_IMAGE_BYTES,
+        max_pixels=settings.MAX_IMAGE_PIXELS,
+        max_request_decode_bytes=settings.MAX_REQUEST_DECODE_BYTES,
+    )

@@ -5,6 +5,7 @@ schema is generated from both."""
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 from django.conf import settings
@@ -148,6 +149,21 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class FormIntegerField(serializers.IntegerField):
+    """An integer as a form or a query writes it: ASCII digits (Python's int() would also take
+    "１", a full-width digit), and a value given empty is an error, not the default (DRF would
+    quietly drop it from a form, where JSON's empty string is a 400)."""
+
+    def get_value(self, dictionary):
+        value = super().get_value(dictionary)
+        return "" if value is serializers.empty and dictionary.get(self.field_name) == "" else value
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not re.fullmatch(r"\s*[-+]?[0-9]+\s*", data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictBooleanField(serializers.BooleanField):
     """true or false, as JSON writes them: not 0, "yes" or "off"."""
 
@@ -198,6 +214,10 @@ class NamedChoiceField(serializers.ChoiceField):
     def __init__(self, choices, code: str, what: str, **kwargs):
         super().__init__(choices=choices, **kwargs)
         self.code, self.what = code, what
+
+    def get_value(self, dictionary):  # a form's empty value is one given, as in JSON (not the default)
+        value = super().get_value(dictionary)
+        return "" if value is serializers.empty and dictionary.get(self.field_name) == "" else value
 
     def to_internal_value(self, data):
         if data == "" and "" not in self.choices:

@@ -14,8 +14,13 @@ there is no turn of a fixed window around which 2N could pass. Where the counts 
 - otherwise this process's memory, under a lock: exact within the process (the tests,
   `manage.py runserver`).
 
-If Redis cannot be reached, requests are let through and that is logged: throttling fails
-open, predictions do not fail with it.
+If Redis cannot be reached or answers slowly (a quarter of a second at most), the counts go
+to the fallback for REDIS_RETRY_SECONDS before Redis is tried again: the SQLite file the
+server's workers share (gunicorn.conf.py always names one), else this process's memory. So
+a Redis that is down or hung costs one short wait every few seconds, not every request, and
+the throttles and the wrong-token lockout keep working, per server. That is logged once when
+it happens and once when Redis is back. Only if the fallback fails too are requests let
+through (throttling fails open; predictions never fail with it).
 
 Failed authentications count in a scope of their own ("auth_failures", strict): a client
 that has used it up is answered 429 before its token is even compared, so a token cannot be
@@ -181,6 +186,24 @@ def store() -> RedisLog | SqliteLog | LocalLog:
     return _store(settings.REDIS_URL, settings.THROTTLE_DB)
 
 
+REDIS_RETRY_SECONDS = 5.0
+_redis_failed = [0.0]  # when Redis last failed (monotonic seconds); 0: it has not, or is back
+
+
+def _counts() -> RedisLog | SqliteLog | LocalLog:
+    """Where to count now: the store, or its fallback while Redis is out."""
+    primary = store()
+    if isinstance(primary, RedisLog) and _redis_failed[0] and time.monotonic() - _redis_failed[0] < REDIS_RETRY_SECONDS:
+        return _store("", settings.THROTTLE_DB)
+    return primary
+
+
+def _redis_failing(exc: Exception) -> None:
+    if not _redis_failed[0]:
+        log.warning("Redis unavailable (%s): throttles count in the fallback store until it answers again", exc)
+    _redis_failed[0] = time.monotonic()
+
+
 def take(scope: str, client: str, record: bool = True) -> tuple[bool, float]:
     """Whether `client` may make one more request of `scope` now (and, if so and `record`,
     count it); else the seconds until it may. Unlimited scopes, and a Redis that is down,
@@ -189,11 +212,19 @@ def take(scope: str, client: str, record: bool = True) -> tuple[bool, float]:
     if rate is None:
         return True, 0.0
     limit, period = parse_rate(rate)
+    key, counts = f"{scope}:{client}", _counts()
     try:
-        return store().take(f"{scope}:{client}", limit, period, record)
-    except Exception as exc:  # the store is down: let the request through, and say so
-        log.warning("throttle store unavailable, not throttling: %s", exc)
-        return True, 0.0
+        answer = counts.take(key, limit, period, record)
+    except Exception as exc:  # noqa: BLE001  Redis down or hung: the fallback counts meanwhile
+        if not isinstance(counts, RedisLog):
+            log.warning("throttle store unavailable, not throttling: %s", exc)
+            return True, 0.0
+        _redis_failing(exc)
+        return take(scope, client, record)
+    if isinstance(counts, RedisLog) and _redis_failed[0]:
+        _redis_failed[0] = 0.0
+        log.warning("Redis answers again: throttles count there")
+    return answer
 
 
 class ScopedRateThrottle(BaseThrottle):

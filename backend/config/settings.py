@@ -127,6 +127,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 12 * 1024 * 1024)
 MAX_IMAGE_BYTES = env_int("API_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env_int("API_MAX_IMAGE_PIXELS", 25_000_000)
+# What all the images of one request (a batch) may decode to, together: two of the largest.
+MAX_REQUEST_DECODE_BYTES = env_int("API_MAX_REQUEST_DECODE_BYTES", 128 << 20)
 # Pixels sent as JSON numbers, in all (a batch's together): each is a Python object to parse,
 # so far fewer than an image may have; a drawing needs no more than about 1,000×1,000.
 MAX_PIXEL_VALUES = env_int("API_MAX_PIXEL_VALUES", 1_000_000)
@@ -186,8 +188,8 @@ _PROXIES = env_list("API_TRUSTED_PROXIES", "")
 TRUSTED_PROXIES = [ipaddress.ip_network(item, strict=False) for item in _PROXIES if item != "unix"]
 TRUSTED_UNIX_SOCKET = "unix" in _PROXIES
 
-# Without Redis, one server's workers share their throttle counts in this SQLite file
-# (gunicorn.conf.py sets it; empty: each process counts alone).
+# Without Redis (or while it is out), one server's workers share their throttle counts in
+# this SQLite file (gunicorn.conf.py sets it; empty: each process counts alone).
 THROTTLE_DB = os.environ.get("THROTTLE_DB", "")
 # Redis holds what workers and replicas must share (throttle counts, see throttling.py) when
 # REDIS_URL is set, with short timeouts so that a Redis that is down is noticed in
@@ -219,6 +221,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "REDOC_UI_SETTINGS": {"theme": {"typography": {"fontFamily": "system-ui, sans-serif"}}},
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ReadinessStatusEnum": ["ok", "degraded", "not_ready"]},
     "COMPONENT_SPLIT_PATCH": False,  # a PATCH body states what it requires
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -19,6 +19,7 @@ from backend.common.apis import TINY_PNG, JsonOrFormApi, errors
 from backend.common.auth import FeedbackTokenAuthentication, ReadsNeedToken
 from backend.common.parsers import BoundedJSONParser
 from backend.common.serializers import (
+    FormIntegerField,
     ImageStringField,
     PixelsField,
     QuerySerializer,
@@ -96,7 +97,8 @@ class FeedbackApi(JsonOrFormApi):
             required=False,
             default="",
             allow_blank=True,
-            help_text="The version of that model (as predict-digit answers it): `YYYY-MM-DD.` then 8 hex digits.",
+            help_text="The version of that model (as predict-digit answers it): `YYYY-MM-DD.` then 8 hex digits. "
+            "Checked for form only: the correction is stored with the version the server's model has.",
         )
 
     class InputSerializer(_LabelsSerializer):
@@ -167,8 +169,8 @@ class FeedbackApi(JsonOrFormApi):
         return Response(self.OutputSerializer(entry).data, status=201, headers=headers)
 
     class ListInputSerializer(QuerySerializer):
-        page = serializers.IntegerField(required=False, min_value=1, help_text="1 (the newest) by default.")
-        page_size = serializers.IntegerField(
+        page = FormIntegerField(required=False, min_value=1, help_text="1 (the newest) by default.")
+        page_size = FormIntegerField(
             required=False,
             min_value=1,
             max_value=FeedbackPagination.max_page_size,

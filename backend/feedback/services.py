@@ -20,6 +20,7 @@ from model_core.serving import correction_images, decode_base64
 from .models import NOT_A_DIGIT, Feedback
 
 log = logging.getLogger("backend.api")
+PROCESSED_BYTES = 28 * 28  # the least a correction stores: the network's 28×28
 
 
 def _check_budgets(client: str, size: int) -> None:
@@ -92,9 +93,10 @@ def feedback_create(
         earlier = Feedback.objects.filter(client=client, idempotency_key=idempotency_key).first()
         if earlier is not None:
             return _replayed(earlier, fingerprint), False
+    feedback_purge_expired()
+    _check_budgets(client, PROCESSED_BYTES)  # a sender already over its budget costs no decoding
     image, original = correction_images(loaded, source, limits())  # what this model would see, and the user's
     size = len(image) + len(original)
-    feedback_purge_expired()
     _check_budgets(client, size)
     try:
         with transaction.atomic():
@@ -102,7 +104,7 @@ def feedback_create(
                 true_label=true_label,
                 predicted_label=predicted_label,
                 model_name=loaded.name,
-                model_version=model_version or loaded.version,
+                model_version=loaded.version,  # the server's own: what a client sends is not evidence
                 processed=image,
                 original=original,
                 original_type="image/png",

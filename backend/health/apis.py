@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.apis import errors
+from backend.common.metrics import holds_metrics_token
 
 from . import selectors
 
@@ -33,12 +34,17 @@ class ReadinessApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         ready = serializers.BooleanField(help_text="Every shipped model is loaded: predictions can be answered.")
+        status = serializers.ChoiceField(
+            choices=["ok", "degraded", "not_ready"],
+            help_text="degraded: predictions are answered, but a dependency is out (see checks).",
+        )
         detail = serializers.CharField()
         models_loaded = serializers.ListField(child=serializers.CharField())
         checks = serializers.DictField(
             child=serializers.CharField(),
-            help_text='"ok" or what is wrong, for the model, the database (corrections) and the cache '
-            "(shared throttle counts; without it throttling is off, predictions go on).",
+            help_text='"ok" or "unavailable", for the model, the database (corrections) and the cache and Redis '
+            "(shared throttle counts; without them each server counts alone, predictions go on). With the "
+            "METRICS_TOKEN as a bearer token, what is wrong.",
         )
 
         class Meta:
@@ -50,5 +56,5 @@ class ReadinessApi(APIView):
         responses={200: OutputSerializer, 503: OutputSerializer, **errors(405)},
     )
     def get(self, request):
-        state = selectors.readiness()
+        state = selectors.readiness(details=holds_metrics_token(request))
         return Response(self.OutputSerializer(state).data, status=200 if state["ready"] else 503)

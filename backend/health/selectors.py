@@ -13,11 +13,13 @@ from backend.common.errors import ModelNotReady, UnknownModel
 from backend.common.registry import load_all, loaded_models, run_each
 
 
-def _check(probe) -> str:
+def _check(probe, details: bool) -> str:
+    """ "ok", or "unavailable" (with the error's text only for `details`: it may name hosts,
+    users and paths)."""
     try:
         probe()
     except Exception as exc:  # whatever the backend raises, readiness reports it, never fails
-        return f"unavailable: {type(exc).__name__}: {exc}"[:200]
+        return f"unavailable: {type(exc).__name__}: {exc}"[:200] if details else "unavailable"
     return "ok"
 
 
@@ -36,16 +38,33 @@ def _database_round_trip() -> None:
         cursor.execute("SELECT 1")
 
 
-def readiness() -> dict[str, Any]:
+def readiness(details: bool = False) -> dict[str, Any]:
     """Ready when every shipped model is loaded, the default first (a user may pick any of
-    them; none should pay for its loading). `checks` says what else is missing: the database
-    (corrections) and the cache (throttles, which fail open without it)."""
-    checks = {"database": _check(_database_round_trip), "cache": _check(_cache_round_trip)}
+    them; none should pay for its loading): predictions can be answered. `checks` says what
+    else is out: the database (corrections) and the cache and Redis (throttles, which count
+    per server without it); with one out the server is ready but `degraded`. The checks'
+    error texts only with `details` (the metrics token's holder)."""
+    checks = {"database": _check(_database_round_trip, details), "cache": _check(_cache_round_trip, details)}
     try:
         load_all()
     except (ModelNotReady, UnknownModel) as exc:
-        return {"ready": False, "detail": str(exc), "models_loaded": loaded_models(), "checks": checks}
-    return {"ready": True, "detail": "ok", "models_loaded": loaded_models(), "checks": {"model": "ok", **checks}}
+        checks = {"model": "unavailable", **checks}
+        return {
+            "ready": False,
+            "status": "not_ready",
+            "detail": str(exc),
+            "models_loaded": loaded_models(),
+            "checks": checks,
+        }
+    out = [name for name, state in checks.items() if state != "ok"]
+    detail = f"degraded: {', '.join(out)} unavailable" if out else "ok"
+    return {
+        "ready": True,
+        "status": "degraded" if out else "ok",
+        "detail": detail,
+        "models_loaded": loaded_models(),
+        "checks": {"model": "ok", **checks},
+    }
 
 
 def warm_up() -> dict[str, Any]:

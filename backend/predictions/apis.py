@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from backend.common.apis import TINY_PNG, JsonOrFormApi, batch_of, errors
 from backend.common.serializers import (
     FieldsBuiltOnce,
+    FormIntegerField,
     ImageItemField,
     ImageStringField,
     PixelsField,
@@ -66,7 +67,7 @@ class PredictDigitApi(JsonOrFormApi):
 
     class UploadInputSerializer(UploadSerializer, _ModelChoiceSerializer):
         # A form's every value is text: here top_k=5 is how an integer is written.
-        top_k = serializers.IntegerField(required=False, default=3, min_value=1, max_value=10)
+        top_k = FormIntegerField(required=False, default=3, min_value=1, max_value=10)
 
         class Meta:
             ref_name = "PredictUpload"

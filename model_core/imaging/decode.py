@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import contextvars
 import io
 import re
 import threading
@@ -32,6 +33,14 @@ WORK_MIN, WORK_MAX = 640, 1280  # a photo's long side is brought within this ran
 BIG_DECODE_BYTES = 16 << 20  # decodes above this take one of BIG_DECODES_AT_ONCE slots
 BIG_DECODES_AT_ONCE = 2
 BUSY_WAIT_SECONDS = 2.0
+# Pillow decodes run-length-encoded BMPs in pure Python, a pixel at a time: 0.13 s for a
+# megapixel of the worst such file on this machine, 0.65 s for four. Bigger ones are refused.
+RLE_BMP_MAX_PIXELS = 1_000_000
+# The JPEG family: decoded at reduced size by its DCT scaling (MPO is Pillow's name for a
+# multi-picture JPEG, as phones store Ultra HDR photos; its first picture is the photo).
+JPEG_FAMILY = ("JPEG", "MPO")
+# Modes Image.reduce cannot work on, and what they become first (the same grey afterwards).
+REDUCIBLE = {"1": "L", "P": "RGBA", "PA": "RGBA", "I;16": "I", "I;16L": "I", "I;16B": "I", "I;16N": "I"}
 
 
 class PreprocessError(ValueError):
@@ -71,6 +80,8 @@ class Limits:
     # What decoding may produce, after a JPEG's reduced-size decode: 64 MiB is a 16 MP RGBA
     # PNG (a phone's screenshot is 12 MB); 16-bit samples count twice.
     max_decode_bytes: int = 64 << 20
+    # What all the images of one request (a batch) may decode to together: two of the largest.
+    max_request_decode_bytes: int = 128 << 20
     min_contrast: float = 0.15  # ink must differ from the background by this much (of 0..1)
     min_extent: float = 0.06  # ink spanning less than this share of the image is a stray mark
 
@@ -123,6 +134,36 @@ def looks_supported(data: bytes) -> bool:
 
 
 _big_decodes = threading.BoundedSemaphore(BIG_DECODES_AT_ONCE)
+# Whether this request already holds a big-decode slot (a big pixel body takes one for its
+# whole request): its images then decode within it, rather than wait for a second one that
+# the request itself keeps from coming free.
+_holding_slot = contextvars.ContextVar("holding_slot", default=False)
+# What is left of this request's decode budget (decode_budget), when one is set.
+_request_budget: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("decode_budget", default=None)
+
+
+@contextlib.contextmanager
+def decode_budget(max_bytes: int) -> Iterator[None]:
+    """Within this block (one request), images decode to at most `max_bytes` in all, each
+    decode charged before it runs; ImageTooLargeError for the one that would pass it."""
+    token = _request_budget.set([max_bytes, max_bytes])
+    try:
+        yield
+    finally:
+        _request_budget.reset(token)
+
+
+def _charge(cost: int) -> None:
+    budget = _request_budget.get()
+    if budget is None:
+        return
+    left, total = budget
+    if cost > left:
+        raise ImageTooLargeError(
+            f"the images of one request decode to at most {total >> 20} MiB in all; this one would take "
+            f"{cost >> 20} MiB of the {left >> 20} left: send fewer or smaller images at once"
+        )
+    budget[0] = left - cost
 
 
 @dataclass
@@ -150,7 +191,7 @@ def decode_slot(cost: int) -> Iterator[None]:
     """Big decodes take turns (at most BIG_DECODES_AT_ONCE at once in a process, waiting up
     to BUSY_WAIT_SECONDS, and within the server's shared slots), so a burst of them cannot
     take every core, every worker and all the memory."""
-    if cost <= BIG_DECODE_BYTES:
+    if cost <= BIG_DECODE_BYTES or _holding_slot.get():
         yield
         return
     busy = DecoderBusyError("the server is decoding other large images: try again in a moment")
@@ -160,7 +201,11 @@ def decode_slot(cost: int) -> Iterator[None]:
         with HOOKS.shared_slot() if HOOKS.shared_slot else contextlib.nullcontext(True) as free:
             if not free:
                 raise busy
-            yield
+            token = _holding_slot.set(True)
+            try:
+                yield
+            finally:
+                _holding_slot.reset(token)
     finally:
         _big_decodes.release()
         if HOOKS.after_big_decode:
@@ -180,7 +225,7 @@ def _reduce_on_decode(image: Image.Image, colour: bool, reduction: int | None) -
     when bigger than WORK_MAX, at 1/2, 1/4 or 1/8 size (never below WORK_MIN); or at
     1/`reduction` when told."""
     width, height = image.size
-    if image.format != "JPEG" or image.mode not in ("L", "RGB"):
+    if image.format not in JPEG_FAMILY or image.mode not in ("L", "RGB"):
         return
     if reduction is not None:
         scale = 1.0 / reduction
@@ -211,12 +256,17 @@ def decode_bytes(
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLargeError("image has too many pixels") from exc
     except Exception as exc:  # noqa: BLE001  a damaged header makes Pillow's parsers raise anything
-        raise ImageDecodeError(f"image data is corrupt: its header could not be read ({type(exc).__name__})") from exc
+        raise ImageDecodeError("image data is corrupt: its header could not be read") from exc
     width, height = image.size
     if width * height > limits.max_pixels:
         raise ImageTooLargeError(f"image is {width}×{height}; the limit is {limits.max_pixels} pixels")
     if width == 0 or height == 0:
         raise ImageDecodeError("image has no pixels")
+    if image.format == "BMP" and image.tile and image.tile[0][0] == "bmp_rle" and width * height > RLE_BMP_MAX_PIXELS:
+        raise ImageTooLargeError(
+            f"a run-length-encoded BMP is at most {RLE_BMP_MAX_PIXELS:,} pixels (its decoder is slow); this one is "
+            f"{width}×{height}: send it as PNG"
+        )
     try:
         _reduce_on_decode(image, colour, reduction)
         cost = image.size[0] * image.size[1] * _bytes_per_pixel(image)
@@ -226,6 +276,7 @@ def decode_bytes(
                 f"{cost >> 20} MiB; the limit is {limits.max_decode_bytes >> 20} MiB (a JPEG may be larger: "
                 "it is decoded at reduced size)"
             )
+        _charge(cost)
         with decode_slot(cost):
             image.seek(0)  # GIF / animated WebP: the first frame only
             image.load()
@@ -235,6 +286,10 @@ def decode_bytes(
                 else -(-max(image.size) * reduction // max(width, height))
             )
             if factor > 1:
+                if image.mode in REDUCIBLE:  # a palette, 1-bit or 16-bit image: converted, then reduced
+                    image = image.convert(
+                        "RGB" if image.mode == "P" and "transparency" not in image.info else REDUCIBLE[image.mode]
+                    )
                 image = image.reduce(factor)
         ImageOps.exif_transpose(image, in_place=True)
         image.info["source_size"] = (width, height)
@@ -244,7 +299,7 @@ def decode_bytes(
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001  untrusted bytes: whatever a decoder raises, the image is corrupt
-        raise ImageDecodeError(f"image data is truncated or corrupt: {type(exc).__name__}: {exc}"[:300]) from exc
+        raise ImageDecodeError(f"image data is truncated or corrupt: {exc}"[:300]) from exc
 
 
 # --- Grey pixels ------------------------------------------------------------------------------
