@@ -12,7 +12,14 @@ starts (nginx in front of gunicorn), on loopback.
    wrong bearer tokens, the largest ensemble batch allowed; for each, health's p50/p99, the
    answers' statuses, how many were 5xx or not JSON, and the workers' memory before/after.
 5. Throttles: 120 requests at once at 30/min, through nginx in front of two workers, with
-   the workers' shared SQLite counts (no Redis) and with a local Redis when one is installed.
+   the workers' shared SQLite counts (no Redis) and with a local Redis when one is installed;
+   and 60 each from two client addresses (127.0.0.21 and .22) at once: each its own 30.
+6. Decoding cost: the costliest file of every accepted format and mode at the largest size
+   the limits accept (or the largest its decoder is allowed), read by `preprocess` on one
+   core in this process; each must take at most 0.5 s.
+7. Metric series before and after 20,000 requests with random HTTP methods.
+8. Neighbours: predictions a second with Redis up, paused (SIGSTOP: hung) and stopped, the
+   throttles' Redis on a unix socket as `make run` runs it.
 
     python benchmarks/abuse.py [--drip-seconds 20] [--burst 16] [--attack-seconds 12]
 """
@@ -21,8 +28,13 @@ from __future__ import annotations
 
 import argparse
 import base64
+import http.client
 import io
 import json
+import os
+import random
+import signal
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -36,7 +48,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from devtools.images import rle_bmp  # noqa: E402
 from devtools.servers import drip_clients, nginx_server, redis_server, stack, start_api  # noqa: E402
+from model_core.imaging.decode import DEFAULT_LIMITS, RLE_BMP_MAX_PIXELS  # noqa: E402
+from model_core.imaging.preprocess import preprocess  # noqa: E402
 from model_core.saved import read_card  # noqa: E402
 
 ATTACK_CLIENTS = 4
@@ -220,6 +235,68 @@ def damaged_headers() -> list[bytes]:
     return out
 
 
+def costly_files() -> dict[str, bytes]:
+    """The costliest file we know of each accepted format and mode, at the largest size the
+    limits accept: 25 M pixels (64 MiB decoded for one byte a pixel; fewer pixels for more)."""
+    rng = np.random.default_rng(0)
+    limit = DEFAULT_LIMITS.max_decode_bytes
+
+    def noisy(mode: str, side: int) -> Image.Image:
+        """`side`² pixels, as much of them noise (which compresses worst and decodes slowest) as
+        keeps the file within the API's 8 MiB, the rest a flat page."""
+        bands = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4}.get(mode, 1)
+        pixels = np.full((side, side, bands), 200, np.uint8)
+        rows = min(side, 6_000_000 // (side * bands))
+        pixels[:rows] = rng.integers(0, 256, (rows, side, bands), np.uint8)
+        return Image.fromarray(pixels[..., 0] if bands == 1 else pixels, mode)
+
+    def encoded(image: Image.Image, fmt: str, **options) -> bytes:
+        buffer = io.BytesIO()
+        image.save(buffer, fmt, **options)
+        return buffer.getvalue()
+
+    # The side of a square of the most pixels accepted at n bytes a pixel decoded.
+    side = {n: min(5000, int((limit // n) ** 0.5)) for n in (1, 2, 3, 4)}
+    deep = np.full((side[2], side[2]), 30000, np.uint16)
+    deep[: 3_000_000 // side[2]] = rng.integers(0, 65535, (3_000_000 // side[2], side[2]), np.uint16)
+    cmyk = np.asarray(noisy("RGBA", side[4]))
+    stored = int((DEFAULT_LIMITS.max_bytes / 3) ** 0.5) - 8  # an uncompressed BMP within 8 MiB
+    out = {
+        "PNG L (grey)": encoded(noisy("L", 4096), "PNG", compress_level=1),
+        "PNG RGBA": encoded(noisy("RGBA", side[4]), "PNG", compress_level=1),
+        "PNG P (palette)": encoded(noisy("L", 4096).convert("P"), "PNG"),
+        "PNG 1 (1-bit)": encoded(noisy("L", 5000).convert("1"), "PNG"),
+        "PNG I;16 (16-bit grey)": encoded(Image.fromarray(deep), "PNG"),
+        "JPEG RGB 5000×5000": encoded(noisy("RGB", 5000), "JPEG", quality=95),
+        "JPEG CMYK": encoded(Image.fromarray(cmyk, "CMYK"), "JPEG"),
+        "WEBP RGBA": encoded(noisy("RGBA", min(side[4], 4000)), "WEBP", quality=90),
+        "GIF (palette)": encoded(noisy("L", 4096).convert("P"), "GIF"),
+        "BMP RGB": encoded(noisy("RGB", stored), "BMP"),
+        "BMP 1-bit": encoded(noisy("L", 5000).convert("1"), "BMP"),
+    }
+    image = noisy("RGB", 5000)
+    out["MPO 5000×5000"] = encoded(image, "MPO", save_all=True, append_images=[image.resize((500, 500))], quality=95)
+    rle_side = int(RLE_BMP_MAX_PIXELS**0.5)
+    out[f"BMP RLE8 {rle_side}×{rle_side} (the largest allowed)"] = rle_bmp(rle_side, 8)
+    out[f"BMP RLE4 {rle_side}×{rle_side} (the largest allowed)"] = rle_bmp(rle_side, 4)
+    out["BMP RLE8 4000×4000 (17 KB; refused)"] = rle_bmp(4000, 8)
+    return out
+
+
+def decode_costs() -> list[tuple[str, int, float, str]]:
+    """(file, bytes, seconds to read it on one core, the answer) for each costly file."""
+    rows = []
+    for name, data in costly_files().items():
+        started = time.process_time()
+        try:
+            preprocess(data)
+            answer = "read"
+        except ValueError as exc:  # refused or nothing drawn: also an answer
+            answer = f"{type(exc).__name__}"
+        rows.append((name, len(data), time.process_time() - started, answer))
+    return rows
+
+
 def attacks(front: str) -> dict:
     """name → a function sending one abusive request, returning (status, content type)."""
     pixels = json.dumps({"pixels": np.zeros((1000, 1000), int).tolist()}).encode()
@@ -228,7 +305,13 @@ def attacks(front: str) -> dict:
     # The most images a batch for the ensemble may hold (services.batch_limit: 50 ms of its time).
     largest = max(1, int(50 / read_card("ensemble")["speed"]["one_image_ms"]))
     batch = json.dumps({"model": "ensemble", "images": [base64.b64encode(canvas_png()).decode()] * largest}).encode()
+    rle = json.dumps({"images": [base64.b64encode(rle_bmp(4000)).decode()] * 32}).encode()
+    cp500 = json.dumps({"pixels": np.zeros((500, 500), int).tolist()}).encode("cp500")
     return {
+        "batches of 32 RLE BMPs, 4000×4000, 17 KB each": lambda: send(f"{front}/api/predict-digit/", rle),
+        "JSON in EBCDIC (charset=cp500)": lambda: send(
+            f"{front}/api/predict-digit/", cp500, {"Content-Type": "application/json; charset=cp500"}
+        ),
         "largest pixel arrays (1,000,000 numbers)": lambda: send(f"{front}/api/predict-digit/", pixels),
         "damaged image headers (5 formats)": lambda: send(
             f"{front}/api/predict-digit/", broken[next(cycle) % len(broken)]
@@ -297,11 +380,83 @@ def throttle_exactness() -> list[tuple[str, int]]:
     return rows
 
 
+def two_addresses(front: str) -> list[tuple[str, int]]:
+    """(address, let through of 60 sent at 30/min) for two client addresses at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    host, port = front.removeprefix("http://").split(":")
+
+    def one(source: str) -> int:
+        conn = http.client.HTTPConnection(host, int(port), timeout=30, source_address=(source, 0))
+        try:
+            conn.request("GET", "/api/display-images/?count=1")
+            response = conn.getresponse()
+            response.read()
+            return response.status
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = {a: [pool.submit(one, a) for _ in range(60)] for a in ("127.0.0.21", "127.0.0.22")}
+        return [(a, [f.result() for f in fs].count(200)) for a, fs in futures.items()]
+
+
+def metric_series(front: str, token: str) -> int:
+    request = urllib.request.Request(f"{front}/api/metrics/", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return sum(1 for line in response.read().decode().splitlines() if line and not line.startswith("#"))
+
+
+def random_methods(front: str, count: int) -> None:
+    host, port = front.removeprefix("http://").split(":")
+    rng = random.Random(0)
+    for _ in range(count):
+        method = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(8))
+        with socket.create_connection((host, int(port)), timeout=5) as conn:
+            conn.sendall(f"{method} /api/health/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            while conn.recv(65536):
+                pass
+
+
+def predictions_a_second(front: str, seconds: float) -> float:
+    from concurrent.futures import ThreadPoolExecutor
+
+    data, deadline = body(canvas_png()), time.monotonic() + seconds
+    with ThreadPoolExecutor(8) as pool:
+        done = list(pool.map(lambda _: _until(deadline, f"{front}/api/predict-digit/", data), range(8)))
+    return sum(done) / seconds
+
+
+def _until(deadline: float, url: str, data: bytes) -> int:
+    answered = 0
+    while time.monotonic() < deadline:
+        answered += send(url, data, timeout=10)[0] == 200
+    return answered
+
+
+def neighbours(seconds: float) -> list[tuple[str, float]]:
+    """Predictions a second with the throttles' Redis up, paused and stopped."""
+    rows = []
+    with redis_server(unix_socket=True) as (url, redis):
+        env = {"REDIS_URL": url, "API_THROTTLE_PREDICT": "1000000/min", "API_LOG_LEVEL": "ERROR"}
+        with stack(env, workers=2) as front:
+            rows.append(("Redis up", predictions_a_second(front, seconds)))
+            os.kill(redis.pid, signal.SIGSTOP)
+            rows.append(("Redis paused (hung)", predictions_a_second(front, seconds)))
+            os.kill(redis.pid, signal.SIGCONT)
+            redis.kill()
+            redis.wait()
+            rows.append(("Redis stopped", predictions_a_second(front, seconds)))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--drip-seconds", type=float, default=20)
     parser.add_argument("--burst", type=int, default=16)
     parser.add_argument("--attack-seconds", type=float, default=12)
+    parser.add_argument("--methods", type=int, default=20_000, help="requests with random HTTP methods")
+    parser.add_argument("--neighbour-seconds", type=float, default=8)
     args = parser.parse_args()
     database = Path(tempfile.mkdtemp()) / "abuse.sqlite3"
     env = {
@@ -311,6 +466,9 @@ def main() -> None:
         "API_LOG_LEVEL": "WARNING",
         "FEEDBACK_CLIENT_BYTES_PER_DAY": str(10**9),
         "FEEDBACK_READ_TOKEN": "abuse-benchmark-token",  # so that wrong tokens are guesses, not reads of nothing
+        "METRICS_TOKEN": "abuse-benchmark-metrics",
+        "API_TRUSTED_PROXIES": "127.0.0.1",  # nginx in front names each client
+        "API_THROTTLE_SAMPLES": "30/min",
     }
     process, api = start_api(env, workers=2)
     try:
@@ -353,6 +511,19 @@ def report(args: argparse.Namespace, master: int, api: str, front: str, database
     print("\n| throttle at 30/min, 120 requests at once | let through |\n|---|---|")
     for name, passed in throttle_exactness():
         print(f"| {name} | {passed} |")
+    print("\n| throttle at 30/min, 60 requests from each of two addresses at once | let through |\n|---|---|")
+    for address, passed in two_addresses(front):
+        print(f"| {address} | {passed} |")
+    before = metric_series(front, "abuse-benchmark-metrics")
+    random_methods(front, args.methods)
+    after = metric_series(front, "abuse-benchmark-metrics")
+    print(f"\nmetric series: {before} before, {after} after {args.methods:,} requests with random methods")
+    print("\n| the costliest file of each format and mode | bytes | seconds of one core | answer |\n|---|---|---|---|")
+    for name, size, seconds, answer in decode_costs():
+        print(f"| {name} | {size:,} | {seconds:.3f} | {answer} |")
+    print("\n| the throttles' Redis | predictions a second (8 clients) |\n|---|---|")
+    for name, rate in neighbours(args.neighbour_seconds):
+        print(f"| {name} | {rate:.0f} |")
 
 
 if __name__ == "__main__":

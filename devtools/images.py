@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
 
 from PIL import Image, ImageDraw
 
@@ -21,3 +22,19 @@ def seven_png(size: int = 280) -> bytes:
 def data_url(data: bytes, mime: str = "image/png") -> str:
     """Encoded image bytes as the data URL a canvas's toDataURL gives."""
     return f"data:{mime};base64," + base64.b64encode(data).decode()
+
+
+def rle_bmp(side: int, bits: int = 8) -> bytes:
+    """A run-length-encoded BMP whose every row is one pixel and "end of line" (RLE8), or runs
+    of 255 pixels (RLE4): Pillow's pure-Python decoder works a pixel at a time on both."""
+    if bits == 8:
+        data = b"\x01\x07\x00\x00" * side + b"\x00\x01"
+    else:
+        data = (b"\xff\x12" * -(-side // 255) + b"\x00\x00") * side + b"\x00\x01"
+    colours = 1 << bits
+    palette = b"".join(bytes([i * 255 // (colours - 1)] * 3 + [0]) for i in range(colours))
+    info = struct.pack(
+        "<IiiHHIIiiII", 40, side, side, 1, bits, 1 if bits == 8 else 2, len(data), 2835, 2835, colours, 0
+    )
+    offset = 14 + 40 + len(palette)
+    return b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info + palette + data

@@ -67,7 +67,8 @@ def start_api(
     unix socket as `make run` binds it behind nginx, in its own process group; return the
     process and the base URL (`unix:PATH` for a socket) once it answers as ready."""
     port = port or free_port()
-    path = os.path.join(tempfile.mkdtemp(prefix="digits-api-"), "api.sock") if unix_socket else None
+    scratch = [tempfile.mkdtemp(prefix="digits-api-")]  # removed by api_server when it stops
+    path = os.path.join(scratch[0], "api.sock") if unix_socket else None
     env = {
         **os.environ,
         "API_PORT": str(port),
@@ -75,7 +76,7 @@ def start_api(
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_ACCESS_LOG": "",
         # A database of its own, unless the caller names one: tests never touch var/db.sqlite3.
-        "DATABASE_URL": f"sqlite:///{tempfile.mkdtemp(prefix='digits-db-')}/db.sqlite3",
+        "DATABASE_URL": f"sqlite:///{scratch[0]}/db.sqlite3",
         **(env_extra or {}),
     }
     subprocess.run(
@@ -89,6 +90,7 @@ def start_api(
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    process.scratch = scratch
     base = f"unix:{path}" if path else f"http://127.0.0.1:{port}"
     try:
         wait_for(f"http://127.0.0.1:{port}/api/ready/", unix_socket=path)
@@ -108,6 +110,8 @@ def api_server(env_extra: dict[str, str] | None = None, workers: int = 1, unix_s
     finally:
         process.terminate()
         process.wait(timeout=15)
+        for folder in process.scratch:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -151,8 +155,11 @@ def nginx_server(upstreams: list[str], root: Path = ROOT / "frontend"):
     if check.returncode:
         raise RuntimeError(check.stderr)
     base = f"http://127.0.0.1:{port}"
-    with running(command, f"{base}/index.html"):
-        yield base
+    try:
+        with running(command, f"{base}/index.html"):
+            yield base
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def drip_clients(base: str, count: int, stop: threading.Event) -> list[socket.socket]:
@@ -253,6 +260,8 @@ def redis_server(unix_socket: bool = False):
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if path:
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -268,5 +277,8 @@ def stack(env_extra: dict[str, str] | None = None, workers: int = 1):
         check=True,
         capture_output=True,
     )
-    with api_server(env, workers) as api, nginx_server([api.removeprefix("http://")]) as front:
-        yield front
+    try:
+        with api_server(env, workers) as api, nginx_server([api.removeprefix("http://")]) as front:
+            yield front
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)

@@ -7,9 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -21,12 +19,12 @@ TOKEN = "client-token"
 
 
 @pytest.fixture(scope="module")
-def generated():
+def generated(tmp_path_factory):
     if GENERATOR is None:
         pytest.skip("openapi-python-client is not installed (pip install -e '.[dev]')")
     env = {"FEEDBACK_READ_TOKEN": TOKEN, "API_LOG_LEVEL": "WARNING"}
     with api_server(env) as base:
-        where = Path(tempfile.mkdtemp(prefix="digits-client-"))
+        where = tmp_path_factory.mktemp("digits-client")
         with urllib.request.urlopen(f"{base}/api/schema/?format=json") as response:
             (where / "schema.json").write_bytes(response.read())
         result = subprocess.run(

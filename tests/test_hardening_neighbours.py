@@ -5,7 +5,6 @@ the small ones (empty form values, full-width digits, the stored model version).
 import io
 import json
 import os
-import struct
 import subprocess
 import sys
 import time
@@ -15,28 +14,18 @@ import pytest
 from django.db import OperationalError
 from PIL import Image
 
-from devtools.images import data_url, seven_png
+from devtools.images import data_url, rle_bmp, seven_png
 from model_core.imaging import decode
 
 PREDICT, FEEDBACK, READY = "/api/predict-digit/", "/api/feedback/", "/api/ready/"
 
 
-def rle8_bmp(side: int) -> bytes:
-    """A run-length-encoded 8-bit BMP whose every row is one pixel and "end of line": the
-    decoder pads each row a byte at a time, in Python."""
-    data = b"\x01\x07\x00\x00" * side + b"\x00\x01"
-    palette = b"".join(bytes([i, i, i, 0]) for i in range(256))
-    info = struct.pack("<IiiHHIIiiII", 40, side, side, 1, 8, 1, len(data), 2835, 2835, 256, 0)
-    offset = 14 + 40 + len(palette)
-    return b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info + palette + data
-
-
 def test_a_big_run_length_bmp_is_refused_before_its_slow_decode(client):
     started = time.perf_counter()
-    response = client.post(PREDICT, {"images": [data_url(rle8_bmp(4000))] * 8}, format="json")
+    response = client.post(PREDICT, {"images": [data_url(rle_bmp(4000))] * 8}, format="json")
     assert response.status_code == 413 and "run-length" in response.json()["detail"]
     assert time.perf_counter() - started < 2  # 2-2.5 s a file when decoded
-    small = client.post(PREDICT, {"image": data_url(rle8_bmp(300))}, format="json")
+    small = client.post(PREDICT, {"image": data_url(rle_bmp(300))}, format="json")
     assert small.status_code in (200, 422)  # decoded: read, or nothing drawn
 
 

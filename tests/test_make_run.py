@@ -5,6 +5,7 @@ different clients to the throttles, the wrong-token lockout and the storage budg
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -58,7 +59,9 @@ def make_run():
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
-    assert not os.path.exists(f"{scratch}/run/metrics"), "make run leaves its workers' counters behind"
+    left = os.path.exists(f"{scratch}/run/metrics")
+    shutil.rmtree(scratch, ignore_errors=True)
+    assert not left, "make run leaves its workers' counters behind"
 
 
 def call(port: int, source: str, method: str, path: str, body=None, headers=None) -> tuple[int, dict]:

@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -48,9 +47,9 @@ def test_every_curl_example_fails_loudly_on_an_error():
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 @pytest.mark.parametrize("page", sorted(SHELL))
-def test_the_shell_examples_run_as_written(server, page):
+def test_the_shell_examples_run_as_written(server, page, tmp_path):
     assert SHELL[page]
-    where = tempfile.mkdtemp(prefix="digits-readme-")
+    where = str(tmp_path)
     outputs = []
     for script in SHELL[page]:
         for line in re.split(r"(?<!\\)\n", script.strip()):
@@ -79,8 +78,8 @@ def test_the_shell_examples_run_as_written(server, page):
         assert Path(where, "feedback.csv").read_text().startswith("label,pixel0")
 
 
-def test_the_python_examples_run_as_written(server):
-    where = tempfile.mkdtemp(prefix="digits-readme-")
+def test_the_python_examples_run_as_written(server, tmp_path):
+    where = str(tmp_path)
     shutil.copy(ROOT / "tests" / "fixtures" / "digit7.png", Path(where, "digit.png"))
     for block in PYTHON:
         run = subprocess.run(

@@ -69,3 +69,35 @@ def test_a_page_with_a_speck_is_still_a_page(mnist_test):
     page[100:103, 120:123] = 40
     with pytest.raises(EmptyImageError):
         preprocess(np.rint(page).astype(np.uint8))
+
+
+def test_the_digits_pieces_are_grouped_as_one_by_one_growth_groups_them():
+    # digit_box grows the group a whole pass at a time (a page of noise has thousands of
+    # pieces); the group is the same closure as adding the pieces one at a time.
+    from model_core.imaging import pieces as module
+    from model_core.imaging.decode import DEFAULT_LIMITS
+
+    def one_by_one(mask):
+        found = module.pieces(mask, None)
+        seed = max(found, key=lambda p: p.mass)
+        reach, box = module.NEAR * seed.size, seed.box
+        rest = [p for p in found if p is not seed and p.mass >= module.DUST * seed.mass]
+        grew = True
+        while grew:
+            grew = False
+            for piece in list(rest):
+                top, left, bottom, right = piece.box
+                gap = max(0, box[0] - bottom, top - box[2], box[1] - right, left - box[3])
+                if gap <= reach:
+                    box, grew = module.union(box, piece.box), True
+                    rest.remove(piece)
+        return box
+
+    rng = np.random.default_rng(6)
+    for _ in range(30):
+        mask = np.zeros((120, 120), bool)  # pieces clear of the border: none is a page's edge
+        mask[40:80, 50:54] = True  # a stroke the group grows from
+        for _ in range(rng.integers(2, 60)):
+            top, left = rng.integers(2, 108, 2)
+            mask[top : top + rng.integers(1, 10), left : left + rng.integers(1, 10)] = True
+        assert module.digit_box(mask, None, DEFAULT_LIMITS) == one_by_one(mask)

@@ -29,13 +29,6 @@ class Piece:
         top, left, bottom, right = self.box
         return max(bottom - top, right - left)
 
-    def gap(self, box: tuple[int, int, int, int]) -> int:
-        """Pixels between this piece's box and `box` (0 when they touch or overlap)."""
-        top, left, bottom, right = self.box
-        dy = max(0, box[0] - bottom, top - box[2])
-        dx = max(0, box[1] - right, left - box[3])
-        return max(dy, dx)
-
 
 def union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
     return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
@@ -106,15 +99,31 @@ def digit_box(mask: np.ndarray, weights: np.ndarray | None, limits: Limits) -> t
     seed = max(candidates, key=lambda p: p.mass)
     reach = NEAR * seed.size
     box = seed.box
-    rest = [p for p in candidates if p is not seed and p.mass >= DUST * seed.mass]
-    grew = True
-    while grew:
-        grew = False
-        for piece in list(rest):
-            if piece.gap(box) <= reach:
-                box = union(box, piece.box)
-                rest.remove(piece)
-                grew = True
+    rest = np.array([p.box for p in candidates if p is not seed and p.mass >= DUST * seed.mass], np.int64)
+    # Every piece within reach of the group joins it, and the group's box grows, until none is
+    # left within reach: the same closure in whatever order, taken a whole pass at a time (a
+    # page of noise has thousands of pieces: one by one, that was seconds).
+    while len(rest):
+        gap = np.maximum.reduce(
+            [
+                np.zeros(len(rest), np.int64),
+                box[0] - rest[:, 2],
+                rest[:, 0] - box[2],
+                box[1] - rest[:, 3],
+                rest[:, 1] - box[3],
+            ]
+        )
+        near = gap <= reach
+        if not near.any():
+            break
+        joined = rest[near]
+        box = (
+            min(box[0], int(joined[:, 0].min())),
+            min(box[1], int(joined[:, 1].min())),
+            max(box[2], int(joined[:, 2].max())),
+            max(box[3], int(joined[:, 3].max())),
+        )
+        rest = rest[~near]
     top, left, bottom, right = box
     if max(bottom - top, right - left) < limits.min_extent * max(height, width) and max(height, width) > SIZE:
         raise EmptyImageError("nothing drawn: only a stray dot or speck, too small to be a digit")
