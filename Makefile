@@ -8,12 +8,16 @@ STAMP := $(VENV)/.installed-stamp
 
 install: $(STAMP)
 
-# Re-install only when the dependency list changes; `make install` is otherwise a no-op.
+# Re-install only when the dependency list changes; `make install` is otherwise a no-op. Each
+# step says what it does; setuptools' note on editable installs (our packages are folders of
+# the checkout, on purpose) is not shown.
 $(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@test -x $(PY) || { echo "make: creating the virtual environment .venv"; $(PYTHON) -m venv $(VENV); }
+	@echo "make: installing the Python packages into .venv (the first time takes a minute or two)"
+	@PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --upgrade pip
+	@PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+	@echo "make: .venv is ready"
 
 run: install
 	scripts/serve.sh

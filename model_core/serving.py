@@ -146,10 +146,13 @@ def _samples(dataset: str, split: str) -> SampleSet:
     return found
 
 
-def sample_records(dataset: str, split: str, *, count: int, label: str | None, seed: int) -> list[dict[str, Any]]:
-    """`count` random samples of a dataset's split (one label only if given), the same for the
-    same seed, each `{id, label, split, image}` with the image as a PNG data URL. `count` 0
-    only reads (and checks) the split, as a server does once before it forks its workers."""
+def sample_records(
+    dataset: str, split: str, *, count: int, label: str | None, seed: int, balanced: bool = False
+) -> list[dict[str, Any]]:
+    """`count` random samples of a dataset's split (one label only if given; `balanced`: evenly
+    over its labels), the same for the same seed, each `{id, label, split, image}` with the
+    image as a PNG data URL. `count` 0 only reads (and checks) the split, as a server does once
+    before it forks its workers."""
     samples = _samples(dataset, split)
-    chosen = samples.sample(count, label, seed) if count else []
+    chosen = samples.sample(count, label, seed, balanced) if count else []
     return [{"id": index, "label": name, "split": split, "image": to_data_url(image)} for index, name, image in chosen]

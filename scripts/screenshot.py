@@ -1,6 +1,8 @@
 """Take the README's screenshot (docs/screenshot.png) of the app as it is now: the API and
 the app served on loopback, Debian's Chromium driven by Playwright, a 7 drawn with the mouse;
-and docs/screenshot-phone-letters.png: an A drawn in letters mode on a phone-sized page.
+and docs/screenshot-phone-letters.png: an A drawn in letters mode on a phone (a touch screen:
+its "Take a photo" button shows). Each PNG says in a text chunk ("model") which model and
+version answered in it, so a test can tell a screenshot that lags the shipped models.
 
     python scripts/screenshot.py [--out docs/screenshot.png]      (or: make screenshot)
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PIL import Image  # noqa: E402
+from PIL import Image, PngImagePlugin  # noqa: E402
 
 from devtools.browser import DIGITS, LETTERS, draw_with_mouse, launch  # noqa: E402
 from devtools.servers import api_server, static_server  # noqa: E402
@@ -37,7 +39,10 @@ def main() -> None:
         expect(page.locator("#prediction")).to_have_text("7", timeout=10_000)
         page.evaluate("window.scrollTo(0, 0)")
         png = page.screenshot(full_page=False)
-        phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+        desktop_model = page.locator("#latency").inner_text().split(" ")[:2]
+        phone = browser.new_page(
+            viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True, is_mobile=True
+        )
         phone.goto(f"{web}/index.html?api={api}")
         expect(phone.locator("#model-choice option[value=characters]")).to_have_count(1, timeout=15_000)
         phone.select_option("#model-choice", "characters")
@@ -46,11 +51,19 @@ def main() -> None:
         expect(phone.locator("#latency")).to_contain_text("characters", timeout=10_000)
         phone.locator("#result").scroll_into_view_if_needed()
         phone_png = phone.screenshot(full_page=False)
+        phone_model = phone.locator("#latency").inner_text().split(" ")[:2]
         browser.close()
-    Image.open(io.BytesIO(png)).convert("RGB").quantize(256).save(args.out, optimize=True)
+    save(png, args.out, desktop_model)
     letters = Path(args.out).with_name("screenshot-phone-letters.png")
-    Image.open(io.BytesIO(phone_png)).convert("RGB").quantize(256).save(letters, optimize=True)
+    save(phone_png, letters, phone_model)
     print(f"wrote {args.out} and {letters}")
+
+
+def save(png: bytes, path: str | Path, model: list[str]) -> None:
+    """The screenshot as a 256-colour PNG, the answering model's "name version" in its text."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("model", " ".join(model))
+    Image.open(io.BytesIO(png)).convert("RGB").quantize(256).save(path, optimize=True, pnginfo=info)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,11 @@ RUN_DIR="${RUN_DIR:-$PWD/var/run}"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 REDIS="$(command -v redis-server || echo /usr/bin/redis-server)"
 
+say() { echo "make run: $*" >&2; } # the steps, on stderr: standard output is the addresses
+
 install() { # a Debian package, when missing and this runs as root
   [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 0
-  echo "Installing Debian's $1..."
+  say "installing Debian's $1"
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -qq --no-install-recommends "$1" >/dev/null 2>&1 ||
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$1" >/dev/null; } || true
@@ -25,8 +27,10 @@ install() { # a Debian package, when missing and this runs as root
 [ -x "$NGINX" ] || install nginx-light
 [ -x "$REDIS" ] || install redis-server
 
+say "preparing the database"
 $PY manage.py migrate --noinput >/dev/null
 # The docs' assets, under content-hashed names that browsers may cache for a year.
+say "collecting the API docs' files"
 $PY manage.py collectstatic --noinput >/dev/null
 stop() { # everything this started, then its scratch folders (ignoring the TERM it sends itself)
   trap '' INT TERM
@@ -37,6 +41,16 @@ stop() { # everything this started, then its scratch folders (ignoring the TERM 
 trap stop EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$RUN_DIR"/{metrics,decode-slots}
+# Reading corrections takes a token. On your own machine (everything here listens on loopback
+# only) one is made for you when none is set, kept in RUN_DIR (mode 0600) for the next start;
+# a deployment sets its own (compose refuses reads without one).
+TOKEN_FILE=""
+if [ -z "${FEEDBACK_READ_TOKEN:-}" ]; then
+  TOKEN_FILE="$RUN_DIR/feedback-read-token"
+  [ -s "$TOKEN_FILE" ] || (umask 077 && $PY -c 'import secrets; print(secrets.token_urlsafe(24))' >"$TOKEN_FILE")
+  FEEDBACK_READ_TOKEN="$(cat "$TOKEN_FILE")"
+  export FEEDBACK_READ_TOKEN
+fi
 rm -f "$RUN_DIR"/metrics/*
 export PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/metrics" MODEL_CORE_DECODE_SLOTS_DIR="$RUN_DIR/decode-slots"
 # The throttles' counts, shared by the workers (and exact across a minute's turn): a local
@@ -71,8 +85,12 @@ else
   # The app is told where the API is through the config.js it is served.
   $PY scripts/static_server.py --port "$WEB_PORT" --directory frontend --api "http://127.0.0.1:${API_PORT}" &
 fi
+say "starting the API (the models load in a few seconds)"
 # The addresses once the API answers, so that whoever follows them is served at once.
 $PY -c "from devtools.servers import wait_for; wait_for('http://127.0.0.1:${API_PORT}/api/ready/', 120)"
 echo "API  http://127.0.0.1:${API_PORT}/api/   (docs: /api/docs/)"
 echo "App  http://127.0.0.1:${WEB_PORT}/"
+if [ -n "$TOKEN_FILE" ]; then
+  echo "Corrections: read them with this machine's token: export FEEDBACK_READ_TOKEN=\$(cat ${TOKEN_FILE#"$PWD"/})"
+fi
 wait -n

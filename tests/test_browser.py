@@ -131,6 +131,7 @@ def test_a_sample_is_predicted_against_its_true_label(open_app):
     samples.first.click()
     expect(page.locator("#truth")).to_contain_text(f"True label {label}")
     expect(samples.first).to_have_class(re.compile(r"\b(right|wrong)\b"))
+    assert "True label" not in page.locator("#announce").inner_text()  # said once, not twice
     page.select_option("#sample-label", "4")
     expect(page.locator("#gallery .sample[data-label='4']")).to_have_count(12)
 
@@ -187,6 +188,7 @@ def test_api_down_shows_a_visible_error(open_app):
     page = open_app(api=f"http://127.0.0.1:{free_port()}")
     expect(page.locator("#api-status")).to_be_visible(timeout=10_000)
     expect(page.locator("#api-status")).to_contain_text("unreachable")
+    expect(page.locator("#model-choice option")).to_have_text(["Digits (waiting for the API…)"])  # never empty
 
 
 def test_no_console_errors_on_a_full_page(open_app):
@@ -361,6 +363,33 @@ def test_letters_and_digits_reads_a_drawn_letter(open_app, letter):
     expect(page.locator("#not-a-digit")).to_be_hidden()
     page.get_by_role("button", name=f"It was the character {letter}", exact=True).click()
     expect(page.locator("#feedback-status")).to_contain_text(f"Saved as {letter}")
+    assert not open_app.errors, open_app.errors
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
+def test_the_letters_panel_reads_true_at_47_classes(open_app, viewport):
+    from playwright.sync_api import expect
+
+    page = open_app(viewport=viewport)
+    expect(page.locator("#model-choice option")).to_have_count(len(available_models()), timeout=10_000)
+    page.select_option("#model-choice", "characters")
+    expect(page.locator("#per-class .bar-row")).to_have_count(47, timeout=10_000)
+    expect(page.locator("#per-class-note")).to_contain_text("0%–100%")
+    # A bar is as long as its recall on the whole track: 40% looks like 40%, not like nothing.
+    for row in page.locator("#per-class .bar-row").all()[:47:9]:
+        value = float(row.locator(".bar-value").inner_text().rstrip("%")) / 100
+        fill = row.locator(".bar-fill").bounding_box()["width"]
+        track = row.locator(".bar-track").bounding_box()["width"]
+        assert abs(fill / track - value) < 0.02, (row.inner_text(), fill, track)
+    # The matrix's labels at least 11 CSS px high, on a phone too; its worst pairs listed beside it.
+    heights = page.evaluate(
+        "[...document.querySelectorAll('#confusion svg > text:not(.axis)')].map(t => t.getBoundingClientRect().height)"
+    )
+    assert len(heights) == 94 and min(heights) >= 11, min(heights)
+    expect(page.locator("#confused-pairs li")).to_have_count(8)
+    expect(page.locator("#weakest li").first).to_contain_text("look alike")
     assert not open_app.errors, open_app.errors
 
 

@@ -147,3 +147,15 @@ def test_the_characters_answer_of_a_ring_shows_the_zero_and_o_pair(client):
     ring = [[(0.5 + 0.25 * math.sin(a), 0.5 - 0.33 * math.cos(a)) for a in np.linspace(0, math.tau, 30)]]
     body = answer_of(client.post(PREDICT, {"model": "characters", "image": data_url(drawn(ring))}, format="json"))
     assert {row["label"] for row in body["top_k"][:2]} & {"0", "O"}
+
+
+def test_letters_mode_samples_are_mostly_letters_unless_asked_for_the_splits_mix(client):
+    def digits(query: str) -> int:
+        images = client.get(f"/api/display-images/?dataset=emnist&count=12&{query}").json()["images"]
+        return sum(image["label"].isdigit() for image in images)
+
+    balanced = [digits(f"seed={seed}") for seed in range(10)]
+    assert sum(balanced) <= 0.35 * 120  # 10 of the 47 labels are digits: about 2.6 a draw
+    assert sum(digits(f"seed={seed}&balanced=false") for seed in range(10)) > sum(balanced)  # ByMerge's mix
+    labels = [i["label"] for i in client.get("/api/display-images/?dataset=emnist&count=47&seed=5").json()["images"]]
+    assert len(set(labels)) == 47  # one of each

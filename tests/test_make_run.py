@@ -5,6 +5,7 @@ different clients to the throttles, the wrong-token lockout and the storage budg
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -20,7 +21,7 @@ from devtools.servers import NGINX, REDIS_MISSING, ROOT, free_port
 pytestmark = pytest.mark.skipif(
     not os.path.exists(NGINX) or bool(REDIS_MISSING), reason="make run's nginx and Redis are not installed"
 )
-TOKEN = "a-local-read-token"
+API_PAGE = (ROOT / "docs" / "api.md").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +37,13 @@ def make_run():
         "RUN_DIR": f"{scratch}/run",
         "DATABASE_URL": f"sqlite:///{scratch}/db.sqlite3",
         "STATIC_ROOT": f"{scratch}/static",
-        "FEEDBACK_READ_TOKEN": TOKEN,
         "API_THROTTLE_PREDICT": "3/min",
         "API_THROTTLE_AUTH_FAILURES": "3/min",
         "FEEDBACK_CLIENT_BYTES_PER_DAY": "3000",
         "GUNICORN_ACCESS_LOG": "",
     }
     env.pop("REDIS_URL", None)
+    env.pop("FEEDBACK_READ_TOKEN", None)  # make run makes one for this machine
     process = subprocess.Popen(
         ["bash", "scripts/serve.sh"],
         cwd=ROOT,
@@ -53,8 +54,9 @@ def make_run():
         start_new_session=True,
     )
     try:
-        printed = [process.stdout.readline() for _ in range(2)]
+        printed = [process.stdout.readline() for _ in range(3)]
         assert printed[0].startswith("API  http://127.0.0.1:") and printed[1].startswith("App  "), printed
+        assert "export FEEDBACK_READ_TOKEN=$(cat " in printed[2], printed
         yield SimpleNamespace(port=api_port, run_dir=f"{scratch}/run")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -91,11 +93,21 @@ def test_two_addresses_are_two_clients_to_the_prediction_throttle(make_run):
     assert call(make_run.port, B, "POST", "/api/predict-digit/", seven)[0] == 200
 
 
+def local_token(make_run) -> str:
+    path = f"{make_run.run_dir}/feedback-read-token"
+    assert os.stat(path).st_mode & 0o777 == 0o600, "the token file is readable by others"
+    with open(path) as file:
+        return file.read().strip()
+
+
 def test_wrong_tokens_from_one_address_do_not_lock_out_another(make_run):
     wrong = {"Authorization": "Bearer guess"}
     guesses = [call(make_run.port, A, "GET", "/api/feedback/", headers=wrong)[0] for _ in range(4)]
     assert guesses == [401, 401, 401, 429]
-    assert call(make_run.port, B, "GET", "/api/feedback/", headers={"Authorization": f"Bearer {TOKEN}"})[0] == 200
+    assert (
+        call(make_run.port, B, "GET", "/api/feedback/", headers={"Authorization": f"Bearer {local_token(make_run)}"})[0]
+        == 200
+    )
 
 
 def test_one_addresss_storage_budget_is_its_own(make_run):
@@ -135,3 +147,13 @@ def test_predictions_go_on_while_redis_is_stopped_and_it_comes_back(make_run):
             break
         time.sleep(0.2)
     assert again and again != found, "Redis was not started again"
+
+
+def test_the_docs_corrections_block_runs_as_written_against_make_run(make_run, tmp_path):
+    block = next(b for b in re.findall(r"```sh\n(.*?)```", API_PAGE, re.S) if "Idempotency-Key" in b)
+    shutil.copy(ROOT / "tests/fixtures/digit7.png", tmp_path / "digit.png")
+    script = block.replace("localhost:8000", f"127.0.0.1:{make_run.port}")
+    script = script.replace("var/run/feedback-read-token", f"{make_run.run_dir}/feedback-read-token")
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert (tmp_path / "feedback.csv").read_text().startswith("label,pixel0")

@@ -53,6 +53,12 @@ class DisplayImagesApi(APIView):
             choices=sorted({*LABELS["splits"]["mnist"], *LABELS["splits"]["emnist"]}), required=False, default="test"
         )
         seed = FormIntegerField(required=False, min_value=0, max_value=2**63 - 1, help_text="Same seed, same samples.")
+        balanced = serializers.ChoiceField(
+            choices=["true", "false"],
+            required=False,
+            help_text="true: drawn evenly over the labels; false: in the split's own mix. Default: true for emnist "
+            "(its split holds digits by ByMerge's proportions, most of a draw), false for mnist.",
+        )
 
         def validate(self, attrs):
             wanted = {str(attrs["digit"])} if "digit" in attrs else set()
@@ -95,8 +101,9 @@ class DisplayImagesApi(APIView):
         query.is_valid(raise_exception=True)
         q = query.validated_data
         seed = q.get("seed", secrets.randbits(31))
+        balanced = {"true": True, "false": False}.get(q.get("balanced"))
         images = selectors.sample_list(
-            count=q["count"], label=q["label"], split=q["split"], seed=seed, dataset=q["dataset"]
+            count=q["count"], label=q["label"], split=q["split"], seed=seed, dataset=q["dataset"], balanced=balanced
         )
         return Response(self.OutputSerializer({"seed": seed, "images": images}).data)
 

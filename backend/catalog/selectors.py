@@ -12,10 +12,13 @@ from model_core.serving import sample_records
 
 
 def sample_list(
-    *, count: int, label: str | None, split: str, seed: int, dataset: str = "mnist"
+    *, count: int, label: str | None, split: str, seed: int, dataset: str = "mnist", balanced: bool | None = None
 ) -> list[dict[str, Any]]:
-    """`count` random samples of a dataset's split (one label only if given), the same for the same seed."""
-    return sample_records(dataset, split, count=count, label=label, seed=seed)
+    """`count` random samples of a dataset's split (one label only if given), the same for the
+    same seed; evenly over the labels when `balanced` (by default EMNIST's, whose split mixes
+    in digits by ByMerge's proportions; MNIST's digits come in their own mix)."""
+    balanced = dataset == "emnist" if balanced is None else balanced
+    return sample_records(dataset, split, count=count, label=label, seed=seed, balanced=balanced)
 
 
 def model_card(*, name: str | None = None) -> dict[str, Any]:

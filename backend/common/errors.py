@@ -87,7 +87,10 @@ class KeyReused(exceptions.APIException):
 
 class ReadingDisabled(exceptions.PermissionDenied):
     default_code = "reading_disabled"
-    default_detail = "Reading corrections is switched off: set FEEDBACK_READ_TOKEN to read corrections."
+    default_detail = (
+        "Reading corrections is switched off on this server: start it with FEEDBACK_READ_TOKEN set (make run "
+        "makes one for your machine, in var/run/feedback-read-token), then send that token as a bearer token."
+    )
 
 
 class ServiceUnavailable(exceptions.APIException):

@@ -207,7 +207,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Digit recognizer API",
+    "TITLE": "Handwriting recognizer API",
     "DESCRIPTION": (
         "Recognise handwritten digits (and, with `model: characters`, EMNIST's 47 handwritten "
         "characters: 0-9, A-Z and a b d e f g h n q r t) with NumPy networks of our own. Send a "

@@ -123,7 +123,7 @@ class PredictDigitApi(JsonOrFormApi):
 
     @extend_schema(
         operation_id="predict_digit",
-        summary="Recognise a digit (or a batch)",
+        summary="Read a handwritten digit, or a letter with the characters model (or a batch)",
         description=(
             "Send one image as JSON `image` (a canvas data URL or base64), JSON `pixels`, a multipart file "
             "`image` (alias `file`), or a batch as JSON `images`. Every input is preprocessed the way the "

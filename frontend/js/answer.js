@@ -51,9 +51,6 @@ export function showResult(result, { truth, reads = "digits" } = {}) {
     ? `The network reads ${result.prediction}, ${pct(result.confidence)} confident.`
     : `That doesn't look like a digit (best guess ${result.prediction}).`;
   if (runnerUp) sentence += ` It could also be ${runnerUp.label} (${pct(runnerUp.probability)}).`;
-  if (truth !== undefined) {
-    sentence += truth === result.prediction ? ` Correct: it is ${truth}.` : ` Mistake: it is ${truth}.`;
-  }
   $("#announce").textContent = sentence;
   quickAnswer(
     answered ? `${result.prediction} · ${pct(result.confidence)}${runnerUp ? ` (or ${runnerUp.label})` : ""}` : "That doesn't look like a digit",
@@ -61,7 +58,8 @@ export function showResult(result, { truth, reads = "digits" } = {}) {
   );
   const truthLine = $("#truth");
   truthLine.hidden = truth === undefined;
-  truthLine.textContent = truth === undefined ? "" : `True label ${truth} · predicted ${result.prediction}`;
+  // Said once, here (a live region too): the sentence above already says what was read.
+  truthLine.textContent = truth === undefined ? "" : `True label ${truth}: ${truth === result.prediction ? "correct" : "a mistake"}.`;
   $("#processed").src = result.processed_image;
   $("#processed").hidden = false;
   // A characters model answers its top 5; a digit model all ten digits.

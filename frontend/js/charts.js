@@ -28,17 +28,23 @@ export function probabilityBars(container, labels, probabilities, predicted) {
   });
 }
 
+// Past this many classes the matrix is drawn at its own size (labels and counts 12 px) in a
+// box that scrolls, rather than shrunk to the panel's width, where 47 labels were 3 px high.
+const FIT_CLASSES = 12;
+
 /** A heat map of counts[true][predicted], log-scaled so rare mistakes remain visible. */
 export function confusionMatrix(container, matrix, labels) {
   const n = labels.length;
-  const cell = 34;
+  const large = n > FIT_CLASSES;
+  const cell = large ? 26 : 34;
   const pad = 40;
   const size = pad + n * cell;
   const svg = el("svg", {
     viewBox: `0 0 ${size + 4} ${size + 4}`,
     role: "img",
     "aria-label": "Confusion matrix: rows are true labels, columns predicted labels",
-    class: "confusion",
+    class: large ? "confusion confusion-large" : "confusion",
+    ...(large ? { width: size + 4, height: size + 4 } : {}),
   });
   const max = Math.max(...matrix.flat());
   svg.append(el("text", { x: pad + (n * cell) / 2, y: 11, "text-anchor": "middle", class: "axis" }, "predicted"));
@@ -129,6 +135,13 @@ export function lineChart(container, series, { title, percent = false } = {}) {
     legendX += 26 + s.name.length * 6;
   });
   container.replaceChildren(svg);
+}
+
+/** The `count` largest off-diagonal counts of a confusion matrix: [{truth, read, count}]. */
+export function mostConfused(matrix, labels, count = 8) {
+  const pairs = [];
+  matrix.forEach((row, t) => row.forEach((n, p) => t !== p && n && pairs.push({ truth: labels[t], read: labels[p], count: n })));
+  return pairs.sort((a, b) => b.count - a.count).slice(0, count);
 }
 
 /** Plain bars for per-class figures (e.g. recall per digit), the track spanning floor–100%. */

@@ -10,6 +10,7 @@ import { loadSamples, markSample, offerSampleLabels } from "./samples.js";
 
 const $ = (selector) => document.querySelector(selector);
 const LIVE_DELAY_MS = 120; // while drawing: at most one request per pause this long
+const MODEL_RETRY_MS = 5000; // the API unreachable: the model list is asked for again this often
 
 const state = {
   model: undefined, // the chosen model's name; undefined = the API's default
@@ -20,6 +21,7 @@ const state = {
   timer: null,
   lastInput: null, // what the shown result was computed from, in full, for a correction
   lastResult: null,
+  retry: null, // the timer asking for the model list again while the API is unreachable
 };
 
 const what = () => (state.reads === "characters" ? "a letter or a digit" : "a digit");
@@ -183,6 +185,14 @@ async function chooseModel(name) {
     else if (!pad.picture) idle();
   } catch (error) {
     showStatus(error.code === "unreachable" ? error.message : `Model information unavailable: ${error.message}`);
+    if (!$("#model-choice").options.length) {
+      // Never an empty list: say why there is no choice yet, and try again until the API answers.
+      const waiting = new Option("Digits (waiting for the API…)", "", true, true);
+      waiting.disabled = true;
+      $("#model-choice").replaceChildren(waiting);
+    }
+    clearTimeout(state.retry);
+    state.retry = setTimeout(() => chooseModel(name), MODEL_RETRY_MS);
   }
 }
 

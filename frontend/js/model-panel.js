@@ -1,6 +1,11 @@
 // The model panel: the chosen model's facts, confusion matrix, per-class recall, training
 // curves and layers, all from its card (GET /api/model-info/).
-import { classBars, confusionMatrix, lineChart, pct } from "./charts.js";
+import { classBars, confusionMatrix, lineChart, mostConfused, pct } from "./charts.js";
+
+// Handwriting's look-alikes among the 47 characters: a writer's 0 and O, or 9 and g, can be
+// the same shape, and no reader tells them apart without context.
+const LOOK_ALIKES = [["0", "O"], ["1", "I", "L"], ["9", "g", "q"], ["F", "f"], ["2", "Z"], ["5", "S"], ["6", "b"], ["4", "h"], ["8", "B"]];
+const WEAK = 0.7; // a class read right less often than this is named with its look-alikes
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -43,10 +48,14 @@ export function renderModel(info) {
   );
   $("#model-title").textContent = `The model: ${info.name}`;
   confusionMatrix($("#confusion"), test.confusion_matrix, info.labels);
+  confusedPairs(test.confusion_matrix, info.labels);
   $("#per-class-title").textContent = characters ? "Accuracy per character" : "Accuracy per digit";
-  const floor = characters ? 0.5 : 0.95; // per-class recall differs in the last points for digits only
+  // Digits differ in their last points, so their bars stretch 95–100%; characters span the
+  // whole axis, where a 40% class looks like 40%, not like nothing.
+  const floor = characters ? 0 : 0.95;
   $("#per-class-note").textContent = `Recall on the test set; bars span ${pct(floor, 0)}–100%.`;
   classBars($("#per-class"), test.per_class.map((row) => ({ label: row.label, value: row.recall })), floor);
+  weakestClasses(characters ? test : null, info.labels);
   const history = info.training.history;
   // An ensemble's card carries every network's history; the curves are the first network's.
   const whose = info.ensemble_size > 1 ? ` (network 1 of ${info.ensemble_size})` : "";
@@ -63,6 +72,45 @@ export function renderModel(info) {
   );
   // One collapsible table per architecture: an ensemble of two kinds of network shows both.
   $("#layers").replaceChildren(...info.architectures.map((arch) => layerTable(arch, info.architectures.length > 1)));
+}
+
+/** The most confused pairs, listed beside the matrix (tap-free: on a phone the matrix scrolls). */
+function confusedPairs(matrix, labels) {
+  const list = $("#confused-pairs");
+  list.replaceChildren(
+    ...mostConfused(matrix, labels).map(({ truth, read, count }) => {
+      const item = document.createElement("li");
+      item.textContent = `${truth} read as ${read}: ${count.toLocaleString("en")}`;
+      return item;
+    }),
+  );
+}
+
+/** The classes read right less than WEAK of the time, each with what it is most often read as
+ * and the look-alike group it belongs to: why those bars are short. */
+function weakestClasses(test, labels) {
+  const note = $("#weakest");
+  note.hidden = !test;
+  if (!test) return;
+  const weak = test.per_class
+    .map((row, i) => ({ ...row, i }))
+    .filter((row) => row.recall < WEAK)
+    .sort((a, b) => a.recall - b.recall);
+  const items = weak.map((row) => {
+    const counts = test.confusion_matrix[row.i];
+    const other = counts.reduce((best, n, j) => (j !== row.i && n > counts[best] ? j : best), row.i === 0 ? 1 : 0);
+    const group = LOOK_ALIKES.find((g) => g.includes(row.label));
+    const item = document.createElement("li");
+    item.textContent = `${row.label} ${pct(row.recall, 0)}: most often read as ${labels[other]}` + (group ? ` (${group.join(" / ")} look alike)` : "");
+    return item;
+  });
+  note.replaceChildren(
+    Object.assign(document.createElement("p"), {
+      textContent: "The weakest are handwriting's look-alikes, which no reader tells apart without context:",
+    }),
+    Object.assign(document.createElement("ul"), { className: "weak-list" }),
+  );
+  note.querySelector("ul").append(...items);
 }
 
 function inputFact(info) {

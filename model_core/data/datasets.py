@@ -281,16 +281,33 @@ class SampleSet:
         images, labels = read_csv_shared(MNIST_DIR / f"mnist_{split}.csv.gz")
         return cls(images, labels, list(DIGIT_LABELS))
 
-    def sample(self, count: int, label: str | None, seed: int) -> list[tuple[int, str, np.ndarray]]:
+    def sample(
+        self, count: int, label: str | None, seed: int, balanced: bool = False
+    ) -> list[tuple[int, str, np.ndarray]]:
         """Up to `count` distinct (index, label, float image) drawn with `seed`, optionally one
-        label only (none when the set has no such label)."""
-        if label is None:
+        label only (none when the set has no such label). `balanced`: drawn evenly over the
+        labels (each label in turn, in an order drawn with the seed), not in the set's own mix."""
+        rng = np.random.default_rng(seed)
+        if label is None and balanced:
+            chosen = self._balanced(count, rng)
+        elif label is None:
             pool = np.arange(len(self.labels))
+            chosen = rng.choice(pool, size=min(count, len(pool)), replace=False)
         elif label in self.label_names:
             pool = np.flatnonzero(self.labels == self.label_names.index(label))
+            chosen = rng.choice(pool, size=min(count, len(pool)), replace=False)
         else:
             return []
-        chosen = np.random.default_rng(seed).choice(pool, size=min(count, len(pool)), replace=False)
         return [
             (int(i), self.label_names[int(self.labels[i])], self.images[i].astype(np.float32) / 255.0) for i in chosen
         ]
+
+    def _balanced(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        present = np.unique(self.labels)
+        order = np.concatenate([rng.permutation(present) for _ in range(-(-count // len(present)))])[:count]
+        chosen: list[int] = []
+        for cls in order:
+            pool = np.setdiff1d(np.flatnonzero(self.labels == cls), chosen, assume_unique=True)
+            if len(pool):
+                chosen.append(int(rng.choice(pool)))
+        return np.array(chosen, np.int64)
