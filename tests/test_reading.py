@@ -1,0 +1,59 @@
+"""Reading a handwritten number (model_core.reading): digits apart and touching, either
+polarity, boxes in the image's pixels, nothing read on a blank page."""
+
+import numpy as np
+import pytest
+
+from model_core import load_model
+from model_core.data.numbers import compose
+from model_core.reading import read_text
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+def written(mnist_test, text: str, touching: bool) -> np.ndarray:
+    """`text` in the first MNIST test glyph of each digit, composed as a writer would (data.numbers),
+    with some pair touching or none, light on dark."""
+    glyphs = [mnist_test.images[np.flatnonzero(mnist_test.labels == int(d))[0]] for d in text]
+    rng = np.random.default_rng(0)
+    number = compose(glyphs, rng)
+    while number.touching != touching or number.dark_on_light:
+        number = compose(glyphs, rng)  # a composition of the asked kind, drawn light on dark
+    return number.canvas
+
+
+@pytest.mark.parametrize("text", ["42", "305", "2024"])
+@pytest.mark.parametrize("dark_on_light", [False, True], ids=["light on dark", "dark on light"])
+def test_a_number_written_apart_is_read_in_either_polarity(model, mnist_test, text, dark_on_light):
+    canvas = written(mnist_test, text, touching=False)
+    reading = read_text(model, 255 - canvas if dark_on_light else canvas)
+    assert reading.text == text and reading.is_text
+    assert len(reading.characters) == len(text) and 0 < reading.confidence <= 1
+    xs = [c.box[0] for c in reading.characters]
+    assert xs == sorted(xs)  # left to right
+    for c in reading.characters:  # each box holds ink of the canvas, in its pixels
+        x, y, w, h = c.box
+        assert w > 0 and h > 0 and canvas[y : y + h, x : x + w].max() > 100
+        assert c.image.shape == (28, 28)
+
+
+@pytest.mark.parametrize("text", ["42", "305"])
+def test_touching_digits_are_cut_apart(model, mnist_test, text):
+    assert read_text(model, written(mnist_test, text, touching=True)).text == text
+
+
+def test_a_blank_page_reads_as_no_text(model):
+    for blank in (np.zeros((120, 400), np.uint8), np.full((120, 400), 235, np.uint8)):
+        reading = read_text(model, blank)
+        assert reading.text == "" and not reading.is_text and reading.characters == []
+
+
+def test_alternatives_are_other_texts_best_first(model, mnist_test):
+    reading = read_text(model, written(mnist_test, "2024", touching=False))
+    texts = [text for text, _ in reading.alternatives]
+    assert reading.text not in texts and len(texts) <= 3
+    confidences = [c for _, c in reading.alternatives]
+    assert confidences == sorted(confidences, reverse=True)
