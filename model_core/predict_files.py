@@ -111,3 +111,32 @@ def predict_all(model: Model, inputs: list, out: TextIO, workers: int | None = N
     bar.close()
     counts["seconds"] = time.perf_counter() - started
     return counts
+
+
+TEXT_COLUMNS = ["file", "text", "confidence", "error"]
+
+
+def read_all(model: Model, inputs: list, out: TextIO) -> dict:
+    """Write one CSV row per input (TEXT_COLUMNS): the number read in it (model_core.reading);
+    return counts."""
+    from .reading import read_text
+
+    writer = csv.writer(out)
+    writer.writerow(TEXT_COLUMNS)
+    counts = {"images": 0, "no_text": 0, "errors": 0}
+    for item in inputs:
+        name, source = (f"{item[0]}#{item[1]}", item[2]) if isinstance(item, tuple) else (item, None)
+        counts["images"] += 1
+        try:
+            reading = read_text(model, source if source is not None else Path(name).read_bytes())
+        except OSError as exc:
+            writer.writerow([name, "", "", f"unreadable: {exc.strerror}"])
+            counts["errors"] += 1
+            continue
+        except PreprocessError as exc:
+            writer.writerow([name, "", "", str(exc)])
+            counts["errors"] += 1
+            continue
+        counts["no_text"] += not reading.is_text
+        writer.writerow([name, reading.text, f"{reading.confidence:.6f}", ""])
+    return counts

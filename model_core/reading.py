@@ -22,19 +22,23 @@ where it fails most; a scorer trained on fragments and pairs is the next step.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
 
-from .imaging.decode import DEFAULT_LIMITS, EmptyImageError, Limits, load_pixels
+from .imaging.decode import DEFAULT_LIMITS, EmptyImageError, Limits, PreprocessError, load_pixels
 from .imaging.ink import locate_ink
 from .imaging.pieces import DUST, pieces
 from .imaging.preprocess import RECIPES
 from .model import Model
 
 MAX_CHARACTERS = 64  # what one image may hold (more is refused)
+# Candidates read for one image at most: a line of MAX_CHARACTERS characters with its cuts, a
+# few hundred milliseconds of one core; a very wide image with more is refused, not a stall.
+MAX_CANDIDATES = 8 * MAX_CHARACTERS
 MAX_WIDTH = 1.1  # a character is at most this many times the line's height wide
 STEP = 0.2  # in a blob too wide for one character, cuts are also tried every this share of the height
 UNIFORM_ABOVE = 0.9  # ... a blob wider than this many heights
@@ -124,8 +128,8 @@ def read_text(model: Model, source: object, limits: Limits = DEFAULT_LIMITS, top
     """Read the characters written in `source` (any input `preprocess` takes) with `model`.
     A blank or near-blank image reads as no text (is_text false), not as an error."""
     grey = load_pixels(source, limits)
-    try:
-        ink, box = locate_ink(grey, limits)
+    try:  # a character of a long line is a small share of its width: no rule on its extent here
+        ink, box = locate_ink(grey, dataclasses.replace(limits, min_extent=0.0))
     except EmptyImageError:
         return Reading("", 0.0)
     top, left, bottom, right = box = _line_box(ink.mask, box)
@@ -146,6 +150,8 @@ def read_text(model: Model, source: object, limits: Limits = DEFAULT_LIMITS, top
                 if j > i + 1 and xs[j] - xs[i] > MAX_WIDTH * height:
                     break
                 candidates.append((b, i, j))
+    if len(blobs) > MAX_CHARACTERS or len(candidates) > MAX_CANDIDATES:
+        raise TooManyCharacters(f"an image may hold at most {MAX_CHARACTERS} characters; this one holds more")
     crops = [_piece(strength, labels, blobs[b], nodes[b][i], nodes[b][j]) for b, i, j in candidates]
     keep = [k for k, c in enumerate(crops) if c is not None]
     if not keep:
@@ -187,7 +193,7 @@ def read_text(model: Model, source: object, limits: Limits = DEFAULT_LIMITS, top
             j = candidates[back[j]][1]
         path.extend(reversed(chosen))
     if len(path) > MAX_CHARACTERS:
-        raise TooManyCharacters(f"the image holds more than {MAX_CHARACTERS} characters")
+        raise TooManyCharacters(f"an image may hold at most {MAX_CHARACTERS} characters; this one holds {len(path)}")
     characters = []
     for k in path:
         n = score_of[k]
@@ -252,5 +258,7 @@ def _alternatives(characters: list[Character], confidence: float, count: int = 3
     return sorted(out, key=lambda t: -t[1])[:count]
 
 
-class TooManyCharacters(ValueError):
+class TooManyCharacters(PreprocessError):
+    """More characters (or candidates for them) in one image than MAX_CHARACTERS allows."""
+
     code = "too_many_characters"

@@ -7,10 +7,14 @@ corrects, serves samples and exports corrections; it never touches arrays itself
     → [{"prediction": "7", "confidence": 0.998, ..., "processed_image": "data:image/png;...",
         "model": {"name": "cnn", "version": "..."}, "elapsed_ms": 1.8}, ...]
 
-Each answer is built once, here (`ANSWER_FIELDS` names its fields; the server's output
-serializer documents the same ones, and a test holds the two together). Errors an image can
-cause are `PreprocessError`s whose `code` says which (`invalid_image`, `unsupported_image_type`,
-`image_too_large`, `empty_image`, `busy`).
+    read_images(model, [png_bytes], limits=Limits(), text=True)      # a handwritten number
+    → [{"text": "42", "confidence": 0.97, "characters": [{"label": "4", "box": [x, y, w, h], ...}, ...],
+        "alternatives": [{"text": "47", "confidence": 0.01}], "is_text": true, ...}]
+
+Each answer is built once, here (`ANSWER_FIELDS` and `TEXT_FIELDS` name their fields; the
+server's output serializers document the same ones, and tests hold them together). Errors an
+image can cause are `PreprocessError`s whose `code` says which (`invalid_image`,
+`unsupported_image_type`, `image_too_large`, `empty_image`, `busy`, `too_many_characters`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .imaging.decode import Limits, PreprocessError, decode_base64, decode_budge
 from .imaging.encode import from_uint8_bytes, to_data_url, to_uint8
 from .imaging.preprocess import preprocess
 from .model import Model, classify
+from .reading import MAX_CHARACTERS, TooManyCharacters, read_text
 from .saved import ModelLoadError, available_models, load_model
 
 __all__ = [
@@ -57,6 +62,8 @@ ANSWER_FIELDS = (
     "top_k",
     "is_digit",
     "digit_score",
+    "reason",
+    "character_count",
     "processed_image",
     "model",
     "elapsed_ms",
@@ -85,13 +92,21 @@ def _network_inputs(model: Model, sources: list[Any], limits: Limits) -> list[np
     return images
 
 
-def read_images(model: Model, sources: list[Any], *, limits: Limits, top_k: int = 3) -> list[dict[str, Any]]:
+def read_images(
+    model: Model, sources: list[Any], *, limits: Limits, top_k: int = 3, text: bool = False
+) -> list[dict[str, Any]]:
     """Read each source (encoded bytes, a data URL or base64 text, a pixel array) with `model`:
-    one answer per source, in order, each a plain dict of `ANSWER_FIELDS`."""
+    one answer per source, in order, each a plain dict of `ANSWER_FIELDS`; with `text`, the
+    characters written in it, left to right, a dict of `TEXT_FIELDS` (a blank one: no text)."""
+    if text:
+        return _read_texts(model, sources, limits, top_k)
     started = time.perf_counter()
     with decode_budget(limits.max_request_decode_bytes):
         images = _network_inputs(model, sources, limits)
     predictions = classify(model, images, top_k)
+    counts = [
+        1 if p.is_digit else _character_count(model, s, limits) for p, s in zip(predictions, sources, strict=True)
+    ]
     elapsed = round((time.perf_counter() - started) * 1000, 3)
     ref = {"name": model.name, "version": model.version}
     return [
@@ -103,12 +118,67 @@ def read_images(model: Model, sources: list[Any], *, limits: Limits, top_k: int 
             "top_k": [{"label": label, "probability": prob} for label, prob in p.top_k],
             "is_digit": p.is_digit,
             "digit_score": p.digit_score,
+            "reason": None if p.is_digit else ("several_characters" if count > 1 else "not_a_digit"),
+            "character_count": count,
             "processed_image": to_data_url(image),
             "model": ref,
             "elapsed_ms": elapsed,
         }
-        for p, image in zip(predictions, images, strict=True)
+        for p, image, count in zip(predictions, images, counts, strict=True)
     ]
+
+
+def _character_count(model: Model, source: Any, limits: Limits) -> int:
+    """How many characters a digit model's reader finds in what it answered "not a digit"
+    (a number is several; a letter or a shape, one). The characters model reads letters as
+    answers: one character."""
+    if model.recipe != "mnist":
+        return 1
+    try:
+        return max(1, len(read_text(model, source, limits).characters))
+    except TooManyCharacters:
+        return MAX_CHARACTERS + 1
+    except ValueError:  # read as one image already: whatever the reader makes of it, one
+        return 1
+
+
+TEXT_FIELDS = ("text", "confidence", "characters", "alternatives", "is_text", "model", "elapsed_ms")
+
+
+def _read_texts(model: Model, sources: list[Any], limits: Limits, top_k: int) -> list[dict[str, Any]]:
+    """Each source's written characters (model_core.reading), a dict of `TEXT_FIELDS` each."""
+    ref = {"name": model.name, "version": model.version}
+    out = []
+    with decode_budget(limits.max_request_decode_bytes):
+        for index, source in enumerate(sources):
+            started = time.perf_counter()
+            try:
+                reading = read_text(model, source, limits, top_k)
+            except ValueError as exc:
+                if len(sources) > 1:
+                    exc.args = (f"images[{index}]: {exc}",)
+                raise
+            out.append(
+                {
+                    "text": reading.text,
+                    "confidence": reading.confidence,
+                    "characters": [
+                        {
+                            "label": c.label,
+                            "confidence": c.confidence,
+                            "top_k": [{"label": label, "probability": p} for label, p in c.top_k],
+                            "box": list(c.box),
+                            "processed_image": to_data_url(c.image),
+                        }
+                        for c in reading.characters
+                    ],
+                    "alternatives": [{"text": text, "confidence": p} for text, p in reading.alternatives],
+                    "is_text": reading.is_text,
+                    "model": ref,
+                    "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
+                }
+            )
+    return out
 
 
 def correction_images(model: Model, source: bytes | np.ndarray, limits: Limits) -> tuple[bytes, bytes]:

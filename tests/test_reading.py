@@ -57,3 +57,19 @@ def test_alternatives_are_other_texts_best_first(model, mnist_test):
     assert reading.text not in texts and len(texts) <= 3
     confidences = [c for _, c in reading.alternatives]
     assert confidences == sorted(confidences, reverse=True)
+
+
+def test_the_cli_reads_two_files_a_row_each(mnist_test, tmp_path, capsys):
+    from PIL import Image
+
+    from model_core.cli import main
+
+    for text in ("42", "7"):
+        Image.fromarray(written(mnist_test, text, touching=False)).save(tmp_path / f"{text}.png")
+    (tmp_path / "not-an-image.png").write_bytes(b"hello")
+    assert main(["read", str(tmp_path)]) == 0
+    rows = [line.split(",") for line in capsys.readouterr().out.strip().splitlines()]
+    assert rows[0] == ["file", "text", "confidence", "error"]
+    by_file = {row[0].rsplit("/", 1)[-1]: row for row in rows[1:]}
+    assert by_file["42.png"][1] == "42" and by_file["7.png"][1] == "7" and by_file["7.png"][3] == ""
+    assert by_file["not-an-image.png"][1] == "" and by_file["not-an-image.png"][3]

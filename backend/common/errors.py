@@ -37,6 +37,10 @@ class InvalidLabel(ValueError):
         self.field = field
 
 
+class InvalidAlphabet(ValueError):
+    """An alphabet not read (yet), or one the named model cannot read."""
+
+
 class BatchTooCostly(ValueError):
     """More images in one batch than the model's cost allows (services.batch_limit)."""
 
@@ -103,6 +107,7 @@ class ServiceUnavailable(exceptions.APIException):
 _PREPROCESS_ERRORS = {
     "empty_image": EmptyImage,
     "image_too_large": PayloadTooLarge,
+    "too_many_characters": PayloadTooLarge,
     "unsupported_image_type": UnsupportedImage,
 }
 
@@ -121,6 +126,8 @@ def as_api_exception(exc: Exception) -> Exception:
         return exceptions.ValidationError({"model": [str(exc)]}, code="unknown_model")
     if isinstance(exc, InvalidLabel):  # well-formed, but not a label of the model named
         return LabelNotOfModel({exc.field: [str(exc)]}, code="invalid_label")
+    if isinstance(exc, InvalidAlphabet):
+        return exceptions.ValidationError({"alphabet": [str(exc)]}, code="invalid_alphabet")
     if isinstance(exc, BatchTooCostly):
         return PayloadTooLarge(str(exc), code="batch_too_costly")
     if isinstance(exc, IdempotencyKeyReused):

@@ -171,6 +171,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["backend.common.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "predict": os.environ.get("API_THROTTLE_PREDICT", "1200/min"),
+        "predict_text": os.environ.get("API_THROTTLE_PREDICT_TEXT", os.environ.get("API_THROTTLE_PREDICT", "1200/min")),
         "samples": os.environ.get("API_THROTTLE_SAMPLES", "600/min"),
         "feedback": os.environ.get("API_THROTTLE_FEEDBACK", "120/min"),
         # Wrong bearer tokens: a client that has used these up is not even compared (429).
@@ -221,7 +222,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "REDOC_UI_SETTINGS": {"theme": {"typography": {"fontFamily": "system-ui, sans-serif"}}},
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ReadinessStatusEnum": ["ok", "degraded", "not_ready"]},
+    "ENUM_NAME_OVERRIDES": {
+        "ReadinessStatusEnum": ["ok", "degraded", "not_ready"],
+        "TextAlphabetEnum": ["digits", "characters"],
+        "NotADigitReasonEnum": ["several_characters", "not_a_digit"],
+    },
     "COMPONENT_SPLIT_PATCH": False,  # a PATCH body states what it requires
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

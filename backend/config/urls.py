@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from backend.common.metrics import metrics_view
 
 # Each domain serves its own paths under /api/; common serves the schema and the docs.
-DOMAINS = ("predictions", "catalog", "feedback", "health", "common")
+DOMAINS = ("predictions", "reading", "catalog", "feedback", "health", "common")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),

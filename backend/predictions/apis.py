@@ -112,6 +112,16 @@ class PredictDigitApi(JsonOrFormApi):
             "(not_a_digit.threshold); probabilities stay over the model's labels either way. For "
             "`characters`: the sum of the ten digits' probabilities."
         )
+        reason = serializers.ChoiceField(
+            choices=["several_characters", "not_a_digit"],
+            allow_null=True,
+            help_text="Why is_digit is false: several_characters (a number: POST /api/predict-text/ reads it "
+            "whole) or not_a_digit; null when is_digit.",
+        )
+        character_count = serializers.IntegerField(
+            help_text="How many characters the image holds as the number reader finds them: 1 for a digit "
+            "(and for the characters model's answers)."
+        )
         processed_image = serializers.CharField(help_text="PNG data URL of the 28×28 image the network saw.")
         model = ModelRefSerializer()
         elapsed_ms = serializers.FloatField(help_text="Server time for preprocessing and inference.")
@@ -161,6 +171,8 @@ class PredictDigitApi(JsonOrFormApi):
                     "top_k": [{"label": "7", "probability": 0.998}, {"label": "2", "probability": 0.001}],
                     "is_digit": True,
                     "digit_score": 0.9993,
+                    "reason": None,
+                    "character_count": 1,
                     "processed_image": TINY_PNG,
                     "model": {"name": "cnn", "version": "2026-11-24.abcdef12"},
                     "elapsed_ms": 2.1,

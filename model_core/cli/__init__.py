@@ -1,4 +1,4 @@
-"""`python -m model_core train | combine | finetune | distill | calibrate | predict | evaluate`:
+"""`python -m model_core train | combine | finetune | distill | calibrate | predict | read | evaluate`:
 the arguments, then one call each (cli.training, cli.models, cli.files): every command of the
 library is here, and nothing below it parses arguments."""
 
@@ -99,6 +99,13 @@ def parser() -> argparse.ArgumentParser:
         "--no-handwritten", dest="handwritten", action="store_false", help="no EMNIST letters among the negatives"
     )
     d.add_argument("--calibration-digits", type=int, default=5000, help="validation digits redrawn per variant")
+    d.add_argument(
+        "--reader-negatives",
+        type=float,
+        default=0.0,
+        help="weight of what a reader of numbers cuts wrongly among the negatives (parts of digits, a digit "
+        "with part of its neighbour), beside the others' 1.0; 0: none",
+    )
     training_options(d, epochs=25, lr=3e-3, schedule="onecycle")
     d.set_defaults(func=training.distill_command)
 
@@ -120,6 +127,14 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--workers", type=int, default=None, help="processes reading images (default: one per core)")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=files.predict_command)
+
+    rd = sub.add_parser("read", help="read the number written in image files, folders, globs or CSV rows; CSV out")
+    rd.add_argument("paths", nargs="+", help="image files, folders (searched recursively), globs, .csv files")
+    rd.add_argument(
+        "--model", default=None, help=f"a digit model, path or name in artifacts/ (default: {DEFAULT_MODEL})"
+    )
+    rd.add_argument("--out", default=None, help="write the rows here (default: standard output)")
+    rd.set_defaults(func=files.read_command)
 
     e = sub.add_parser("evaluate", help="accuracy, per-class precision/recall and confusion matrix")
     e.add_argument("--model", default=None, help=f"model path or name in artifacts/ (default: {DEFAULT_MODEL})")

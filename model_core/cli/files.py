@@ -1,17 +1,22 @@
-"""What `predict` does, given its parsed arguments: read image files, folders, globs or
-MNIST-style CSV with a model and write a CSV row per image (model_core.predict_files)."""
+"""What `predict` and `read` do, given their parsed arguments: image files, folders, globs or
+MNIST-style CSV read with a model, a CSV row per image (model_core.predict_files): the one
+character in each, or the number written in each."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import TextIO
 
-from ..predict_files import expand, predict_all
+from ..model import Model
+from ..predict_files import expand, predict_all, read_all
 from ..saved import load_model
 
 
-def predict_command(args: argparse.Namespace) -> int:
-    """Recognise image files, folders, globs and MNIST-style CSV files; one CSV row each."""
+def _each_file(args: argparse.Namespace, write: Callable[[Model, list, TextIO], str]) -> int:
+    """Expand the paths, load the model, write the rows to --out (or standard output) and say
+    on standard error what `write` returns."""
     try:
         inputs = expand(args.paths)
     except FileNotFoundError as exc:
@@ -20,13 +25,32 @@ def predict_command(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     out = open(args.out, "w", newline="") if args.out else sys.stdout  # noqa: SIM115  (stdout is not ours to close)
     try:
-        counts = predict_all(model, inputs, out, workers=args.workers, progress=not args.quiet)
+        summary = write(model, inputs, out)
     finally:
         if args.out:
             out.close()
-    print(
-        f"{counts['images']} images in {counts['seconds']:.1f} s ({counts['images'] / counts['seconds']:.0f}/s): "
-        f"{counts['not_a_digit']} not a digit, {counts['errors']} unreadable",
-        file=sys.stderr,
-    )
+    print(summary, file=sys.stderr)
     return 0
+
+
+def predict_command(args: argparse.Namespace) -> int:
+    """Recognise image files, folders, globs and MNIST-style CSV files; one CSV row each."""
+
+    def write(model: Model, inputs: list, out: TextIO) -> str:
+        counts = predict_all(model, inputs, out, workers=args.workers, progress=not args.quiet)
+        return (
+            f"{counts['images']} images in {counts['seconds']:.1f} s ({counts['images'] / counts['seconds']:.0f}/s): "
+            f"{counts['not_a_digit']} not a digit, {counts['errors']} unreadable"
+        )
+
+    return _each_file(args, write)
+
+
+def read_command(args: argparse.Namespace) -> int:
+    """Read the number written in each image; one CSV row each: file, text, confidence, error."""
+
+    def write(model: Model, inputs: list, out: TextIO) -> str:
+        counts = read_all(model, inputs, out)
+        return f"{counts['images']} images: {counts['no_text']} with no text, {counts['errors']} unreadable"
+
+    return _each_file(args, write)

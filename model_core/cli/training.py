@@ -115,7 +115,8 @@ def distill_command(args: argparse.Namespace) -> int:
     # Numbers from MNIST's and EMNIST's training digits; real letters from EMNIST's training part only.
     number_digits = np.concatenate([train_set.images, handwritten_digits("train")])
     letters = handwritten_letters("train") if args.handwritten else None
-    negative_images, kinds = negatives(args.negatives, args.seed, number_digits, letters)
+    reader = {"fragment": args.reader_negatives / 2, "joined": args.reader_negatives / 2}
+    negative_images, kinds = negatives(args.negatives, args.seed, number_digits, letters, reader)
     plain = plain_digits(args.plain_digits, args.seed + 1)
     labels = full.label_names
     spec = architecture(args.arch, len(labels) + 1)  # the labels, and "not a digit"

@@ -29,7 +29,7 @@ from ..imaging.encode import to_uint8
 from ..imaging.preprocess import preprocess
 from .synth import CANVAS, ink_crop
 
-KINDS = ("letter", "shape", "scribble", "digits", "dash", "hatching", "handwritten")
+KINDS = ("letter", "shape", "scribble", "digits", "dash", "hatching", "handwritten", "fragment", "joined")
 # The share of each kind in a draw; "handwritten" only when real letters are given.
 WEIGHTS = {
     "letter": 0.2,
@@ -39,6 +39,10 @@ WEIGHTS = {
     "dash": 0.05,
     "hatching": 0.07,
     "handwritten": 0.28,
+    # What a reader of numbers cuts wrongly (model_core.reading): part of a digit, and a digit
+    # with a piece of its neighbour. None unless asked for (distill --reader-negatives).
+    "fragment": 0.0,
+    "joined": 0.0,
 }
 DIGIT_LIKE = set("OoIlSsZzBbGgq")
 # EMNIST ByMerge labels kept as real handwritten negatives. Left out besides DIGIT_LIKE: D (a
@@ -254,6 +258,42 @@ def digits_side_by_side(digits: np.ndarray, rng: np.random.Generator) -> np.ndar
     return _place(np.concatenate(row[:-1], axis=1), rng.uniform(0.7, 0.95), rng)
 
 
+def _wide(glyph: np.ndarray) -> bool:
+    """A digit wide enough that part of it is not itself a digit (a 1's part is a 1)."""
+    ink = _ink_columns(glyph)
+    rows = np.flatnonzero(glyph.max(axis=1) > 30)
+    return ink.shape[1] >= 0.45 * (rows[-1] - rows[0] + 1)
+
+
+def _wide_digit(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    while True:
+        glyph = digits[int(rng.integers(len(digits)))]
+        if _wide(glyph):
+            return _ink_columns(glyph)
+
+
+def fragment(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The left or right 25-60% of a wide digit's ink: what a cut through a digit leaves."""
+    ink = _wide_digit(digits, rng)
+    keep = max(2, int(ink.shape[1] * rng.uniform(0.25, 0.6)))
+    part = ink[:, :keep] if rng.random() < 0.5 else ink[:, -keep:]
+    return _place(part, rng.uniform(0.5, 0.95), rng)
+
+
+def joined(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A digit with 20-45% of a wide neighbour's ink touching it, on its left or right."""
+    main, other = _ink_columns(digits[int(rng.integers(len(digits)))]), _wide_digit(digits, rng)
+    keep = max(2, int(other.shape[1] * rng.uniform(0.2, 0.45)))
+    overlap = int(rng.integers(0, 2))
+    if rng.random() < 0.5:
+        row = np.concatenate([other[:, -keep:], main], axis=1)
+    else:
+        row = np.concatenate([main, other[:, :keep]], axis=1)
+    if overlap:  # the two strokes pressed one column together
+        row = np.maximum(row[:, :-1], row[:, 1:])
+    return _place(row, rng.uniform(0.6, 0.95), rng)
+
+
 def handwritten(glyph: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A real writer's 28×28 character written big on the canvas, anywhere, white on black."""
     return _place(ink_crop(glyph), rng.uniform(0.35, 0.9), rng)
@@ -281,6 +321,8 @@ def negative_canvas(
     """One 280×280 canvas of the given kind."""
     if kind == "digits":
         return digits_side_by_side(digits, rng)
+    if kind in ("fragment", "joined"):
+        return {"fragment": fragment, "joined": joined}[kind](digits, rng)
     if kind == "handwritten":
         return handwritten(letters[int(rng.integers(len(letters)))], rng)
     brush = rng.uniform(15, 25)
@@ -290,14 +332,16 @@ def negative_canvas(
 
 
 def negatives(
-    count: int, seed: int, digits: np.ndarray, letters: np.ndarray | None = None
+    count: int, seed: int, digits: np.ndarray, letters: np.ndarray | None = None, shares: dict | None = None
 ) -> tuple[np.ndarray, list[str]]:
     """`count` preprocessed negatives (N, 28, 28) uint8 with their kinds, numbers made of
     `digits` and real letters drawn from `letters` (none when None); canvases the
-    preprocessing refuses as nothing drawn (a tiny dash, say) are drawn again."""
+    preprocessing refuses as nothing drawn (a tiny dash, say) are drawn again. `shares`
+    changes the share of some kinds (WEIGHTS otherwise)."""
     rng = np.random.default_rng(seed)
-    kinds_used = [k for k in KINDS if k != "handwritten" or letters is not None]
-    weights = np.array([WEIGHTS[k] for k in kinds_used])
+    share = {**WEIGHTS, **(shares or {})}
+    kinds_used = [k for k in KINDS if share[k] > 0 and (k != "handwritten" or letters is not None)]
+    weights = np.array([share[k] for k in kinds_used])
     images, kinds = [], []
     while len(images) < count:
         kind = kinds_used[int(rng.choice(len(kinds_used), p=weights / weights.sum()))]

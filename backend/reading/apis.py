@@ -1,0 +1,147 @@
+"""POST /api/predict-text/: a handwritten number read whole. Its input forms are predict-digit's
+(JSON data URL, pixels, a batch, a multipart file) and `alphabet`; its OutputSerializer
+documents model_core's text answer, from which the OpenAPI schema is generated."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from backend.common.apis import TINY_PNG, JsonOrFormApi, batch_of, errors
+from backend.predictions.apis import PredictDigitApi
+
+from . import services
+
+ALPHABET_HELP = (
+    "digits (the default): a number, text made of 0-9 only (gaps and punctuation are not in it); the model "
+    "is a digit model (model-info). characters (words, with the characters model): not read yet, a 400."
+)
+
+
+def alphabet_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=services.ALPHABETS, required=False, default="digits", help_text=ALPHABET_HELP
+    )
+
+
+class PredictTextApi(JsonOrFormApi):
+    throttle_scope = "predict_text"
+
+    class InputSerializer(PredictDigitApi.InputSerializer):
+        alphabet = alphabet_field()
+
+        class Meta:
+            ref_name = "PredictTextJSON"
+
+    class UploadInputSerializer(PredictDigitApi.UploadInputSerializer):
+        alphabet = alphabet_field()
+
+        class Meta:
+            ref_name = "PredictTextUpload"
+
+    class OutputSerializer(serializers.Serializer):
+        class CharacterSerializer(serializers.Serializer):
+            label = serializers.CharField()
+            confidence = serializers.FloatField(help_text="Its label's probability, 0-1.")
+            top_k = PredictDigitApi.OutputSerializer.TopKSerializer(many=True)
+            box = serializers.ListField(
+                child=serializers.IntegerField(),
+                min_length=4,
+                max_length=4,
+                help_text="[x, y, width, height] in the decoded image's pixels (after EXIF rotation; for pixels: "
+                "column, row). An image over 1280 px is read at a reduced working size, in whose pixels it is.",
+            )
+            processed_image = serializers.CharField(help_text="PNG data URL of the 28×28 the network read.")
+
+            class Meta:
+                ref_name = "TextCharacter"
+
+        class AlternativeSerializer(serializers.Serializer):
+            text = serializers.CharField()
+            confidence = serializers.FloatField()
+
+            class Meta:
+                ref_name = "TextAlternative"
+
+        text = serializers.CharField(
+            allow_blank=True, help_text="What is written, left to right: for digits 0-9 only; empty when no text."
+        )
+        confidence = serializers.FloatField(
+            help_text="How sure the reading is, 0-1: the product of its characters' probabilities (not yet "
+            "calibrated as the whole text's probability)."
+        )
+        characters = CharacterSerializer(many=True, help_text="Each character read, left to right.")
+        alternatives = AlternativeSerializer(many=True, help_text="Up to 3 other readings, best first.")
+        is_text = serializers.BooleanField(
+            help_text="false for a blank or near-blank image (answered 200, text empty, so that a batch of form "
+            "fields with an empty one is still answered)."
+        )
+        model = PredictDigitApi.OutputSerializer.ModelRefSerializer()
+        elapsed_ms = serializers.FloatField(help_text="Server time to read this image.")
+
+        class Meta:
+            ref_name = "TextReading"
+
+    BatchOutputSerializer = batch_of(OutputSerializer, "BatchTextReading")
+
+    @extend_schema(
+        operation_id="predict_text",
+        summary="Read a handwritten number (or a batch)",
+        description=(
+            "Send the image as predict-digit takes it (JSON `image`, `pixels` or a batch `images`; a multipart file "
+            "`image`). The writing's ink is found as for one digit, cut into characters where the reading says "
+            "they end (touching digits too), each read by the digit model; marks beside the writing (a full "
+            "stop, a dash) are passed over. At most 64 characters an image (413 `too_many_characters`). A first "
+            "reader: its measured accuracy is in the project's docs (measurements, 'Reading numbers')."
+        ),
+        request={"application/json": InputSerializer, "multipart/form-data": UploadInputSerializer},
+        responses={
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="TextReadingOrBatch",
+                    serializers=[OutputSerializer, BatchOutputSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="One reading; for a batch (`images`), `{results: [...]}` in order.",
+            ),
+            **errors(400, 403, 405, 413, 415, 422, 429, 503),
+        },
+        examples=[
+            OpenApiExample("A number, as a canvas data URL", value={"image": TINY_PNG}, request_only=True),
+            OpenApiExample(
+                "Reading",
+                response_only=True,
+                value={
+                    "text": "42",
+                    "confidence": 0.97,
+                    "characters": [
+                        {
+                            "label": "4",
+                            "confidence": 0.99,
+                            "top_k": [{"label": "4", "probability": 0.99}, {"label": "9", "probability": 0.01}],
+                            "box": [40, 30, 90, 140],
+                            "processed_image": TINY_PNG,
+                        },
+                        {
+                            "label": "2",
+                            "confidence": 0.98,
+                            "top_k": [{"label": "2", "probability": 0.98}, {"label": "7", "probability": 0.01}],
+                            "box": [150, 32, 80, 136],
+                            "processed_image": TINY_PNG,
+                        },
+                    ],
+                    "alternatives": [{"text": "49", "confidence": 0.01}],
+                    "is_text": True,
+                    "model": {"name": "cnn", "version": "2026-12-01.d881616e"},
+                    "elapsed_ms": 6.2,
+                },
+            ),
+        ],
+    )
+    def post(self, request):
+        data = self.valid_input(request)
+        results = services.read(
+            sources=data["sources"], alphabet=data["alphabet"], model=data.get("model"), top_k=data["top_k"]
+        )
+        return Response({"results": results} if data["batch"] else results[0])

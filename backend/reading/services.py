@@ -1,0 +1,34 @@
+"""The verb of reading text: read. Keyword-only; it returns model_core's plain answers, which
+the API's OutputSerializer documents. All numerical work happens in model_core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.common.errors import BatchTooCostly, InvalidAlphabet
+from backend.common.registry import get_model, limits
+from backend.predictions.services import batch_limit
+from model_core.serving import read_images
+
+# A line costs the network several candidates a character: a batch of lines holds this many
+# times fewer images than a batch of single characters.
+LINE_COST = 8
+ALPHABETS = ("digits", "characters")
+
+
+def read(*, sources: list[Any], alphabet: str = "digits", model: str | None = None, top_k: int = 3) -> list[dict]:
+    """Read the characters written in each source: one answer per source, in order
+    (model_core.serving.TEXT_FIELDS)."""
+    if alphabet == "characters":
+        raise InvalidAlphabet(
+            'alphabet "characters" (words) is not read yet: this release reads numbers, alphabet "digits"'
+        )
+    loaded = get_model(model)
+    if loaded.recipe != "mnist":  # the digit models read digits; the characters model reads words (to come)
+        raise InvalidAlphabet(f'model {loaded.name!r} does not read the alphabet "digits": choose a digit model')
+    limit = max(1, batch_limit(loaded) // LINE_COST)
+    if len(sources) > limit:
+        raise BatchTooCostly(
+            f"a batch of text for {loaded.name} holds at most {limit} images; send the rest in another request"
+        )
+    return read_images(loaded, sources, limits=limits(), top_k=top_k, text=True)

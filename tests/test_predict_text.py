@@ -1,0 +1,90 @@
+"""POST /api/predict-text/: a handwritten number read whole, as documented: its text, each
+character with its box and 28×28, alternatives, is_text false for a blank field of a batch,
+and the 400s and 413s it promises."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from devtools.images import data_url
+from model_core.data.numbers import compose
+
+TEXT = "/api/predict-text/"
+
+
+def png(grey: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(grey).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def number(mnist_test, text: str, seed: int = 0) -> np.ndarray:
+    """`text` written apart in the first MNIST test glyph of each digit, light on dark."""
+    glyphs = [mnist_test.images[np.flatnonzero(mnist_test.labels == int(d))[0]] for d in text]
+    rng = np.random.default_rng(seed)
+    while (written := compose(glyphs, rng)).touching or written.dark_on_light:
+        pass
+    return written.canvas
+
+
+def test_a_number_is_read_with_its_characters_boxes_and_images(client, mnist_test):
+    canvas = number(mnist_test, "305")
+    response = client.post(TEXT, {"image": data_url(png(canvas))}, format="json")
+    body = response.json()
+    assert response.status_code == 200 and body["text"] == "305" and body["is_text"] is True
+    from backend.reading.apis import PredictTextApi
+    from model_core.serving import TEXT_FIELDS
+
+    assert tuple(body) == TEXT_FIELDS == tuple(PredictTextApi.OutputSerializer().fields)
+    assert [c["label"] for c in body["characters"]] == ["3", "0", "5"]
+    for c in body["characters"]:
+        x, y, w, h = c["box"]
+        assert all(isinstance(v, int) for v in c["box"]) and canvas[y : y + h, x : x + w].max() > 100
+        assert c["processed_image"].startswith("data:image/png;base64,") and c["top_k"][0]["label"] == c["label"]
+    assert len(body["alternatives"]) <= 3 and all(a["text"] != "305" for a in body["alternatives"])
+    assert body["model"]["name"] == "cnn" and 0 < body["confidence"] <= 1
+
+
+def test_a_dark_on_light_upload_reads_the_same(client, mnist_test):
+    canvas = 255 - number(mnist_test, "42")
+    response = client.post(TEXT, {"image": io.BytesIO(png(canvas))}, format="multipart")
+    assert response.status_code == 200 and response.json()["text"] == "42"
+
+
+def test_a_batch_with_an_empty_field_is_answered_in_order(client, mnist_test):
+    blank = np.full((60, 200), 240, np.uint8)
+    images = [data_url(png(number(mnist_test, "42"))), data_url(png(blank)), number(mnist_test, "7", 1).tolist()]
+    response = client.post(TEXT, {"images": images}, format="json")
+    results = response.json()["results"]
+    assert response.status_code == 200 and [r["text"] for r in results] == ["42", "", "7"]
+    assert results[1] == {**results[1], "is_text": False, "characters": [], "alternatives": []}
+
+
+@pytest.mark.parametrize(
+    "extra, code",
+    [({"alphabet": "characters"}, "invalid_alphabet"), ({"alphabet": "runes"}, "invalid_choice"),
+     ({"model": "characters"}, "invalid_alphabet")],
+)  # fmt: skip
+def test_alphabets_not_read_and_models_that_cannot_read_them_are_400(client, mnist_test, extra, code):
+    response = client.post(TEXT, {"image": data_url(png(number(mnist_test, "42"))), **extra}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == code
+
+
+def test_more_than_64_characters_is_413(client, mnist_test):
+    glyphs = [mnist_test.images[i] for i in range(70)]
+    line = np.concatenate([np.pad(g, ((4, 4), (6, 6))) for g in glyphs], axis=1)
+    response = client.post(TEXT, {"pixels": line.tolist()}, format="json")
+    assert response.status_code == 413 and response.json()["code"] == "too_many_characters"
+
+
+def test_a_batch_too_costly_is_413(client, mnist_test):
+    from backend.common.registry import get_model
+    from backend.predictions.services import batch_limit
+    from backend.reading.services import LINE_COST
+
+    limit = max(1, batch_limit(get_model("cnn")) // LINE_COST)
+    item = data_url(png(number(mnist_test, "42")))
+    response = client.post(TEXT, {"images": [item] * (limit + 1)}, format="json")
+    assert response.status_code == 413 and response.json()["code"] == "batch_too_costly"
