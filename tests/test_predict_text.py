@@ -88,3 +88,10 @@ def test_a_batch_too_costly_is_413(client, mnist_test):
     item = data_url(png(number(mnist_test, "42")))
     response = client.post(TEXT, {"images": [item] * (limit + 1)}, format="json")
     assert response.status_code == 413 and response.json()["code"] == "batch_too_costly"
+
+
+def test_predict_digit_says_a_number_is_several_characters_and_a_digit_is_one(client, mnist_test):
+    two = client.post("/api/predict-digit/", {"image": data_url(png(number(mnist_test, "42")))}, format="json").json()
+    assert two["is_digit"] is False and two["reason"] == "several_characters" and two["character_count"] == 2
+    one = client.post("/api/predict-digit/", {"image": data_url(png(number(mnist_test, "7")))}, format="json").json()
+    assert one["is_digit"] is True and one["reason"] is None and one["character_count"] == 1

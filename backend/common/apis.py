@@ -3,7 +3,7 @@ JSON or a multipart form, a batch's envelope, the example image."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 from rest_framework.views import APIView
 
@@ -59,3 +59,17 @@ def batch_of(item: type[serializers.Serializer], name: str) -> type[serializers.
             ref_name = name
 
     return BatchSerializer
+
+
+def one_or_batch_responses(
+    output: type[serializers.Serializer], batch: type[serializers.Serializer], component: str, what: str
+) -> dict:
+    """The answers of an endpoint that reads one image or a batch: 200 with one `output` or
+    `{results: [...]}`, and the errors every reading endpoint may answer."""
+    either = PolymorphicProxySerializer(
+        component_name=component, serializers=[output, batch], resource_type_field_name=None
+    )
+    return {
+        200: OpenApiResponse(either, description=f"One {what}; for a batch (`images`), `{{results: [...]}}` in order."),
+        **errors(400, 403, 405, 413, 415, 422, 429, 503),
+    }

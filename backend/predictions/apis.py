@@ -4,11 +4,11 @@ OutputSerializer, from which the OpenAPI schema is generated), and one call to t
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from backend.common.apis import TINY_PNG, JsonOrFormApi, batch_of, errors
+from backend.common.apis import TINY_PNG, JsonOrFormApi, batch_of, one_or_batch_responses
 from backend.common.serializers import (
     FieldsBuiltOnce,
     FormIntegerField,
@@ -143,17 +143,7 @@ class PredictDigitApi(JsonOrFormApi):
             "is inverted, and `processed_image` shows the result. A batch answers `{results: [...]}`."
         ),
         request={"application/json": InputSerializer, "multipart/form-data": UploadInputSerializer},
-        responses={
-            200: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="PredictionOrBatch",
-                    serializers=[OutputSerializer, BatchOutputSerializer],
-                    resource_type_field_name=None,
-                ),
-                description="One prediction; for a batch (`images`), `{results: [...]}` in order.",
-            ),
-            **errors(400, 403, 405, 413, 415, 422, 429, 503),
-        },
+        responses=one_or_batch_responses(OutputSerializer, BatchOutputSerializer, "PredictionOrBatch", "prediction"),
         examples=[
             OpenApiExample("Canvas data URL", value={"image": TINY_PNG, "top_k": 3}, request_only=True),
             OpenApiExample("Batch", value={"images": [TINY_PNG, TINY_PNG], "model": "mlp"}, request_only=True),

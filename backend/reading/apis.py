@@ -4,11 +4,11 @@ documents model_core's text answer, from which the OpenAPI schema is generated."
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from backend.common.apis import TINY_PNG, JsonOrFormApi, batch_of, errors
+from backend.common.apis import TINY_PNG, JsonOrFormApi, batch_of, one_or_batch_responses
 from backend.predictions.apis import PredictDigitApi
 
 from . import services
@@ -96,17 +96,7 @@ class PredictTextApi(JsonOrFormApi):
             "reader: its measured accuracy is in the project's docs (measurements, 'Reading numbers')."
         ),
         request={"application/json": InputSerializer, "multipart/form-data": UploadInputSerializer},
-        responses={
-            200: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="TextReadingOrBatch",
-                    serializers=[OutputSerializer, BatchOutputSerializer],
-                    resource_type_field_name=None,
-                ),
-                description="One reading; for a batch (`images`), `{results: [...]}` in order.",
-            ),
-            **errors(400, 403, 405, 413, 415, 422, 429, 503),
-        },
+        responses=one_or_batch_responses(OutputSerializer, BatchOutputSerializer, "TextReadingOrBatch", "reading"),
         examples=[
             OpenApiExample("A number, as a canvas data URL", value={"image": TINY_PNG}, request_only=True),
             OpenApiExample(
