@@ -26,6 +26,7 @@ from model_core.data.numbers import compose, numbers
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "crnn-reference.json"
 HEIGHT, MAX_WIDTH = 32, 320
+TRAIN_SCALE = 0.4  # training lines drawn at 0.4 of the composition's size: 24-56 px, shrunk to 32 anyway
 
 
 def line(canvas: np.ndarray, dark_on_light: bool) -> np.ndarray:
@@ -127,7 +128,8 @@ def main() -> None:
         for _ in range(64):
             length = int(rng.integers(2, 9))
             picks = rng.integers(0, len(images), length)
-            batch.append(("".join(str(int(labels[i])) for i in picks), compose([images[i] for i in picks], rng)))
+            written = compose([images[i] for i in picks], rng, scale=TRAIN_SCALE)
+            batch.append(("".join(str(int(labels[i])) for i in picks), written))
         x = torch.from_numpy(np.stack([line(n.canvas, n.dark_on_light) for _, n in batch]))[:, None]
         targets = torch.tensor([int(c) + 1 for text, _ in batch for c in text])
         lengths = torch.tensor([len(text) for text, _ in batch])

@@ -50,6 +50,8 @@ SKIP_COST = -math.log(0.5)  # passing over a small mark costs as much as a chara
 # be paid for by the evidence of two (a stroke cut off a digit reads as a confident "1").
 CHARACTER_COST = 1.0
 OVERLAP = 0.5  # pieces sharing this share of the narrower one's columns are one character's
+# P(the text is right) = sigmoid(SLOPE · log(product of the characters' probabilities) + SHIFT)
+CONFIDENCE_SLOPE, CONFIDENCE_SHIFT = 8.9301, 1.7757  # benchmarks/read.py --fit-confidence, 1,000 validation numbers
 EIGHT = np.ones((3, 3), bool)
 
 
@@ -65,7 +67,8 @@ class Character:
 @dataclass
 class Reading:
     text: str
-    confidence: float
+    confidence: float  # calibrated: the probability that the whole text is right
+    raw_confidence: float = 0.0  # the product of its characters' probabilities, before calibration
     characters: list[Character] = field(default_factory=list)
     alternatives: list[tuple[str, float]] = field(default_factory=list)
 
@@ -124,9 +127,13 @@ def _cuts(ink: np.ndarray, blob: Blob, height: int) -> list[int]:
     return sorted(blob.left + c for c in cuts)
 
 
-def read_text(model: Model, source: object, limits: Limits = DEFAULT_LIMITS, top_k: int = 3) -> Reading:
+def read_text(
+    model: Model, source: object, limits: Limits = DEFAULT_LIMITS, top_k: int = 3, scorer: Model | None = None
+) -> Reading:
     """Read the characters written in `source` (any input `preprocess` takes) with `model`.
-    A blank or near-blank image reads as no text (is_text false), not as an error."""
+    A blank or near-blank image reads as no text (is_text false), not as an error. `scorer`,
+    when given, says how much each candidate looks like one character (a network that learnt
+    what a reader cuts wrongly); `model`'s own "not a digit" otherwise."""
     grey = load_pixels(source, limits)
     try:  # a character of a long line is a small share of its width: no rule on its extent here
         ink, box = locate_ink(grey, dataclasses.replace(limits, min_extent=0.0))
@@ -158,13 +165,14 @@ def read_text(model: Model, source: object, limits: Limits = DEFAULT_LIMITS, top
         return Reading("", 0.0)
     images = np.stack([RECIPES[model.recipe](crops[k][0]) for k in keep])
     scores = model.scores(images)
+    one_character = scorer.scores(images).digit_score if scorer is not None else scores.digit_score
     score_of = {k: n for n, k in enumerate(keep)}
 
     def cost(k: int) -> float:
         n = score_of.get(k)
         if n is None:
             return math.inf
-        p = float(scores.probabilities[n].max()) * float(scores.digit_score[n])
+        p = float(scores.probabilities[n].max()) * float(one_character[n])
         return -math.log(max(p, 1e-9)) + CHARACTER_COST
 
     # Best path, blob by blob (a character never spans two blobs): within a blob, the cheapest
@@ -210,8 +218,18 @@ def read_text(model: Model, source: object, limits: Limits = DEFAULT_LIMITS, top
             )
         )
     text = "".join(c.label for c in characters)
-    confidence = float(np.prod([c.confidence for c in characters])) if characters else 0.0
-    return Reading(text, confidence, characters, _alternatives(characters, confidence))
+    raw = float(np.prod([c.confidence for c in characters])) if characters else 0.0
+    confidence = calibrated(raw)
+    alternatives = [(t, calibrated(p)) for t, p in _alternatives(characters, raw)]
+    return Reading(text, confidence, raw, characters, alternatives)
+
+
+def calibrated(raw: float) -> float:
+    """The probability that a reading is right, from its characters' product (Platt scaling,
+    fitted on validation numbers: benchmarks/read.py --fit-confidence)."""
+    if raw <= 0:
+        return 0.0
+    return float(1 / (1 + math.exp(-(CONFIDENCE_SLOPE * math.log(raw) + CONFIDENCE_SHIFT))))
 
 
 def _line_box(mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:

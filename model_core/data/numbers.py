@@ -44,9 +44,10 @@ def _ink(glyph: np.ndarray) -> np.ndarray:
     return glyph[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32) / 255.0
 
 
-def compose(glyphs: list[np.ndarray], rng: np.random.Generator) -> Number:
-    """The glyphs written as one number, by the composition above."""
-    height = rng.uniform(60, 140)
+def compose(glyphs: list[np.ndarray], rng: np.random.Generator, scale: float = 1.0) -> Number:
+    """The glyphs written as one number, by the composition above; `scale` < 1 draws it smaller
+    (training data for a reader that shrinks every line to a few dozen pixels anyway)."""
+    height = rng.uniform(60, 140) * scale
     slant = rng.uniform(-0.25, 0.25)
     thicken = int(rng.integers(0, 3))
     parts = []
