@@ -145,7 +145,7 @@ def main() -> None:
                 {
                     "step": step,
                     "minutes": round((time.monotonic() - started) / 60, 1),
-                    "loss": float(loss),
+                    "loss": loss.item(),
                     "validation_exact": exact,
                 }
             )
