@@ -63,13 +63,13 @@ def test_a_batch_with_an_empty_field_is_answered_in_order(client, mnist_test):
 
 
 @pytest.mark.parametrize(
-    "extra, code",
-    [({"alphabet": "characters"}, "invalid_alphabet"), ({"alphabet": "runes"}, "invalid_choice"),
-     ({"model": "characters"}, "invalid_alphabet")],
+    "extra, status, code",
+    [({"alphabet": "characters"}, 400, "invalid_alphabet"), ({"alphabet": "runes"}, 400, "invalid_choice"),
+     ({"model": "characters"}, 422, "invalid_alphabet")],
 )  # fmt: skip
-def test_alphabets_not_read_and_models_that_cannot_read_them_are_400(client, mnist_test, extra, code):
+def test_alphabets_not_read_are_400_and_a_model_that_cannot_read_one_422(client, mnist_test, extra, status, code):
     response = client.post(TEXT, {"image": data_url(png(number(mnist_test, "42"))), **extra}, format="json")
-    assert response.status_code == 400 and response.json()["code"] == code
+    assert response.status_code == status and response.json()["code"] == code
 
 
 def test_more_than_64_characters_is_413(client, mnist_test):

@@ -126,8 +126,8 @@ def as_api_exception(exc: Exception) -> Exception:
         return exceptions.ValidationError({"model": [str(exc)]}, code="unknown_model")
     if isinstance(exc, InvalidLabel):  # well-formed, but not a label of the model named
         return LabelNotOfModel({exc.field: [str(exc)]}, code="invalid_label")
-    if isinstance(exc, InvalidAlphabet):
-        return exceptions.ValidationError({"alphabet": [str(exc)]}, code="invalid_alphabet")
+    if isinstance(exc, InvalidAlphabet):  # well-formed, but not for the model named (as a label not of it)
+        return LabelNotOfModel({"alphabet": [str(exc)]}, code="invalid_alphabet")
     if isinstance(exc, BatchTooCostly):
         return PayloadTooLarge(str(exc), code="batch_too_costly")
     if isinstance(exc, IdempotencyKeyReused):

@@ -26,9 +26,14 @@ class FeedbackTokenScheme(OpenApiAuthenticationExtension):
 # of `required` lists, and types the body as Any.
 EXACTLY_ONE_OF = {
     "PredictJSONRequest": ["image", "pixels", "images"],
+    "PredictTextJSONRequest": ["image", "pixels", "images"],
     "FeedbackJSONRequest": ["image", "pixels"],
 }
-AT_LEAST_ONE_OF = {"PredictUploadRequest": ["image", "file"], "FeedbackUploadRequest": ["image", "file"]}
+AT_LEAST_ONE_OF = {
+    "PredictUploadRequest": ["image", "file"],
+    "PredictTextUploadRequest": ["image", "file"],
+    "FeedbackUploadRequest": ["image", "file"],
+}
 
 
 def request_bodies_as_they_are_checked(result, generator, request, public):

@@ -224,7 +224,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ReadinessStatusEnum": ["ok", "degraded", "not_ready"],
-        "TextAlphabetEnum": ["digits", "characters"],
+        "TextAlphabetEnum": ["digits"],
         "NotADigitReasonEnum": ["several_characters", "not_a_digit"],
     },
     "COMPONENT_SPLIT_PATCH": False,  # a PATCH body states what it requires

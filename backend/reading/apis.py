@@ -14,15 +14,24 @@ from backend.predictions.apis import PredictDigitApi
 from . import services
 
 ALPHABET_HELP = (
-    "digits (the default): a number, text made of 0-9 only (gaps and punctuation are not in it); the model "
-    "is a digit model (model-info). characters (words, with the characters model): not read yet, a 400."
+    "digits (the default): a number, text made of 0-9 only (gaps and punctuation are not in it), read by a "
+    'digit model (a model that cannot read it is a 422). "characters" (words, with the characters model) is '
+    "not read yet: a 400 that says so."
 )
 
 
-def alphabet_field() -> serializers.ChoiceField:
-    return serializers.ChoiceField(
-        choices=services.ALPHABETS, required=False, default="digits", help_text=ALPHABET_HELP
-    )
+class AlphabetField(serializers.ChoiceField):
+    def to_internal_value(self, data):
+        if data == "characters":
+            raise serializers.ValidationError(
+                'alphabet "characters" (words) is not read yet: this release reads numbers, alphabet "digits"',
+                code="invalid_alphabet",
+            )
+        return super().to_internal_value(data)
+
+
+def alphabet_field() -> AlphabetField:
+    return AlphabetField(choices=services.ALPHABETS, required=False, default="digits", help_text=ALPHABET_HELP)
 
 
 class PredictTextApi(JsonOrFormApi):

@@ -13,16 +13,12 @@ from model_core.serving import read_images
 # A line costs the network several candidates a character: a batch of lines holds this many
 # times fewer images than a batch of single characters.
 LINE_COST = 8
-ALPHABETS = ("digits", "characters")
+ALPHABETS = ("digits",)  # "characters" (words) comes with the characters model's reader
 
 
 def read(*, sources: list[Any], alphabet: str = "digits", model: str | None = None, top_k: int = 3) -> list[dict]:
     """Read the characters written in each source: one answer per source, in order
     (model_core.serving.TEXT_FIELDS)."""
-    if alphabet == "characters":
-        raise InvalidAlphabet(
-            'alphabet "characters" (words) is not read yet: this release reads numbers, alphabet "digits"'
-        )
     loaded = get_model(model)
     if loaded.recipe != "mnist":  # the digit models read digits; the characters model reads words (to come)
         raise InvalidAlphabet(f'model {loaded.name!r} does not read the alphabet "digits": choose a digit model')
