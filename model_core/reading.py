@@ -176,21 +176,22 @@ def read_text(
         return -math.log(max(p, 1e-9)) + CHARACTER_COST
 
     # Best path, blob by blob (a character never spans two blobs): within a blob, the cheapest
-    # way from its left edge to its right through candidates; a small mark may be passed over.
+    # way from its left edge to its right through candidates (each ends at a later node than it
+    # starts, so a node's best is final before any candidate leaves it); a small mark may be
+    # passed over.
+    ending: dict[tuple[int, int], list[int]] = {}
+    for k, (b, _, j) in enumerate(candidates):
+        ending.setdefault((b, j), []).append(k)
     path: list[int] = []
-    by_blob: dict[int, list[int]] = {}
-    for k, (b, _, _) in enumerate(candidates):
-        by_blob.setdefault(b, []).append(k)
     for b, blob in enumerate(blobs):
         xs = nodes[b]
         best = [math.inf] * len(xs)
         back: list[int | None] = [None] * len(xs)
         best[0] = 0.0
         for j in range(1, len(xs)):
-            for k in by_blob[b]:
-                _, i, jj = candidates[k]
-                through = best[i] + cost(k)
-                if jj == j and through < best[j]:
+            for k in ending.get((b, j), ()):
+                through = best[candidates[k][1]] + cost(k)
+                if through < best[j]:
                     best[j], back[j] = through, k
         blob_height = _blob_height(labels, blob)
         if blob_height < SMALL_MARK * height and best[-1] > SKIP_COST:

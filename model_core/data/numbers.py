@@ -25,6 +25,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from .synth import ink_crop
+
 LENGTHS = range(2, 9)
 TOUCHING_SHARE = 1 / 3
 DARK_ON_LIGHT_SHARE = 0.2
@@ -38,12 +40,6 @@ class Number:
     dark_on_light: bool  # the caller should invert the canvas
 
 
-def _ink(glyph: np.ndarray) -> np.ndarray:
-    rows = np.flatnonzero(glyph.max(axis=1) > 30)
-    cols = np.flatnonzero(glyph.max(axis=0) > 30)
-    return glyph[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32) / 255.0
-
-
 def compose(glyphs: list[np.ndarray], rng: np.random.Generator, scale: float = 1.0) -> Number:
     """The glyphs written as one number, by the composition above; `scale` < 1 draws it smaller
     (training data for a reader that shrinks every line to a few dozen pixels anyway)."""
@@ -52,7 +48,7 @@ def compose(glyphs: list[np.ndarray], rng: np.random.Generator, scale: float = 1
     thicken = int(rng.integers(0, 3))
     parts = []
     for glyph in glyphs:
-        ink = _ink(glyph)
+        ink = ink_crop(glyph).astype(np.float32) / 255.0
         h = height * rng.uniform(0.85, 1.1)
         w = max(2, round(ink.shape[1] * h / ink.shape[0]))
         scaled = np.asarray(Image.fromarray(ink).resize((w, max(2, round(h))), Image.Resampling.BILINEAR))
