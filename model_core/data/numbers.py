@@ -59,12 +59,28 @@ def compose(glyphs: list[np.ndarray], rng: np.random.Generator, scale: float = 1
     for _ in parts[1:]:
         touching = rng.random() < TOUCHING_SHARE
         gaps.append(rng.uniform(-0.15, 0.0) * height if touching else rng.uniform(0.03, 0.5) * height)
+    return write_line(parts, gaps, height, slant, rng)
+
+
+def write_line(
+    parts: list[tuple[np.ndarray, float]],
+    gaps: list[float],
+    height: float,
+    slant: float,
+    rng: np.random.Generator,
+    below: float = 0.0,
+) -> Number:
+    """Scaled glyphs (ink in [0, 1], each with its bottom's shift below the baseline) written
+    left to right on one baseline with these gaps (negative: overlapping), sheared by `slant`,
+    on a page with a margin (and `below` heights more under the line, for descenders): the
+    Number, its boxes moved with the shear."""
     width = sum(p.shape[1] for p, _ in parts) + sum(gaps) + abs(slant) * height * 1.2
     margin = rng.uniform(0.1, 0.5)
     page_w, page_h = int(width * (1 + 2 * margin)) + 4, int(height * 1.2 * (1 + 2 * margin)) + 4
+    base = int(page_h / 2 + height * 0.55)
+    page_h += int(below * height)
     canvas = np.zeros((page_h, page_w), np.float32)
     x = int(width * margin) + abs(slant) * height * 0.6
-    base = int(page_h / 2 + height * 0.55)
     boxes = []
     for k, (part, shift) in enumerate(parts):
         h, w = part.shape
