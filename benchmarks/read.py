@@ -6,7 +6,14 @@ and by touching or apart; and the time to read a 5-digit number on one thread.
 `--split validation` (the default) composes them of EMNIST's validation digits, for
 developing the reader; `--split test` of its test digits, read once for the published figures.
 
+Words (`--words`): texts of letters composed of EMNIST's letters (model_core.data.words; the
+composition in docs/measurements.md, "Reading words"), in capitals and lower case, and names in
+capitals in a form's boxes beside a printed label, read by the characters model with
+alphabet "characters": the character error rate with case folded, exact text, and the time
+to read a 6-letter word.
+
     python benchmarks/read.py [--split validation] [--count 1000] [--model cnn] [--seed 39]
+    python benchmarks/read.py --words [--split validation] [--count 1000] [--boxes 300]
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from timing import median_ms  # noqa: E402
 from model_core import load_model  # noqa: E402
 from model_core.data.emnist import load_characters  # noqa: E402
 from model_core.data.numbers import numbers  # noqa: E402
+from model_core.data.words import forms, words  # noqa: E402
 from model_core.reading import read_text  # noqa: E402
 
 
@@ -63,11 +71,81 @@ def fit_confidence(raw: list[float], right: list[bool]) -> tuple[float, float]:
     return float(a), float(b)
 
 
+def fitted(raw: list[float], right: list[bool], split: str, alphabet: str) -> None:
+    if split == "test":
+        raise SystemExit("the confidence is fitted on validation, never on the test part")
+    a, b = fit_confidence(raw, right)
+    print(f"fitted: ALPHABETS[{alphabet!r}].confidence = ({a:.4f}, {b:.4f})")
+
+
 def png(number) -> bytes:
     canvas = 255 - number.canvas if number.dark_on_light else number.canvas
+    return png_of(canvas)
+
+
+def png_of(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(canvas).save(buffer, "PNG")
+    Image.fromarray(pixels).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def table(rows: dict[str, list[tuple[bool, int, int]]], order: list[str], what: str) -> None:
+    print(f"| {what} | count | exact | character error rate |\n|---|---|---|---|")
+    for key in order:
+        if key in rows:
+            r = rows[key]
+            exact = sum(e for e, _, _ in r) / len(r)
+            cer = sum(d for _, d, _ in r) / sum(n for _, _, n in r)
+            print(f"| {key} | {len(r)} | {exact * 100:.2f}% | {cer * 100:.2f}% |")
+
+
+def read_words(args) -> None:
+    """Words of letters, and names in a form's boxes, read with alphabet "characters"."""
+    model = load_model(args.model or "characters")
+    part = load_characters(args.split)
+    letters = part.labels >= 10
+    rows: dict[str, list[tuple[bool, int, int]]] = defaultdict(list)  # (exact folded, edits folded, length)
+    as_written: dict[str, list[bool]] = defaultdict(list)
+    shown = 0
+    six = None
+    confidences, raw, right = [], [], []
+    for text, case, line in words(part.images[letters], part.labels[letters], args.count, args.seed):
+        source = png(line)
+        if six is None and len(text) == 6 and " " not in text:
+            six = source
+        reading = read_text(model, source, alphabet="characters")
+        read = reading.text
+        exact, edits = read.lower() == text.lower(), edit_distance(read.lower(), text.lower())
+        confidences.append(reading.confidence)
+        raw.append(reading.raw_confidence)
+        right.append(exact)
+        keys = ["all", case, "two words" if " " in text else "one word"]
+        for key in keys:
+            rows[key].append((exact, edits, len(text)))
+            as_written[key].append(read == text)
+        if not exact and shown < args.show:
+            print(f"  {text} read as {read or '(nothing)'}")
+            shown += 1
+    print(f"model {model.name} {model.version}; {args.split}: {args.count} texts of EMNIST {args.split} letters")
+    table(rows, ["all", "capitals", "lower case", "one word", "two words"], "texts (case folded)")
+    print("\nexact as written (case kept): " + ", ".join(
+        f"{k} {sum(v) / len(v) * 100:.2f}%" for k, v in as_written.items()))  # fmt: skip
+    ece = calibration_error(confidences, right)
+    print(f"confidence (letter case aside): expected calibration error {ece * 100:.2f}% (15 bins)")
+    if args.fit_confidence:
+        fitted(raw, right, args.split, "characters")
+    boxed: dict[str, list[tuple[bool, int, int]]] = defaultdict(list)
+    for text, form in forms(part.images[letters], part.labels[letters], args.boxes, args.seed + 1):
+        read = read_text(model, png_of(form.page), alphabet="characters").text
+        boxed["names in boxes"].append((read == text, edit_distance(read, text), len(text)))
+        if read != text and shown < 2 * args.show:
+            print(f"  boxed {text} read as {read or '(nothing)'}")
+            shown += 1
+    print()
+    table(boxed, ["names in boxes"], "form fields (as written)")
+    if six is not None:
+        ms = median_ms(lambda: read_text(model, six, alphabet="characters"), 50)
+        print(f"\na 6-letter word read in {ms:.1f} ms (median, one thread)")
 
 
 def main() -> None:
@@ -76,6 +154,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--model", default=None)
     parser.add_argument("--seed", type=int, default=39)
+    parser.add_argument("--words", action="store_true", help="words and names in boxes (alphabet characters)")
+    parser.add_argument("--boxes", type=int, default=300, help="with --words: this many names in a form's boxes")
     parser.add_argument("--show", type=int, default=0, help="print this many misread numbers")
     parser.add_argument("--scorer", default=None, help="a model saying how much each candidate is one character")
     parser.add_argument(
@@ -84,6 +164,8 @@ def main() -> None:
         help="fit the confidence's calibration on this material (validation only)",
     )
     args = parser.parse_args()
+    if args.words:
+        return read_words(args)
     model = load_model(args.model)
     scorer = load_model(args.scorer) if args.scorer else None
     part = load_characters(args.split)
@@ -105,20 +187,10 @@ def main() -> None:
             print(f"  {text} read as {read or '(nothing)'}{' (touching)' if number.touching else ''}")
             shown += 1
     print(f"model {model.name} {model.version}; {args.split}: {args.count} numbers of EMNIST {args.split} digits")
-    print("| numbers | count | exact | character error rate |\n|---|---|---|---|")
-    order = ["all", "apart", "touching", *(f"{n} digits" for n in range(2, 9))]
-    for key in order:
-        if key in rows:
-            r = rows[key]
-            exact = sum(e for e, _, _ in r) / len(r)
-            cer = sum(d for _, d, _ in r) / sum(n for _, _, n in r)
-            print(f"| {key} | {len(r)} | {exact * 100:.2f}% | {cer * 100:.2f}% |")
+    table(rows, ["all", "apart", "touching", *(f"{n} digits" for n in range(2, 9))], "numbers")
     print(f"\nconfidence: expected calibration error {calibration_error(confidences, right) * 100:.2f}% (15 bins)")
     if args.fit_confidence:
-        if args.split == "test":
-            raise SystemExit("the confidence is fitted on validation, never on the test part")
-        a, b = fit_confidence(raw, right)
-        print(f"fitted: CONFIDENCE_SLOPE = {a:.4f}, CONFIDENCE_SHIFT = {b:.4f}")
+        fitted(raw, right, args.split, "digits")
     five = next(png(n) for t, n in items if len(t) == 5)
     print(f"\na 5-digit number read in {median_ms(lambda: read_text(model, five), 50):.1f} ms (median, one thread)")
 

@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from . import spelling
 from .imaging.decode import DEFAULT_LIMITS, EmptyImageError, Limits, PreprocessError, load_pixels
+from .imaging.fields import field_cells
 from .imaging.ink import locate_ink
 from .imaging.pieces import DUST, pieces
 from .imaging.preprocess import RECIPES
@@ -46,12 +48,30 @@ CUT_DEPTH = 0.6  # a column is a candidate cut when its ink is at most this shar
 MIN_CUT_GAP = 0.25  # cuts at least this share of the line's height apart (and from a blob's edges)
 SMALL_MARK = 0.35  # a blob lower than this share of the line's height may be punctuation, passed over
 SKIP_COST = -math.log(0.5)  # passing over a small mark costs as much as a character read at 50%
+UNREADABLE = 100.0  # passing over any other blob
 # Each character read costs this much on top of its own doubt: a cut through one digit must
 # be paid for by the evidence of two (a stroke cut off a digit reads as a confident "1").
 CHARACTER_COST = 1.0
 OVERLAP = 0.5  # pieces sharing this share of the narrower one's columns are one character's
-# P(the text is right) = sigmoid(SLOPE · log(product of the characters' probabilities) + SHIFT)
-CONFIDENCE_SLOPE, CONFIDENCE_SHIFT = 8.9301, 1.7757  # benchmarks/read.py --fit-confidence, 1,000 validation numbers
+
+
+@dataclass(frozen=True)
+class Alphabet:
+    """How a line is read for one alphabet, chosen on validation (docs/measurements.md)."""
+
+    # a candidate may span blobs this close (a share of the line's height: a digit's strokes
+    # that do not touch), or None: letters joined across a gap read as one too readily
+    join_gap: float | None
+    steps: bool  # cuts every STEP in a blob too wide for one character (letters: they cut an M)
+    # P(the text is right) = sigmoid(slope · log(product of its characters' probabilities) +
+    # shift): benchmarks/read.py --fit-confidence on validation material
+    confidence: tuple[float, float]
+
+
+ALPHABETS = {
+    "digits": Alphabet(join_gap=0.1, steps=True, confidence=(8.9301, 1.7757)),
+    "characters": Alphabet(join_gap=None, steps=False, confidence=(0.8357, 0.7564)),
+}
 EIGHT = np.ones((3, 3), bool)
 
 
@@ -105,7 +125,7 @@ def _blobs(mask: np.ndarray) -> tuple[np.ndarray, list[Blob]]:
     return labels, [Blob(left, right, tuple(members)) for left, right, members in blobs]
 
 
-def _cuts(ink: np.ndarray, blob: Blob, height: int) -> list[int]:
+def _cuts(ink: np.ndarray, blob: Blob, height: int, steps: bool = True) -> list[int]:
     """Candidate cut columns within a blob: its thinnest columns (where touching characters
     meet), and, in a blob too wide for one character, columns every STEP of the height too
     (overlapping characters leave no thin column between them)."""
@@ -121,86 +141,134 @@ def _cuts(ink: np.ndarray, blob: Blob, height: int) -> list[int]:
         if x < gap or blob.width - x < gap or any(abs(x - c) < gap for c in cuts):
             continue
         cuts.append(int(x))
-    if blob.width > UNIFORM_ABOVE * height:
+    if steps and blob.width > UNIFORM_ABOVE * height:
         step = max(2, int(STEP * height))
         cuts += [x for x in range(step, blob.width - step // 2, step) if all(abs(x - c) >= step // 2 for c in cuts)]
     return sorted(blob.left + c for c in cuts)
 
 
 def read_text(
-    model: Model, source: object, limits: Limits = DEFAULT_LIMITS, top_k: int = 3, scorer: Model | None = None
+    model: Model,
+    source: object,
+    limits: Limits = DEFAULT_LIMITS,
+    top_k: int = 3,
+    scorer: Model | None = None,
+    alphabet: str = "digits",
 ) -> Reading:
     """Read the characters written in `source` (any input `preprocess` takes) with `model`.
     A blank or near-blank image reads as no text (is_text false), not as an error. `scorer`,
     when given, says how much each candidate looks like one character (a network that learnt
-    what a reader cuts wrongly); `model`'s own "not a digit" otherwise."""
+    what a reader cuts wrongly); `model`'s own "not a digit" otherwise. `alphabet` "digits"
+    reads a number (0-9, no gaps); "characters" reads words (see `words`)."""
+    if alphabet not in ALPHABETS:
+        raise ValueError(f"unknown alphabet {alphabet!r}; expected one of {tuple(ALPHABETS)}")
+    rules = ALPHABETS[alphabet]
     grey = load_pixels(source, limits)
     try:  # a character of a long line is a small share of its width: no rule on its extent here
         ink, box = locate_ink(grey, dataclasses.replace(limits, min_extent=0.0))
     except EmptyImageError:
         return Reading("", 0.0)
-    top, left, bottom, right = box = _line_box(ink.mask, box)
-    strength = ink.crop(box)  # the writing's ink in [0, 1], the whole line
+    cells = field_cells(getattr(ink, "drawn_mask", ink.mask))  # a page's rulings erased, not its boxes
+    if cells:  # writing in a form's boxes: only what is inside them is read
+        top, left = min(c[0] for c in cells), cells[0][1]
+        bottom, right = max(c[2] for c in cells), cells[-1][3]
+        box = (top, left, bottom, right)
+        strength = ink.crop(box)
+        inside = np.zeros(strength.shape, bool)
+        for c_top, c_left, c_bottom, c_right in cells:  # a pixel in from the frame's lines
+            inside[c_top - top + 1 : c_bottom - top - 1, c_left - left + 1 : c_right - left - 1] = True
+        strength *= inside
+    else:
+        top, left, bottom, right = box = _line_box(ink.mask, box)
+        strength = ink.crop(box)  # the writing's ink in [0, 1], the whole line
     mask = strength > 0.2
     labels, blobs = _blobs(mask)
+    if len(cells) > 1:  # a row of boxes: one character a cell, whatever its pieces
+        blobs = _cell_blobs(labels, blobs, [(c[1] - left, c[3] - left) for c in cells])
     height = bottom - top
     if not blobs:
         return Reading("", 0.0)
-    # The lattice: nodes are x positions (blob edges and cuts); an edge is a candidate character.
-    candidates: list[tuple[int, int, int]] = []  # (blob, first node, last node) per candidate
+    # The lattice: nodes are x positions (each blob's edges and cuts, left to right); an edge is
+    # a candidate character: within a blob between two of its nodes, or across the narrow gaps
+    # between neighbouring blobs (a letter written in strokes that do not touch).
     nodes: list[list[int]] = []
-    for b, blob in enumerate(blobs):
-        xs = [blob.left, *_cuts(strength, blob, height), blob.right]
-        nodes.append(xs)
+    first: list[int] = []  # each blob's first node's index among all nodes
+    for blob in blobs:
+        first.append(sum(len(xs) for xs in nodes))
+        nodes.append([blob.left, *(_cuts(strength, blob, height, rules.steps) if len(cells) <= 1 else ()), blob.right])
+    at = [(b, i) for b, xs in enumerate(nodes) for i in range(len(xs))]
+    candidates: list[tuple[int, int]] = []  # (first node, last node), as indices into `at`
+    for b, xs in enumerate(nodes):
         for i in range(len(xs) - 1):
-            for j in range(i + 1, len(xs)):
-                if j > i + 1 and xs[j] - xs[i] > MAX_WIDTH * height:
+            for last in range(b, len(blobs) if len(cells) <= 1 and rules.join_gap is not None else b + 1):
+                if last > b and blobs[last].left - blobs[last - 1].right > rules.join_gap * height:
                     break
-                candidates.append((b, i, j))
+                far = False
+                for j in range(1 if last == b else 0, len(nodes[last])):
+                    if (last > b or j > i + 1) and nodes[last][j] - xs[i] > MAX_WIDTH * height:
+                        far = True
+                        break
+                    if last > b or j > i:
+                        candidates.append((first[b] + i, first[last] + j))
+                if far:
+                    break
     if len(blobs) > MAX_CHARACTERS or len(candidates) > MAX_CANDIDATES:
         raise TooManyCharacters(f"an image may hold at most {MAX_CHARACTERS} characters; this one holds more")
-    crops = [_piece(strength, labels, blobs[b], nodes[b][i], nodes[b][j]) for b, i, j in candidates]
+
+    def members(g0: int, g1: int) -> tuple[int, ...]:
+        return tuple(m for b in range(at[g0][0], at[g1][0] + 1) for m in blobs[b].labels)
+
+    crops = [_piece(strength, labels, members(g0, g1), nodes[at[g0][0]][at[g0][1]], nodes[at[g1][0]][at[g1][1]])
+             for g0, g1 in candidates]  # fmt: skip
     keep = [k for k, c in enumerate(crops) if c is not None]
     if not keep:
         return Reading("", 0.0)
     images = np.stack([RECIPES[model.recipe](crops[k][0]) for k in keep])
     scores = model.scores(images)
-    one_character = scorer.scores(images).digit_score if scorer is not None else scores.digit_score
+    if alphabet == "characters":  # a letter's case is the word's to decide: read caseless here
+        probabilities = spelling.folded(scores.probabilities, model.labels)
+        one_character = np.ones(len(keep), np.float32)
+    else:
+        probabilities = scores.probabilities
+        one_character = scorer.scores(images).digit_score if scorer is not None else scores.digit_score
     score_of = {k: n for n, k in enumerate(keep)}
 
     def cost(k: int) -> float:
         n = score_of.get(k)
         if n is None:
             return math.inf
-        p = float(scores.probabilities[n].max()) * float(one_character[n])
+        p = float(probabilities[n].max()) * float(one_character[n])
         return -math.log(max(p, 1e-9)) + CHARACTER_COST
 
-    # Best path, blob by blob (a character never spans two blobs): within a blob, the cheapest
-    # way from its left edge to its right through candidates (each ends at a later node than it
-    # starts, so a node's best is final before any candidate leaves it); a small mark may be
-    # passed over.
-    ending: dict[tuple[int, int], list[int]] = {}
-    for k, (b, _, j) in enumerate(candidates):
-        ending.setdefault((b, j), []).append(k)
-    path: list[int] = []
+    # The best path from the first node to the last, by dynamic programming over the nodes in
+    # order (every edge goes right, so a node's best is final before any edge leaves it): a
+    # candidate's edge costs its doubt; from a blob's last node to the next blob's first is
+    # free (the gap between them); a small mark may be passed over, at SKIP_COST.
+    ending: dict[int, list[tuple[int, float, int | None]]] = {}  # node → (from node, cost, candidate)
+    for k, (g0, g1) in enumerate(candidates):
+        ending.setdefault(g1, []).append((g0, cost(k), k))
     for b, blob in enumerate(blobs):
-        xs = nodes[b]
-        best = [math.inf] * len(xs)
-        back: list[int | None] = [None] * len(xs)
-        best[0] = 0.0
-        for j in range(1, len(xs)):
-            for k in ending.get((b, j), ()):
-                through = best[candidates[k][1]] + cost(k)
-                if through < best[j]:
-                    best[j], back[j] = through, k
-        blob_height = _blob_height(labels, blob)
-        if blob_height < SMALL_MARK * height and best[-1] > SKIP_COST:
-            continue  # punctuation or a speck beside the writing, passed over
-        chosen, j = [], len(xs) - 1
-        while j > 0 and back[j] is not None:
-            chosen.append(back[j])
-            j = candidates[back[j]][1]
-        path.extend(reversed(chosen))
+        last = first[b] + len(nodes[b]) - 1
+        if b + 1 < len(blobs):
+            ending.setdefault(first[b + 1], []).append((last, 0.0, None))
+        small = len(cells) <= 1 and _blob_height(labels, blob) < SMALL_MARK * height
+        # Punctuation or a speck may be passed over; any blob, at a cost no reading reaches, when
+        # nothing in it can be read (a path always exists).
+        ending.setdefault(last, []).append((first[b], SKIP_COST if small else UNREADABLE, None))
+    best = [math.inf] * len(at)
+    back: list[tuple[int, int | None] | None] = [None] * len(at)
+    best[0] = 0.0
+    for g in range(1, len(at)):
+        for g0, c, k in ending.get(g, ()):
+            if best[g0] + c < best[g]:
+                best[g], back[g] = best[g0] + c, (g0, k)
+    path: list[int] = []
+    g = len(at) - 1
+    while g > 0 and back[g] is not None:
+        g, k = back[g]
+        if k is not None:
+            path.append(k)
+    path.reverse()
     if len(path) > MAX_CHARACTERS:
         raise TooManyCharacters(f"an image may hold at most {MAX_CHARACTERS} characters; this one holds {len(path)}")
     characters = []
@@ -218,19 +286,30 @@ def read_text(
                 image=images[n],
             )
         )
-    text = "".join(c.label for c in characters)
+    if alphabet == "characters":
+        if len(cells) > 1:  # in a form's boxes, an empty cell between two characters is a space
+            which = [_cell_of(cells, left + blobs[at[candidates[k][0]][0]].left) for k in path]
+            spaces = [b - a > 1 for a, b in zip(which, which[1:], strict=False)]
+        else:
+            spaces = spelling.word_gaps([c.box for c in characters])
+        read = [scores.probabilities[score_of[k]] for k in path]
+        characters, runners = spelling.spelled(characters, read, model.labels, spaces)
+    else:
+        spaces = [False] * max(0, len(characters) - 1)
+        runners = [c.top_k[1] if len(c.top_k) > 1 else None for c in characters]
+    text = "".join(("" if i == 0 or not spaces[i - 1] else " ") + c.label for i, c in enumerate(characters))
     raw = float(np.prod([c.confidence for c in characters])) if characters else 0.0
-    confidence = calibrated(raw)
-    alternatives = [(t, calibrated(p)) for t, p in _alternatives(characters, raw)]
-    return Reading(text, confidence, raw, characters, alternatives)
+    slope, shift = rules.confidence
+    alternatives = [(t, calibrated(p, slope, shift)) for t, p in _alternatives(characters, raw, spaces, runners)]
+    return Reading(text, calibrated(raw, slope, shift), raw, characters, alternatives)
 
 
-def calibrated(raw: float) -> float:
+def calibrated(raw: float, slope: float, shift: float) -> float:
     """The probability that a reading is right, from its characters' product (Platt scaling,
-    fitted on validation numbers: benchmarks/read.py --fit-confidence)."""
+    fitted on validation material: benchmarks/read.py --fit-confidence)."""
     if raw <= 0:
         return 0.0
-    return float(1 / (1 + math.exp(-(CONFIDENCE_SLOPE * math.log(raw) + CONFIDENCE_SHIFT))))
+    return float(1 / (1 + math.exp(-(slope * math.log(raw) + shift))))
 
 
 def _line_box(mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -253,10 +332,10 @@ def _blob_height(labels: np.ndarray, blob: Blob) -> int:
     return int(rows[-1] - rows[0] + 1) if rows.size else 0
 
 
-def _piece(strength, labels, blob: Blob, x0: int, x1: int):
-    """The ink of `blob` between columns x0 and x1, cropped to itself: (crop, (x0, x1, y0, y1))
-    in the line's pixels; None when there is none."""
-    window = strength[:, x0:x1] * np.isin(labels[:, x0:x1], blob.labels)
+def _piece(strength, labels, members: tuple[int, ...], x0: int, x1: int):
+    """The ink of these pieces between columns x0 and x1, cropped to itself: (crop, (x0, x1,
+    y0, y1)) in the line's pixels; None when there is none."""
+    window = strength[:, x0:x1] * np.isin(labels[:, x0:x1], members)
     rows = np.flatnonzero(window.any(axis=1))
     cols = np.flatnonzero(window.any(axis=0))
     if rows.size == 0:
@@ -265,16 +344,33 @@ def _piece(strength, labels, blob: Blob, x0: int, x1: int):
     return crop, (x0 + int(cols[0]), x0 + int(cols[-1]) + 1, int(rows[0]), int(rows[-1]) + 1)
 
 
-def _alternatives(characters: list[Character], confidence: float, count: int = 3) -> list[tuple[str, float]]:
-    """Other readings, best first: the text with one character read as its runner-up."""
+def _alternatives(characters: list[Character], confidence: float, spaces: list[bool], runners, count: int = 3):
+    """Other readings, best first: the text with one character read as its runner-up
+    (`runners`: each character's (label, probability) or None)."""
     out = []
-    for i, c in enumerate(characters):
-        if len(c.top_k) < 2 or c.confidence <= 0:
+    for i, (c, runner) in enumerate(zip(characters, runners, strict=True)):
+        if runner is None or c.confidence <= 0:
             continue
-        label, p = c.top_k[1]
-        text = "".join(label if j == i else d.label for j, d in enumerate(characters))
+        label, p = runner
+        text = "".join(("" if j == 0 or not spaces[j - 1] else " ") + (label if j == i else d.label)
+                       for j, d in enumerate(characters))  # fmt: skip
         out.append((text, confidence / c.confidence * p))
     return sorted(out, key=lambda t: -t[1])[:count]
+
+
+def _cell_blobs(labels: np.ndarray, blobs: list[Blob], cells: list[tuple[int, int]]) -> list[Blob]:
+    """One blob per cell of a row of boxes that holds ink: every piece whose middle lies in it."""
+    out = []
+    for c_left, c_right in cells:
+        inside = [b for b in blobs if c_left <= (b.left + b.right) / 2 < c_right]
+        if inside:
+            members = tuple(m for b in inside for m in b.labels)
+            out.append(Blob(min(b.left for b in inside), max(b.right for b in inside), members))
+    return out
+
+
+def _cell_of(cells: list[tuple[int, int, int, int]], x: int) -> int:
+    return next((i for i, c in enumerate(cells) if x < c[3]), len(cells) - 1)
 
 
 class TooManyCharacters(PreprocessError):

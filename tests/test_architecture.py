@@ -19,7 +19,7 @@ LAYERS = [
     {"nn"},
     {"imaging"},
     {"data"},
-    {"model", "card", "saved", "serving", "reading", "__init__"},
+    {"model", "card", "saved", "serving", "reading", "spelling", "__init__"},
     {"training"},
     {"cli", "predict_files", "__main__"},
 ]

@@ -217,6 +217,8 @@ class PaperInk:
         threshold = self.floor + MASK_LEVEL * (peak - self.floor)
         self.mask = darkness > threshold
         self.lines = ruled_lines(self.mask)
+        # A form's boxes may look like a ruling's lines: the reader finds them on the mask as drawn.
+        self.drawn_mask = self.mask.copy() if self.lines else self.mask
         for line in self.lines:
             line.erase(self.mask, darkness, threshold)
         keep_dark_pieces(self.mask, darkness, self.floor + STRONG_LEVEL * (peak - self.floor))
