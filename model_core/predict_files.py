@@ -117,10 +117,11 @@ TEXT_COLUMNS = ["file", "text", "confidence", "error"]
 
 
 def read_all(model: Model, inputs: list, out: TextIO) -> dict:
-    """Write one CSV row per input (TEXT_COLUMNS): the number read in it (model_core.reading);
-    return counts."""
+    """Write one CSV row per input (TEXT_COLUMNS): the number read in it (model_core.reading),
+    or the words with the characters model; return counts."""
     from .reading import read_text
 
+    alphabet = "characters" if model.recipe == "emnist" else "digits"
     writer = csv.writer(out)
     writer.writerow(TEXT_COLUMNS)
     counts = {"images": 0, "no_text": 0, "errors": 0}
@@ -128,7 +129,7 @@ def read_all(model: Model, inputs: list, out: TextIO) -> dict:
         name, source = (f"{item[0]}#{item[1]}", item[2]) if isinstance(item, tuple) else (item, None)
         counts["images"] += 1
         try:
-            reading = read_text(model, source if source is not None else Path(name).read_bytes())
+            reading = read_text(model, source if source is not None else Path(name).read_bytes(), alphabet=alphabet)
         except OSError as exc:
             writer.writerow([name, "", "", f"unreadable: {exc.strerror}"])
             counts["errors"] += 1

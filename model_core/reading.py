@@ -49,6 +49,7 @@ MIN_CUT_GAP = 0.25  # cuts at least this share of the line's height apart (and f
 SMALL_MARK = 0.35  # a blob lower than this share of the line's height may be punctuation, passed over
 SKIP_COST = -math.log(0.5)  # passing over a small mark costs as much as a character read at 50%
 UNREADABLE = 100.0  # passing over any other blob
+INK_LEVEL = 0.2  # the line's ink, of its strongest
 # Each character read costs this much on top of its own doubt: a cut through one digit must
 # be paid for by the evidence of two (a stroke cut off a digit reads as a confident "1").
 CHARACTER_COST = 1.0
@@ -181,7 +182,7 @@ def read_text(
     else:
         top, left, bottom, right = box = _line_box(ink.mask, box)
         strength = ink.crop(box)  # the writing's ink in [0, 1], the whole line
-    mask = strength > 0.2
+    mask = strength > INK_LEVEL
     labels, blobs = _blobs(mask)
     if len(cells) > 1:  # a row of boxes: one character a cell, whatever its pieces
         blobs = _cell_blobs(labels, blobs, [(c[1] - left, c[3] - left) for c in cells])

@@ -7,7 +7,7 @@ corrects, serves samples and exports corrections; it never touches arrays itself
     → [{"prediction": "7", "confidence": 0.998, ..., "processed_image": "data:image/png;...",
         "model": {"name": "cnn", "version": "..."}, "elapsed_ms": 1.8}, ...]
 
-    read_images(model, [png_bytes], limits=Limits(), text=True)      # a handwritten number
+    read_images(model, [png_bytes], limits=Limits(), text="digits")  # a number ("characters": words)
     → [{"text": "42", "confidence": 0.97, "characters": [{"label": "4", "box": [x, y, w, h], ...}, ...],
         "alternatives": [{"text": "47", "confidence": 0.01}], "is_text": true, ...}]
 
@@ -93,13 +93,14 @@ def _network_inputs(model: Model, sources: list[Any], limits: Limits) -> list[np
 
 
 def read_images(
-    model: Model, sources: list[Any], *, limits: Limits, top_k: int = 3, text: bool = False
+    model: Model, sources: list[Any], *, limits: Limits, top_k: int = 3, text: bool | str = False
 ) -> list[dict[str, Any]]:
     """Read each source (encoded bytes, a data URL or base64 text, a pixel array) with `model`:
-    one answer per source, in order, each a plain dict of `ANSWER_FIELDS`; with `text`, the
-    characters written in it, left to right, a dict of `TEXT_FIELDS` (a blank one: no text)."""
+    one answer per source, in order, each a plain dict of `ANSWER_FIELDS`; with `text` (True or
+    an alphabet: "digits", the default, or "characters"), the characters written in it, left to
+    right, a dict of `TEXT_FIELDS` (a blank one: no text)."""
     if text:
-        return _read_texts(model, sources, limits, top_k)
+        return _read_texts(model, sources, limits, top_k, "digits" if text is True else text)
     started = time.perf_counter()
     with decode_budget(limits.max_request_decode_bytes):
         images = _network_inputs(model, sources, limits)
@@ -145,7 +146,7 @@ def _character_count(model: Model, source: Any, limits: Limits) -> int:
 TEXT_FIELDS = ("text", "confidence", "characters", "alternatives", "is_text", "model", "elapsed_ms")
 
 
-def _read_texts(model: Model, sources: list[Any], limits: Limits, top_k: int) -> list[dict[str, Any]]:
+def _read_texts(model: Model, sources: list[Any], limits: Limits, top_k: int, alphabet: str) -> list[dict[str, Any]]:
     """Each source's written characters (model_core.reading), a dict of `TEXT_FIELDS` each."""
     ref = {"name": model.name, "version": model.version}
     out = []
@@ -153,7 +154,7 @@ def _read_texts(model: Model, sources: list[Any], limits: Limits, top_k: int) ->
         for index, source in enumerate(sources):
             started = time.perf_counter()
             try:
-                reading = read_text(model, source, limits, top_k)
+                reading = read_text(model, source, limits, top_k, alphabet=alphabet)
             except ValueError as exc:
                 if len(sources) > 1:
                     exc.args = (f"images[{index}]: {exc}",)

@@ -42,3 +42,66 @@ def fresh_throttles():
     if isinstance(counts, LocalLog):
         counts.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def characters_model():
+    from model_core import load_model
+
+    return load_model("characters")
+
+
+@pytest.fixture(scope="session")
+def emnist_validation():
+    from model_core.data.emnist import load_characters
+
+    return load_characters("validation")
+
+
+@pytest.fixture(scope="session")
+def clear_glyph(characters_model, emnist_validation):
+    """The first EMNIST validation glyph of a character's class that the characters model reads
+    as that character on its own, first and at least 90% (a 1 at least 50%: the network shares
+    a plain stroke with I and l), either case: what a test writes words with, so that it tests
+    the reading of a line, not the network's doubt about one glyph."""
+    from model_core.data.words import glyph_class
+    from model_core.spelling import folded
+
+    data = emnist_validation
+    found = {}
+
+    def glyph(character: str) -> np.ndarray:
+        k = glyph_class(character)
+        if k not in found:
+            candidates = np.flatnonzero(data.labels == k)[:2000]
+            probs = folded(characters_model.scores(data.images[candidates].astype(np.float32) / 255).probabilities,
+                           characters_model.labels)  # fmt: skip
+            first = np.char.upper(np.array(characters_model.labels)[probs.argmax(axis=1)]) == character.upper()
+            sure = first & (probs[:, k] >= (0.5 if character == "1" else 0.9))
+            found[k] = data.images[candidates[np.flatnonzero(sure)[0]]]
+        return found[k]
+
+    return glyph
+
+
+@pytest.fixture(scope="session")
+def write_words(clear_glyph):
+    """`text` (letters, digits, single spaces) written upright and apart on the pad, light on
+    dark, by the words' composition (model_core.data.words): (canvas, its characters' boxes)."""
+    from model_core.data.words import compose
+
+    def write(text: str, seed: int = 0):
+        rng = np.random.default_rng(seed)
+        glyphs = [clear_glyph(ch) for ch in text if ch != " "]
+        while (written := compose(text, glyphs, rng, upright=True)).touching or written.dark_on_light:
+            pass
+        return written.canvas, written.boxes
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def cnn_model():
+    from model_core import load_model
+
+    return load_model("cnn")

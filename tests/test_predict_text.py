@@ -64,12 +64,37 @@ def test_a_batch_with_an_empty_field_is_answered_in_order(client, mnist_test):
 
 @pytest.mark.parametrize(
     "extra, status, code",
-    [({"alphabet": "characters"}, 400, "invalid_alphabet"), ({"alphabet": "runes"}, 400, "invalid_choice"),
-     ({"model": "characters"}, 422, "invalid_alphabet")],
+    [({"alphabet": "runes"}, 400, "invalid_choice"), ({"model": "characters"}, 422, "invalid_alphabet"),
+     ({"alphabet": "characters", "model": "cnn"}, 422, "invalid_alphabet")],
 )  # fmt: skip
-def test_alphabets_not_read_are_400_and_a_model_that_cannot_read_one_422(client, mnist_test, extra, status, code):
+def test_an_unknown_alphabet_is_400_and_a_model_that_cannot_read_one_422(client, mnist_test, extra, status, code):
     response = client.post(TEXT, {"image": data_url(png(number(mnist_test, "42"))), **extra}, format="json")
     assert response.status_code == status and response.json()["code"] == code
+
+
+def test_a_name_in_capitals_is_read_as_words_by_the_characters_model(client, write_words):
+    canvas, _ = write_words("JOHN SMITH")
+    response = client.post(TEXT, {"image": data_url(png(canvas)), "alphabet": "characters"}, format="json")
+    body = response.json()
+    assert response.status_code == 200 and body["text"] == "JOHN SMITH" and body["model"]["name"] == "characters"
+    assert [c["label"] for c in body["characters"]] == list("JOHNSMITH")
+    xs = [c["box"][0] for c in body["characters"]]
+    assert xs == sorted(xs) and all(len(c["box"]) == 4 for c in body["characters"])
+    assert all(" " in a["text"] for a in body["alternatives"]) and 0 < body["confidence"] <= 1
+
+
+def test_a_code_of_letters_and_digits_is_read_as_written(client, write_words):
+    canvas, _ = write_words("AB12", seed=3)
+    response = client.post(TEXT, {"image": io.BytesIO(png(canvas)), "alphabet": "characters"}, format="multipart")
+    assert response.status_code == 200 and response.json()["text"] == "AB12"
+
+
+def test_a_word_beside_a_printed_label_is_read_without_it(client, clear_glyph):
+    from model_core.data.words import boxed
+
+    form = boxed("NINA", [clear_glyph(ch) for ch in "NINA"], np.random.default_rng(5))
+    response = client.post(TEXT, {"image": data_url(png(form.page)), "alphabet": "characters"}, format="json")
+    assert response.status_code == 200 and response.json()["text"] == "NINA"
 
 
 def test_more_than_64_characters_is_413(client, mnist_test):

@@ -15,23 +15,16 @@ from . import services
 
 ALPHABET_HELP = (
     "digits (the default): a number, text made of 0-9 only (gaps and punctuation are not in it), read by a "
-    'digit model (a model that cannot read it is a 422). "characters" (words, with the characters model) is '
-    "not read yet: a 400 that says so."
+    "digit model (`model`, as in predict-digit). characters: words, read by the characters model (47 "
+    "characters; `model` defaults to it): letters and digits, words separated by a space. A model that cannot "
+    "read the alphabet asked for is a 422 (invalid_alphabet)."
 )
 
 
-class AlphabetField(serializers.ChoiceField):
-    def to_internal_value(self, data):
-        if data == "characters":
-            raise serializers.ValidationError(
-                'alphabet "characters" (words) is not read yet: this release reads numbers, alphabet "digits"',
-                code="invalid_alphabet",
-            )
-        return super().to_internal_value(data)
-
-
-def alphabet_field() -> AlphabetField:
-    return AlphabetField(choices=services.ALPHABETS, required=False, default="digits", help_text=ALPHABET_HELP)
+def alphabet_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=services.ALPHABETS, required=False, default="digits", help_text=ALPHABET_HELP
+    )
 
 
 class PredictTextApi(JsonOrFormApi):
@@ -51,9 +44,13 @@ class PredictTextApi(JsonOrFormApi):
 
     class OutputSerializer(serializers.Serializer):
         class CharacterSerializer(serializers.Serializer):
-            label = serializers.CharField()
-            confidence = serializers.FloatField(help_text="Its label's probability, 0-1.")
-            top_k = PredictDigitApi.OutputSerializer.TopKSerializer(many=True)
+            label = serializers.CharField(help_text="The character as it stands in text (its word's case).")
+            confidence = serializers.FloatField(
+                help_text="Its label's probability, 0-1 (characters: both cases of a letter together)."
+            )
+            top_k = PredictDigitApi.OutputSerializer.TopKSerializer(
+                many=True, help_text="The network's own labels for this character, most probable first."
+            )
             box = serializers.ListField(
                 child=serializers.IntegerField(),
                 min_length=4,
@@ -74,11 +71,19 @@ class PredictTextApi(JsonOrFormApi):
                 ref_name = "TextAlternative"
 
         text = serializers.CharField(
-            allow_blank=True, help_text="What is written, left to right: for digits 0-9 only; empty when no text."
+            allow_blank=True,
+            help_text="What is written, left to right; empty when no text. digits: 0-9 only. characters: words of "
+            "letters and digits (A-Z, a-z, 0-9), one space between two words where the ink of two neighbouring "
+            "characters lies apart by at least half the height of the line's tallest character (in a form's "
+            "row of boxes: where a cell between them is empty). Within a word, letters and digits are not mixed "
+            "unless the writing says so clearly (a name is not J0HN; AB12 stays); a word is answered in capitals "
+            "or in lower case as written (its case-telling letters decide; one whose first letter is a capital "
+            "is capitalised); punctuation, hyphens and apostrophes are left out; in a form's boxes only what is "
+            "inside them is read (a printed label beside them is not).",
         )
         confidence = serializers.FloatField(
-            help_text="How sure the reading is, 0-1: the product of its characters' probabilities (not yet "
-            "calibrated as the whole text's probability)."
+            help_text="The calibrated probability that the whole text is right (for characters, letter case "
+            "aside), fitted on validation material (docs: measurements)."
         )
         characters = CharacterSerializer(many=True, help_text="Each character read, left to right.")
         alternatives = AlternativeSerializer(many=True, help_text="Up to 3 other readings, best first.")
@@ -96,18 +101,25 @@ class PredictTextApi(JsonOrFormApi):
 
     @extend_schema(
         operation_id="predict_text",
-        summary="Read a handwritten number (or a batch)",
+        summary="Read a handwritten number or words (or a batch)",
         description=(
             "Send the image as predict-digit takes it (JSON `image`, `pixels` or a batch `images`; a multipart file "
             "`image`). The writing's ink is found as for one digit, cut into characters where the reading says "
-            "they end (touching digits too), each read by the digit model; marks beside the writing (a full "
-            "stop, a dash) are passed over. At most 64 characters an image (413 `too_many_characters`). A first "
-            "reader: its measured accuracy is in the project's docs (measurements, 'Reading numbers')."
+            "they end (touching characters too), each read by the model; marks beside the writing (a full "
+            "stop, a dash) are passed over; a frame or a form's row of boxes around the writing is not read, nor "
+            "anything outside it. `alphabet`: digits (a number, the default) or characters (words, with the "
+            "characters model). At most 64 characters an image (413 `too_many_characters`). Its measured "
+            "accuracy is in the project's docs (measurements, 'Reading numbers' and 'Reading words')."
         ),
         request={"application/json": InputSerializer, "multipart/form-data": UploadInputSerializer},
         responses=one_or_batch_responses(OutputSerializer, BatchOutputSerializer, "TextReadingOrBatch", "reading"),
         examples=[
             OpenApiExample("A number, as a canvas data URL", value={"image": TINY_PNG}, request_only=True),
+            OpenApiExample(
+                "Words, with the characters model",
+                value={"image": TINY_PNG, "alphabet": "characters"},
+                request_only=True,
+            ),
             OpenApiExample(
                 "Reading",
                 response_only=True,

@@ -13,18 +13,22 @@ from model_core.serving import read_images
 # A line costs the network several candidates a character: a batch of lines holds this many
 # times fewer images than a batch of single characters.
 LINE_COST = 8
-ALPHABETS = ("digits",)  # "characters" (words) comes with the characters model's reader
+CHARACTERS_MODEL = "characters"  # the model that reads words when none is named
+# What reads each alphabet: the digit models (MNIST's recipe) numbers, the characters model words.
+RECIPE_OF = {"digits": "mnist", "characters": "emnist"}
+ALPHABETS = tuple(RECIPE_OF)
 
 
 def read(*, sources: list[Any], alphabet: str = "digits", model: str | None = None, top_k: int = 3) -> list[dict]:
     """Read the characters written in each source: one answer per source, in order
     (model_core.serving.TEXT_FIELDS)."""
-    loaded = get_model(model)
-    if loaded.recipe != "mnist":  # the digit models read digits; the characters model reads words (to come)
-        raise InvalidAlphabet(f'model {loaded.name!r} does not read the alphabet "digits": choose a digit model')
+    loaded = get_model(model or (CHARACTERS_MODEL if alphabet == "characters" else None))
+    if loaded.recipe != RECIPE_OF[alphabet]:
+        kind = "a digit model" if alphabet == "digits" else f"the {CHARACTERS_MODEL} model"
+        raise InvalidAlphabet(f"model {loaded.name!r} does not read the alphabet {alphabet!r}: choose {kind}")
     limit = max(1, batch_limit(loaded) // LINE_COST)
     if len(sources) > limit:
         raise BatchTooCostly(
             f"a batch of text for {loaded.name} holds at most {limit} images; send the rest in another request"
         )
-    return read_images(loaded, sources, limits=limits(), top_k=top_k, text=True)
+    return read_images(loaded, sources, limits=limits(), top_k=top_k, text=alphabet)

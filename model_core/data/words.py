@@ -91,7 +91,7 @@ def glyph_class(letter: str) -> int:
 
 def _place(letter: str, rng: np.random.Generator) -> tuple[float, float]:
     """(the letter's height, its bottom's shift below the baseline), as shares of the line's."""
-    if letter.isupper() or letter in ASCENDERS:
+    if letter.isupper() or letter.isdigit() or letter in ASCENDERS:
         return rng.uniform(0.9, 1.05), rng.uniform(-0.04, 0.04)
     if letter in DESCENDERS:
         return 0.9, 0.3
@@ -100,11 +100,11 @@ def _place(letter: str, rng: np.random.Generator) -> tuple[float, float]:
     return rng.uniform(0.55, 0.65), rng.uniform(-0.03, 0.03)
 
 
-def compose(text: str, glyphs: list[np.ndarray], rng: np.random.Generator) -> Number:
-    """The text (letters and single spaces) written on one line with these glyphs (one per
-    letter, in order), by the composition above."""
+def compose(text: str, glyphs: list[np.ndarray], rng: np.random.Generator, upright: bool = False) -> Number:
+    """The text (letters, digits and single spaces) written on one line with these glyphs (one
+    per character, in order), by the composition above (`upright`: without its slant)."""
     height = rng.uniform(60, 140)
-    slant = rng.uniform(-0.2, 0.2)
+    slant = rng.uniform(-0.2, 0.2) * (not upright)
     thicken = int(rng.integers(0, 3))
     parts, gaps = [], []
     letters = iter(glyphs)
