@@ -31,7 +31,7 @@ from .data.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS, character_sample
 from .imaging.decode import HOOKS as DECODE_HOOKS
 from .imaging.decode import Limits, PreprocessError, decode_base64, decode_budget, keepsake_png
 from .imaging.encode import from_uint8_bytes, to_data_url, to_uint8
-from .imaging.preprocess import preprocess
+from .imaging.preprocess import SIZE, preprocess
 from .model import Model, classify
 from .reading import MAX_CHARACTERS, TooManyCharacters, read_text
 from .saved import ModelLoadError, available_models, load_model
@@ -182,16 +182,32 @@ def _read_texts(model: Model, sources: list[Any], limits: Limits, top_k: int, al
     return out
 
 
-def correction_images(model: Model, source: bytes | np.ndarray, limits: Limits) -> tuple[bytes, bytes]:
+def correction_images(
+    model: Model, source: bytes | np.ndarray, limits: Limits, *, text: bool = False
+) -> tuple[bytes, bytes]:
     """What a stored correction keeps of its image: the 28×28 `model` would see (MNIST's
-    bytes) and the user's image as decoded pixels in a bounded PNG."""
-    processed = to_uint8(preprocess(source, limits, model.recipe)).tobytes()
+    bytes) and the user's image as decoded pixels in a bounded PNG. With `text` (a correction
+    of a reading), the 28×28 of each character the reader finds, left to right, one after
+    another (784 bytes each; none for a blank image)."""
+    if text:
+        alphabet = "characters" if model.recipe == "emnist" else "digits"
+        reading = read_text(model, source, limits, alphabet=alphabet)
+        processed = b"".join(to_uint8(c.image).tobytes() for c in reading.characters)
+    else:
+        processed = to_uint8(preprocess(source, limits, model.recipe)).tobytes()
     return processed, keepsake_png(source, limits)
 
 
-def stored_image(processed: bytes) -> str:
-    """A stored 28×28 (MNIST's bytes) as a PNG data URL."""
-    return to_data_url(from_uint8_bytes(processed))
+def stored_image(processed: bytes) -> str | None:
+    """A stored 28×28 (MNIST's bytes) as a PNG data URL; several (a reading's characters) side
+    by side, 28 px tall; None for none."""
+    size = SIZE * SIZE
+    if not processed:
+        return None
+    if len(processed) == size:
+        return to_data_url(from_uint8_bytes(processed))
+    tiles = [from_uint8_bytes(processed[i : i + size]) for i in range(0, len(processed), size)]
+    return to_data_url(np.concatenate(tiles, axis=1))
 
 
 def csv_lines(rows: Iterable[tuple[int | str, bytes, str]]) -> Iterator[str]:

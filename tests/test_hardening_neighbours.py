@@ -171,7 +171,7 @@ def test_a_correction_over_the_budget_is_refused_before_its_image_is_decoded(cli
         pass
     decoded = []
     original = services.correction_images
-    monkeypatch.setattr(services, "correction_images", lambda *a: decoded.append(1) or original(*a))
+    monkeypatch.setattr(services, "correction_images", lambda *a, **k: decoded.append(1) or original(*a, **k))
     assert client.post(FEEDBACK, payload, format="json").status_code == 429 and not decoded
 
 

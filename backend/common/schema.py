@@ -25,14 +25,15 @@ class FeedbackTokenScheme(OpenApiAuthenticationExtension):
 # inside allOf: openapi-python-client (0.29) gives up on a model whose top level is a oneOf
 # of `required` lists, and types the body as Any.
 EXACTLY_ONE_OF = {
-    "PredictJSONRequest": ["image", "pixels", "images"],
-    "PredictTextJSONRequest": ["image", "pixels", "images"],
-    "FeedbackJSONRequest": ["image", "pixels"],
+    "PredictJSONRequest": [["image", "pixels", "images"]],
+    "PredictTextJSONRequest": [["image", "pixels", "images"]],
+    "FeedbackJSONRequest": [["image", "pixels"], ["true_label", "true_text"]],
+    "FeedbackUploadRequest": [["true_label", "true_text"]],
 }
 AT_LEAST_ONE_OF = {
-    "PredictUploadRequest": ["image", "file"],
-    "PredictTextUploadRequest": ["image", "file"],
-    "FeedbackUploadRequest": ["image", "file"],
+    "PredictUploadRequest": [["image", "file"]],
+    "PredictTextUploadRequest": [["image", "file"]],
+    "FeedbackUploadRequest": [["image", "file"]],
 }
 
 
@@ -43,12 +44,12 @@ def request_bodies_as_they_are_checked(result, generator, request, public):
     required body as `... | Unset` without importing Unset, and the generated module fails to
     import (the API answers a missing body with a 400 either way)."""
     schemas = result.get("components", {}).get("schemas", {})
-    for name, fields in EXACTLY_ONE_OF.items():
-        if name in schemas:
-            schemas[name]["allOf"] = [{"oneOf": [{"required": [field]} for field in fields]}]
-    for name, fields in AT_LEAST_ONE_OF.items():
-        if name in schemas:
-            schemas[name]["allOf"] = [{"anyOf": [{"required": [field]} for field in fields]}]
+    for rule, table in (("oneOf", EXACTLY_ONE_OF), ("anyOf", AT_LEAST_ONE_OF)):
+        for name, groups in table.items():
+            if name in schemas:
+                schemas[name].setdefault("allOf", []).extend(
+                    {rule: [{"required": [field]} for field in fields]} for fields in groups
+                )
     for path in result.get("paths", {}).values():
         for operation in path.values():
             body = operation.get("requestBody") if isinstance(operation, dict) else None

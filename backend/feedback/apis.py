@@ -8,7 +8,7 @@ import re
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -32,7 +32,7 @@ from backend.common.throttling import client_key
 from model_core.serving import LABELS
 
 from . import selectors, services
-from .models import NOT_A_DIGIT
+from .models import MAX_TEXT, NOT_A_DIGIT
 
 VERSION_PATTERN = r"^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{8}|unversioned|)$"  # empty: the model's own
 IDEMPOTENCY_KEY = r"[A-Za-z0-9_.:-]{1,64}"
@@ -40,6 +40,21 @@ IDEMPOTENCY_KEY = r"[A-Za-z0-9_.:-]{1,64}"
 # their capital where it merges them), or "not a digit".
 CORRECTION_LABELS = [*LABELS["correction_characters"], NOT_A_DIGIT]
 CORRECTION_LABEL = rf"^(?:[0-9A-Za-z]|{NOT_A_DIGIT})$"
+# A reading's text as predict-text answers it: words of letters and digits, one space apart.
+CORRECTION_TEXT = r"^[0-9A-Za-z]+(?: [0-9A-Za-z]+)*$"
+
+
+def one_kind(attrs: dict) -> dict:
+    """A correction is of one character (true_label) or of a reading (true_text), never both;
+    a prediction given is of the same kind."""
+    if bool(attrs.get("true_label")) == bool(attrs.get("true_text")):
+        raise serializers.ValidationError("send exactly one of 'true_label' or 'true_text'", code="invalid_input")
+    text, label = attrs.get("true_text"), attrs.get("true_label")
+    if text and attrs.get("predicted_label") or label and attrs.get("predicted_text"):
+        raise serializers.ValidationError(
+            "predicted_label goes with true_label, predicted_text with true_text", code="invalid_input"
+        )
+    return attrs
 
 
 # --- POST and GET /api/feedback/, GET /api/feedback/export/ --------------------------------------
@@ -50,18 +65,30 @@ class FeedbackOutputSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     created = serializers.DateTimeField()
-    true_label = serializers.CharField()
+    true_label = serializers.CharField(help_text="Empty for a text correction.")
     predicted_label = serializers.CharField()
+    true_text = serializers.CharField(allow_null=True, help_text="A text correction's text; null for a label's.")
+    predicted_text = serializers.CharField(allow_null=True, help_text="What the reading said; null for a label's.")
     model = serializers.CharField(source="model_name")
     model_version = serializers.CharField()
     reviewed = serializers.BooleanField(help_text="Checked by a token holder: fit for fine-tuning.")
-    processed_image = serializers.SerializerMethodField(help_text="PNG data URL of the stored 28×28 image.")
+    processed_image = serializers.SerializerMethodField(
+        help_text="PNG data URL of the stored 28×28 image (a text correction's: each character the reader found, "
+        "side by side, 28 px tall; null when it found none)."
+    )
 
     class Meta:
         ref_name = "Feedback"
 
-    def get_processed_image(self, entry) -> str:
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_processed_image(self, entry) -> str | None:
         return selectors.feedback_image(entry)
+
+    def to_representation(self, entry):
+        data = super().to_representation(entry)
+        if not entry.true_text:
+            data["true_text"] = data["predicted_text"] = None
+        return data
 
 
 class FeedbackPagination(PageNumberPagination):
@@ -79,9 +106,28 @@ class FeedbackApi(JsonOrFormApi):
         true_label = label_field(
             CORRECTION_LABEL,
             CORRECTION_LABELS,
+            required=False,
             help_text=f'What the drawing really is: a digit, or "{NOT_A_DIGIT}"; for the `characters` model one '
             "of its 47 characters (a merged lower-case letter such as c is stored as its capital, C). A label "
-            "the named model does not have is a 422 `invalid_label`.",
+            "the named model does not have is a 422 `invalid_label`. Send this or `true_text`.",
+        )
+        true_text = serializers.RegexField(
+            CORRECTION_TEXT,
+            max_length=MAX_TEXT,
+            required=False,
+            help_text="What a reading (predict-text) should have said, 1-64 characters: words of letters and "
+            "digits one space apart (a digit model's: digits only; a character the model does not read is a 422 "
+            "`invalid_label`). Stored with the 28×28 of each character the reader finds; exported by "
+            "`/api/feedback/export/?kind=text`, and, when it has as many characters as the reading found, a row a "
+            "character in the MNIST-style export. Send this or `true_label`.",
+        )
+        predicted_text = serializers.RegexField(
+            CORRECTION_TEXT,
+            max_length=MAX_TEXT,
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text="What the reading said, if known (with `true_text`).",
         )
         predicted_label = label_field(
             CORRECTION_LABEL.replace(")$", ")?$"),
@@ -114,14 +160,14 @@ class FeedbackApi(JsonOrFormApi):
             if ("image" in attrs) == ("pixels" in attrs):
                 raise serializers.ValidationError("send exactly one of 'image' or 'pixels'", code="invalid_input")
             attrs["source"] = attrs.get("image", attrs.get("pixels"))
-            return attrs
+            return one_kind(attrs)
 
     class UploadInputSerializer(UploadSerializer, _LabelsSerializer):
         class Meta:
             ref_name = "FeedbackUpload"
 
         def validate(self, attrs):
-            attrs = super().validate(attrs)
+            attrs = one_kind(super().validate(attrs))
             attrs["source"] = attrs["upload"].read()
             return attrs
 
@@ -139,8 +185,9 @@ class FeedbackApi(JsonOrFormApi):
     @extend_schema(
         operation_id="feedback_create",
         summary="Correct a prediction",
-        description="Store the drawing (same input forms as predict-digit) with the label it really has. "
-        "The 28×28 network input is stored too. Acknowledged writes are durable.",
+        description="Store the drawing (same input forms as predict-digit) with the label it really has "
+        "(`true_label`), or a reading's image (predict-text) with the text it really holds (`true_text`). The "
+        "28×28 network input is stored too (for a text, each character's). Acknowledged writes are durable.",
         request={"application/json": InputSerializer, "multipart/form-data": UploadInputSerializer},
         responses={201: OutputSerializer, **errors(400, 403, 405, 413, 415, 422, 429, 503)},
         examples=[
@@ -148,7 +195,12 @@ class FeedbackApi(JsonOrFormApi):
                 "Correction",
                 request_only=True,
                 value={"image": TINY_PNG, "predicted_label": "1", "true_label": "7", "model": "cnn"},
-            )
+            ),
+            OpenApiExample(
+                "Text correction",
+                request_only=True,
+                value={"image": TINY_PNG, "predicted_text": "JOHM", "true_text": "JOHN", "model": "characters"},
+            ),
         ],
     )
     def post(self, request):
@@ -158,8 +210,10 @@ class FeedbackApi(JsonOrFormApi):
         data = self.valid_input(request)
         entry, created = services.feedback_create(
             source=data["source"],
-            true_label=data["true_label"],
+            true_label=data.get("true_label", ""),
             predicted_label=data["predicted_label"],
+            true_text=data.get("true_text", ""),
+            predicted_text=data["predicted_text"],
             model=data.get("model"),
             model_version=data["model_version"],
             client=client_key(request),
@@ -250,14 +304,23 @@ class FeedbackExportApi(APIView):
             "Only the corrections made for this model (fine-tune a digit model on a digit "
             "model's corrections: `characters` rows hold letters)."
         )
+        kind = serializers.ChoiceField(
+            choices=["labels", "text"],
+            required=False,
+            default="labels",
+            help_text="labels (the default): MNIST-style rows, one a character. text: the text corrections, "
+            "`id,true_text,predicted_text,model,image` (the user's image as a PNG data URL).",
+        )
 
     @extend_schema(
         operation_id="feedback_export",
-        summary="Export corrections as MNIST-style CSV (token required)",
+        summary="Export corrections as MNIST-style CSV, or the text corrections (token required)",
         description="Streams `label,pixel0,...,pixel783,model`, one row per correction, oldest first: the "
         "format `python -m model_core finetune --extra` reads (it keeps the rows of models with the same labels "
         f"as the one it tunes). A `{NOT_A_DIGIT}` correction is label -1; the pixels are the 28×28 made by "
-        "that row's model's recipe.",
+        "that row's model's recipe. A text correction gives a row a character when its text has as many "
+        "characters as the reading found (spaces aside), none otherwise. `kind=text`: the text corrections, "
+        "`id,true_text,predicted_text,model,image`.",
         parameters=[InputSerializer],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV rows."),
@@ -268,7 +331,10 @@ class FeedbackExportApi(APIView):
         query = self.InputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         only = query.validated_data["reviewed"] == "only" or settings.FEEDBACK_REQUIRE_REVIEW
-        lines = selectors.feedback_csv_lines(reviewed_only=only, model=query.validated_data.get("model"))
+        text = query.validated_data["kind"] == "text"
+        export = selectors.feedback_text_lines if text else selectors.feedback_csv_lines
+        lines = export(reviewed_only=only, model=query.validated_data.get("model"))
         response = StreamingHttpResponse(lines, content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="feedback.csv"'
+        name = "feedback-text.csv" if text else "feedback.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -3,13 +3,18 @@ work happens in model_core."""
 
 from __future__ import annotations
 
+import base64
+import csv
+import io
 from collections.abc import Iterator
 
+from backend.common.registry import get_model, model_names
 from model_core.serving import csv_lines, stored_image
 
 from .models import NOT_A_DIGIT, Feedback
 
 NOT_A_DIGIT_CSV = -1  # what finetune reads as "not a digit"
+CHARACTER_BYTES = 28 * 28  # a stored character's 28×28
 
 
 def feedback_list():
@@ -20,21 +25,59 @@ def feedback_get(*, pk: int) -> Feedback | None:
     return Feedback.objects.filter(pk=pk).first()
 
 
-def feedback_image(entry: Feedback) -> str:
-    """A stored correction's 28×28 image as a PNG data URL."""
+def feedback_image(entry: Feedback) -> str | None:
+    """A stored correction's 28×28 image as a PNG data URL (a text's characters side by side)."""
     return stored_image(bytes(entry.processed))
 
 
-def feedback_csv_lines(*, reviewed_only: bool = False, model: str | None = None) -> Iterator[str]:
-    """Corrections, oldest first, as MNIST-style CSV (model_core.data.datasets's format) with a last
-    column naming the model each is for; a "not a digit" correction is label -1. With
-    `model`, only that model's corrections."""
+def _corrections(reviewed_only: bool, model: str | None):
     rows = Feedback.objects.order_by("id")
     if reviewed_only:
         rows = rows.filter(reviewed=True)
     if model:
         rows = rows.filter(model_name=model)
-    yield from csv_lines(
-        (NOT_A_DIGIT_CSV if label == NOT_A_DIGIT else label, bytes(processed), name)
-        for label, processed, name in rows.values_list("true_label", "processed", "model_name").iterator()
-    )
+    return rows
+
+
+def feedback_csv_lines(*, reviewed_only: bool = False, model: str | None = None) -> Iterator[str]:
+    """Corrections, oldest first, as MNIST-style CSV (model_core.data.datasets's format) with a last
+    column naming the model each is for; a "not a digit" correction is label -1. A text
+    correction whose text has as many characters as its reading found gives a row a character
+    (each under its model's label: "c" as "C" where merged); another gives none. With `model`,
+    only that model's corrections."""
+    rows = _corrections(reviewed_only, model).values_list("true_label", "true_text", "processed", "model_name")
+
+    def each() -> Iterator[tuple[int | str, bytes, str]]:
+        for label, text, processed, name in rows.iterator():
+            processed = bytes(processed)
+            if not text:
+                yield NOT_A_DIGIT_CSV if label == NOT_A_DIGIT else label, processed, name
+                continue
+            characters = text.replace(" ", "")
+            if len(processed) != CHARACTER_BYTES * len(characters) or name not in model_names():
+                continue
+            reader = get_model(name)
+            for i, ch in enumerate(characters):
+                yield reader.canonical_label(ch, ()), processed[i * CHARACTER_BYTES : (i + 1) * CHARACTER_BYTES], name
+
+    yield from csv_lines(each())
+
+
+TEXT_COLUMNS = ("id", "true_text", "predicted_text", "model", "image")
+
+
+def feedback_text_lines(*, reviewed_only: bool = False, model: str | None = None) -> Iterator[str]:
+    """Text corrections, oldest first, as CSV (TEXT_COLUMNS): the user's image as a PNG data URL."""
+    rows = _corrections(reviewed_only, model).exclude(true_text="")
+    yield _csv_line(TEXT_COLUMNS)
+    for pk, true_text, predicted_text, name, original in rows.values_list(
+        "id", "true_text", "predicted_text", "model_name", "original"
+    ).iterator():
+        image = "data:image/png;base64," + base64.b64encode(bytes(original)).decode("ascii")
+        yield _csv_line((pk, true_text, predicted_text, name, image))
+
+
+def _csv_line(values) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue()

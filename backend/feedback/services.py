@@ -67,27 +67,42 @@ def feedback_purge_expired() -> int:
 def feedback_create(
     *,
     source: Any,
-    true_label: str,
+    true_label: str = "",
     predicted_label: str = "",
+    true_text: str = "",
+    predicted_text: str = "",
     model: str | None = None,
     model_version: str = "",
     client: str = "",
     idempotency_key: str | None = None,
 ) -> tuple[Feedback, bool]:
     """Store a correction with its 28×28 network input and the user's image, kept as a
-    bounded PNG; committed before this returns. With an idempotency key the sender has used
-    before, nothing is stored again: (the entry stored then, False). Else (the entry, True)."""
+    bounded PNG; committed before this returns. A correction of one character has a
+    `true_label`; of a reading (predict-text), a `true_text` (then the 28×28 of each character
+    the reader finds are stored). With an idempotency key the sender has used before, nothing
+    is stored again: (the entry stored then, False). Else (the entry, True)."""
     loaded = get_model(model)
-    labels = [*loaded.labels, NOT_A_DIGIT]
-    true_label = loaded.canonical_label(true_label, (NOT_A_DIGIT,))  # "c" is stored as "C" where merged
-    if true_label is None:
-        raise InvalidLabel(f"true_label must be one of {', '.join(labels)}")
-    if predicted_label and (predicted_label := loaded.canonical_label(predicted_label, (NOT_A_DIGIT,))) is None:
-        raise InvalidLabel(f"predicted_label must be empty or one of {', '.join(labels)}", "predicted_label")
+    if true_text:
+        for name, text in (("true_text", true_text), ("predicted_text", predicted_text)):
+            wrong = [ch for ch in text if ch != " " and loaded.canonical_label(ch, ()) is None]
+            if wrong:
+                raise InvalidLabel(f"{name} holds characters model {loaded.name} does not read: {''.join(wrong)}", name)
+    else:
+        labels = [*loaded.labels, NOT_A_DIGIT]
+        true_label = loaded.canonical_label(true_label, (NOT_A_DIGIT,))  # "c" is stored as "C" where merged
+        if true_label is None:
+            raise InvalidLabel(f"true_label must be one of {', '.join(labels)}")
+        if predicted_label and (predicted_label := loaded.canonical_label(predicted_label, (NOT_A_DIGIT,))) is None:
+            raise InvalidLabel(f"predicted_label must be empty or one of {', '.join(labels)}", "predicted_label")
     if isinstance(source, str):
         source = decode_base64(source, limits())  # once, for the fingerprint and both copies below
     fingerprint = request_fingerprint(
-        source, true_label=true_label, predicted_label=predicted_label, model=loaded.name, version=model_version
+        source,
+        true_label=true_label,
+        predicted_label=predicted_label,
+        model=loaded.name,
+        version=model_version,
+        **({"true_text": true_text, "predicted_text": predicted_text} if true_text else {}),
     )
     if idempotency_key:
         earlier = Feedback.objects.filter(client=client, idempotency_key=idempotency_key).first()
@@ -95,7 +110,8 @@ def feedback_create(
             return _replayed(earlier, fingerprint), False
     feedback_purge_expired()
     _check_budgets(client, PROCESSED_BYTES)  # a sender already over its budget costs no decoding
-    image, original = correction_images(loaded, source, limits())  # what this model would see, and the user's
+    # What this model would see (a reading's characters, for a text), and the user's image.
+    image, original = correction_images(loaded, source, limits(), text=bool(true_text))
     size = len(image) + len(original)
     _check_budgets(client, size)
     try:
@@ -103,6 +119,8 @@ def feedback_create(
             entry = Feedback.objects.create(
                 true_label=true_label,
                 predicted_label=predicted_label,
+                true_text=true_text,
+                predicted_text=predicted_text,
                 model_name=loaded.name,
                 model_version=loaded.version,  # the server's own: what a client sends is not evidence
                 processed=image,
@@ -115,7 +133,8 @@ def feedback_create(
             )
     except IntegrityError:  # the same key, sent twice at once: the other one stored it
         return _replayed(Feedback.objects.get(client=client, idempotency_key=idempotency_key), fingerprint), False
-    log.info("feedback %s stored: %s → %s (%s)", entry.pk, predicted_label or "?", true_label, loaded.name)
+    said, meant = (predicted_text, true_text) if true_text else (predicted_label, true_label)
+    log.info("feedback %s stored: %r → %r (%s)", entry.pk, said or "?", meant, loaded.name)
     return entry, True
 
 

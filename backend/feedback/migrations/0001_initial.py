@@ -4,28 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('true_label', models.CharField(max_length=16)),
-                ('predicted_label', models.CharField(blank=True, max_length=16)),
-                ('model_name', models.CharField(blank=True, max_length=64)),
-                ('model_version', models.CharField(blank=True, max_length=64)),
-                ('processed', models.BinaryField(help_text='784 bytes: the 28×28 network input, 0-255, row-major')),
-                ('original', models.BinaryField(help_text='the drawing exactly as sent (encoded image, or .npy pixels)')),
-                ('original_type', models.CharField(max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("true_label", models.CharField(max_length=16)),
+                ("predicted_label", models.CharField(blank=True, max_length=16)),
+                ("model_name", models.CharField(blank=True, max_length=64)),
+                ("model_version", models.CharField(blank=True, max_length=64)),
+                ("processed", models.BinaryField(help_text="784 bytes: the 28×28 network input, 0-255, row-major")),
+                (
+                    "original",
+                    models.BinaryField(help_text="the drawing exactly as sent (encoded image, or .npy pixels)"),
+                ),
+                ("original_type", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ['-created', '-id'],
+                "ordering": ["-created", "-id"],
             },
         ),
     ]

@@ -4,39 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0001_initial'),
+        ("api", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='feedback',
-            name='client',
-            field=models.CharField(blank=True, db_index=True, help_text="a hash of the sender's address", max_length=32),
+            model_name="feedback",
+            name="client",
+            field=models.CharField(
+                blank=True, db_index=True, help_text="a hash of the sender's address", max_length=32
+            ),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='idempotency_key',
+            model_name="feedback",
+            name="idempotency_key",
             field=models.CharField(blank=True, max_length=64, null=True),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='reviewed',
-            field=models.BooleanField(default=False, help_text='checked by a token holder: fit for fine-tuning'),
+            model_name="feedback",
+            name="reviewed",
+            field=models.BooleanField(default=False, help_text="checked by a token holder: fit for fine-tuning"),
         ),
         migrations.AddField(
-            model_name='feedback',
-            name='stored_bytes',
-            field=models.PositiveIntegerField(default=0, help_text='what this correction takes in storage'),
+            model_name="feedback",
+            name="stored_bytes",
+            field=models.PositiveIntegerField(default=0, help_text="what this correction takes in storage"),
         ),
         migrations.AlterField(
-            model_name='feedback',
-            name='original',
-            field=models.BinaryField(help_text="the user's image as decoded pixels, a PNG (long side ≤ 1024, ≤ 256 KB)"),
+            model_name="feedback",
+            name="original",
+            field=models.BinaryField(
+                help_text="the user's image as decoded pixels, a PNG (long side ≤ 1024, ≤ 256 KB)"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='feedback',
-            constraint=models.UniqueConstraint(fields=('client', 'idempotency_key'), name='feedback_idempotency_key_per_client'),
+            model_name="feedback",
+            constraint=models.UniqueConstraint(
+                fields=("client", "idempotency_key"), name="feedback_idempotency_key_per_client"
+            ),
         ),
     ]

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0002_feedback_hardening'),
+        ("api", "0002_feedback_hardening"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='feedback',
-            name='fingerprint',
-            field=models.CharField(blank=True, default='', help_text='SHA-256 of the request as parsed (labels, model, image)', max_length=64),
+            model_name="feedback",
+            name="fingerprint",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="SHA-256 of the request as parsed (labels, model, image)",
+                max_length=64,
+            ),
         ),
     ]

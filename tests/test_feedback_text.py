@@ -1,0 +1,89 @@
+"""Text corrections: a reading's image stored with the text it really holds, exported whole
+(`?kind=text`) and, when the text has as many characters as the reading found, a row a
+character in the MNIST-style export."""
+
+import base64
+import csv
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from devtools.images import data_url
+from model_core.data.datasets import read_corrections
+
+from .conftest import TOKEN
+
+pytestmark = pytest.mark.django_db
+AUTH = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
+
+
+def png(grey: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(grey).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def export(client, query: str = "") -> bytes:
+    response = client.get(f"/api/feedback/export/{query}", **AUTH)
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv"
+    return b"".join(response.streaming_content)
+
+
+def test_a_text_correction_is_stored_and_exported_whole_and_a_row_a_character(client, write_words):
+    canvas, _ = write_words("JOHN")
+    sent = {"image": data_url(png(canvas)), "model": "characters", "true_text": "John", "predicted_text": "JOHM"}
+    response = client.post("/api/feedback/", sent, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["true_text"] == "John" and body["predicted_text"] == "JOHM" and body["true_label"] == ""
+    strip = Image.open(io.BytesIO(base64.b64decode(body["processed_image"].split(",", 1)[1])))
+    assert strip.size == (4 * 28, 28)  # the four characters the reader found, side by side
+
+    rows = list(csv.reader(io.StringIO(export(client, "?kind=text").decode())))
+    assert rows[0] == ["id", "true_text", "predicted_text", "model", "image"]
+    assert rows[1][:4] == [str(body["id"]), "John", "JOHM", "characters"]
+    stored = Image.open(io.BytesIO(base64.b64decode(rows[1][4].split(",", 1)[1])))
+    np.testing.assert_array_equal(np.asarray(stored.convert("L")), canvas)  # the user's pixels, all of them
+
+    images, labels, models = read_corrections(export(client, "?model=characters"))
+    # "o" is filed under its capital, which EMNIST merges; "h" and "n" are letters it keeps apart.
+    assert labels == ["J", "O", "h", "n"] and images.shape == (4, 28, 28) and set(models) == {"characters"}
+
+
+def test_a_text_of_another_length_than_the_reading_gives_no_character_rows(client, write_words):
+    canvas, _ = write_words("AB12", seed=3)
+    sent = {"image": data_url(png(canvas)), "model": "characters", "true_text": "AB123"}
+    assert client.post("/api/feedback/", sent, format="json").status_code == 201
+    assert export(client).decode().count("\n") == 1  # the header only
+    assert export(client, "?kind=text").decode().count("\n") == 2
+
+
+def test_a_label_correction_lists_null_text_and_is_not_in_the_text_export(client, mnist_test):
+    image = data_url(png(mnist_test.images[0]))
+    body = client.post("/api/feedback/", {"image": image, "true_label": "7"}, format="json").json()
+    assert body["true_text"] is None and body["predicted_text"] is None
+    assert export(client, "?kind=text").decode().count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "change, status, code",
+    [
+        ({"true_label": "7"}, 400, "invalid_input"),  # both kinds
+        ({"true_text": None}, 400, "invalid_input"),  # neither
+        ({"true_text": "A" * 65}, 400, "max_length"),
+        ({"true_text": "JOHN-PAUL"}, 400, "invalid_input"),
+        ({"true_text": "JO  HN"}, 400, "invalid_input"),
+        ({"predicted_label": "J"}, 400, "invalid_input"),
+        ({"model": "cnn"}, 422, "invalid_label"),  # letters the digit model does not read
+    ],
+)
+def test_bad_text_corrections_are_refused_and_nothing_is_stored(client, write_words, change, status, code):
+    from backend.feedback.models import Feedback
+
+    canvas, _ = write_words("JOHN")
+    payload = {"image": data_url(png(canvas)), "model": "characters", "true_text": "JOHN", **change}
+    response = client.post("/api/feedback/", {k: v for k, v in payload.items() if v is not None}, format="json")
+    assert response.status_code == status and response.json()["code"] == code, response.content
+    assert Feedback.objects.count() == 0
