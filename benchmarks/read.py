@@ -14,14 +14,21 @@ to read a 6-letter word.
 
     python benchmarks/read.py [--split validation] [--count 1000] [--model cnn] [--seed 39]
     python benchmarks/read.py --words [--split validation] [--count 1000] [--boxes 300]
+
+`--record` (with `--split test`) writes the figures into the reader's card
+(artifacts/reader.json), which GET /api/model-info/ serves as `reader`.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
+import json
 import os
+import sys
 from collections import defaultdict
+from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the time is one thread's, as a worker reads
 os.environ.setdefault("MODEL_CORE_THREADS", "1")
@@ -34,7 +41,7 @@ from model_core import load_model  # noqa: E402
 from model_core.data.emnist import load_characters  # noqa: E402
 from model_core.data.numbers import numbers  # noqa: E402
 from model_core.data.words import forms, words  # noqa: E402
-from model_core.reading import read_text  # noqa: E402
+from model_core.reading import read_text, reader_card_path  # noqa: E402
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -89,14 +96,35 @@ def png_of(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def table(rows: dict[str, list[tuple[bool, int, int]]], order: list[str], what: str) -> None:
+def table(rows: dict[str, list[tuple[bool, int, int]]], order: list[str], what: str) -> dict[str, dict]:
+    """Print the figures as a Markdown table; return them, by row."""
     print(f"| {what} | count | exact | character error rate |\n|---|---|---|---|")
+    figures = {}
     for key in order:
         if key in rows:
             r = rows[key]
             exact = sum(e for e, _, _ in r) / len(r)
             cer = sum(d for _, d, _ in r) / sum(n for _, _, n in r)
             print(f"| {key} | {len(r)} | {exact * 100:.2f}% | {cer * 100:.2f}% |")
+            figures[key] = {"count": len(r), "exact": round(exact, 4), "character_error_rate": round(cer, 4)}
+    return figures
+
+
+def record(args, alphabet: str, model, figures: dict) -> None:
+    """Write these test figures into the reader's card, beside the shipped models."""
+    if args.split != "test":
+        raise SystemExit("the reader's card holds the test figures: --record goes with --split test")
+    path = Path(reader_card_path())
+    card = json.loads(path.read_text()) if path.is_file() else {}
+    command = "python benchmarks/read.py " + " ".join(sys.argv[1:]).replace(" --record", "")
+    card[alphabet] = {
+        "model": {"name": model.name, "version": model.version},
+        "measured": datetime.date.today().isoformat(),
+        "command": command,
+        **figures,
+    }
+    path.write_text(json.dumps(card, indent=2) + "\n")
+    print(f"recorded in {path}")
 
 
 def read_words(args) -> None:
@@ -127,7 +155,7 @@ def read_words(args) -> None:
             print(f"  {text} read as {read or '(nothing)'}")
             shown += 1
     print(f"model {model.name} {model.version}; {args.split}: {args.count} texts of EMNIST {args.split} letters")
-    table(rows, ["all", "capitals", "lower case", "one word", "two words"], "texts (case folded)")
+    texts = table(rows, ["all", "capitals", "lower case", "one word", "two words"], "texts (case folded)")
     print("\nexact as written (case kept): " + ", ".join(
         f"{k} {sum(v) / len(v) * 100:.2f}%" for k, v in as_written.items()))  # fmt: skip
     ece = calibration_error(confidences, right)
@@ -142,10 +170,14 @@ def read_words(args) -> None:
             print(f"  boxed {text} read as {read or '(nothing)'}")
             shown += 1
     print()
-    table(boxed, ["names in boxes"], "form fields (as written)")
-    if six is not None:
-        ms = median_ms(lambda: read_text(model, six, alphabet="characters"), 50)
+    fields = table(boxed, ["names in boxes"], "form fields (as written)")
+    ms = median_ms(lambda: read_text(model, six, alphabet="characters"), 50) if six is not None else None
+    if ms is not None:
         print(f"\na 6-letter word read in {ms:.1f} ms (median, one thread)")
+    if args.record:
+        exact_as_written = {k: round(sum(v) / len(v), 4) for k, v in as_written.items()}
+        figures = {"texts_case_folded": texts, "exact_as_written": exact_as_written, **fields}
+        record(args, "characters", model, {**figures, "calibration_error": round(ece, 4), "six_letter_word_ms": ms})
 
 
 def main() -> None:
@@ -156,6 +188,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=39)
     parser.add_argument("--words", action="store_true", help="words and names in boxes (alphabet characters)")
     parser.add_argument("--boxes", type=int, default=300, help="with --words: this many names in a form's boxes")
+    parser.add_argument("--record", action="store_true", help="write the test figures into artifacts/reader.json")
     parser.add_argument("--show", type=int, default=0, help="print this many misread numbers")
     parser.add_argument("--scorer", default=None, help="a model saying how much each candidate is one character")
     parser.add_argument(
@@ -187,12 +220,16 @@ def main() -> None:
             print(f"  {text} read as {read or '(nothing)'}{' (touching)' if number.touching else ''}")
             shown += 1
     print(f"model {model.name} {model.version}; {args.split}: {args.count} numbers of EMNIST {args.split} digits")
-    table(rows, ["all", "apart", "touching", *(f"{n} digits" for n in range(2, 9))], "numbers")
-    print(f"\nconfidence: expected calibration error {calibration_error(confidences, right) * 100:.2f}% (15 bins)")
+    figures = table(rows, ["all", "apart", "touching", *(f"{n} digits" for n in range(2, 9))], "numbers")
+    ece = calibration_error(confidences, right)
+    print(f"\nconfidence: expected calibration error {ece * 100:.2f}% (15 bins)")
     if args.fit_confidence:
         fitted(raw, right, args.split, "digits")
     five = next(png(n) for t, n in items if len(t) == 5)
-    print(f"\na 5-digit number read in {median_ms(lambda: read_text(model, five), 50):.1f} ms (median, one thread)")
+    ms = median_ms(lambda: read_text(model, five), 50)
+    print(f"\na 5-digit number read in {ms:.1f} ms (median, one thread)")
+    if args.record:
+        record(args, "digits", model, {"numbers": figures, "calibration_error": round(ece, 4), "five_digit_ms": ms})
 
 
 if __name__ == "__main__":

@@ -40,6 +40,9 @@ class Model:
         # A model whose card's not_a_digit method is "gate" takes digit_score and is_digit from
         # this one (saved.load_model loads it): one small network tells digits from the rest.
         self.gate: Model | None = None
+        # How text is read with this model (reading.reader_card: the alphabet, how, the recorded
+        # figures), filled in by saved.load_model.
+        self.reader: dict | None = None
 
     def lanes(self, parts: int = 1) -> list[list[GroupedNetwork]]:
         """The members in inference form, those sharing an architecture grouped, each group

@@ -23,8 +23,10 @@ where it fails most; a scorer trained on fragments and pairs is the next step.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
@@ -36,6 +38,7 @@ from .imaging.ink import locate_ink
 from .imaging.pieces import DUST, pieces
 from .imaging.preprocess import RECIPES
 from .model import Model
+from .paths import MODEL_DIR
 
 MAX_CHARACTERS = 64  # what one image may hold (more is refused)
 # Candidates read for one image at most: a line of MAX_CHARACTERS characters with its cuts, a
@@ -70,7 +73,7 @@ class Alphabet:
 
 
 ALPHABETS = {
-    "digits": Alphabet(join_gap=0.1, steps=True, confidence=(8.9301, 1.7757)),
+    "digits": Alphabet(join_gap=0.1, steps=True, confidence=(8.1699, 1.7760)),
     "characters": Alphabet(join_gap=None, steps=False, confidence=(0.8357, 0.7564)),
 }
 EIGHT = np.ones((3, 3), bool)
@@ -303,6 +306,36 @@ def read_text(
     slope, shift = rules.confidence
     alternatives = [(t, calibrated(p, slope, shift)) for t, p in _alternatives(characters, raw, spaces, runners)]
     return Reading(text, calibrated(raw, slope, shift), raw, characters, alternatives)
+
+
+READER_CARD = "reader.json"  # beside the shipped models: the reader's figures (benchmarks/read.py --record)
+# How each alphabet is read, as GET /api/model-info/ says it (`reader`).
+HOW = {
+    "digits": "The line's ink is found as for one digit, grouped into blobs (pieces sharing their columns), cut at "
+    "thin columns and regular steps where a blob is too wide for one digit; every candidate character is read "
+    "by the digit model in one batch, and the best path through them (dynamic programming: each character "
+    "costs its doubt and a constant) chooses where digits end; marks beside the writing may be passed over; "
+    "a frame or a form's row of boxes is not read (one digit a cell). No new network: the shipped digit models.",
+    "characters": "As for digits, with the characters model (47 characters), cutting at thin columns only; then "
+    "words: a space where two characters stand apart by half the tallest's height, letters or digits chosen "
+    "word by word (a switch costs 20:1), the case by the case-telling letters' vote, a lone stroke an l or an "
+    "i by its height. In a form's row of boxes, one character a cell and nothing outside read.",
+}
+
+
+def reader_card_path(model_dir: str | Path | None = None) -> Path:
+    return Path(model_dir or MODEL_DIR) / READER_CARD
+
+
+def reader_card(alphabet: str, model_dir: str | Path | None = None) -> dict | None:
+    """How this alphabet is read, with the figures `benchmarks/read.py --record` measured on the
+    test material (None for figures never recorded)."""
+    path = reader_card_path(model_dir)
+    try:
+        recorded = json.loads(path.read_text()).get(alphabet)
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    return {"alphabet": alphabet, "how": HOW[alphabet], "figures": recorded}
 
 
 def calibrated(raw: float, slope: float, shift: float) -> float:

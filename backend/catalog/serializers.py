@@ -103,6 +103,22 @@ class NotADigitSerializer(serializers.Serializer):
     )
 
 
+class ReaderSerializer(serializers.Serializer):
+    alphabet = serializers.ChoiceField(
+        choices=["digits", "characters"], help_text="What POST /api/predict-text/ reads with this model."
+    )
+    how = serializers.CharField(help_text="How a line is read into text.")
+    figures = serializers.DictField(
+        allow_null=True,
+        help_text="Measured on composed test material (benchmarks/read.py --split test --record): exact text and "
+        "character error rate by kind, the confidence's calibration error, the time to read one line on one "
+        "thread, the model and command that measured them. null: never recorded.",
+    )
+
+    class Meta:
+        ref_name = "Reader"
+
+
 class ModelSummarySerializer(serializers.Serializer):
     name = serializers.CharField()
     version = serializers.CharField()
@@ -143,6 +159,7 @@ class ModelInfoSerializer(serializers.Serializer):
         many=True, help_text="Each architecture among the networks, in order, with its layers."
     )
     not_a_digit = NotADigitSerializer(help_text="How the model tells digits from anything else.")
+    reader = ReaderSerializer(help_text="How POST /api/predict-text/ reads text with this model, with its figures.")
     models = ModelSummarySerializer(many=True, help_text="Every shipped model, with its size and speed.")
     ensemble_size = serializers.SerializerMethodField()
     parameter_count = serializers.IntegerField()
