@@ -22,11 +22,15 @@ DIGITS = {
     "1": [[(0.5, 0.15), (0.5, 0.85)]],
     "7": [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]],
     "0": [_RING],
+    "4": [[(0.6, 0.88), (0.6, 0.12), (0.2, 0.62), (0.82, 0.62)]],
+    "2": [[(0.25, 0.3), (0.35, 0.15), (0.6, 0.13), (0.72, 0.28), (0.65, 0.45), (0.25, 0.85), (0.78, 0.85)]],
 }
 _TURN = [t / 16 * math.tau for t in range(17)]
 LETTERS = {
     "A": [[(0.25, 0.85), (0.5, 0.15), (0.75, 0.85)], [(0.35, 0.58), (0.65, 0.58)]],
     "X": [[(0.25, 0.15), (0.75, 0.85)], [(0.75, 0.15), (0.25, 0.85)]],
+    "H": [[(0.25, 0.15), (0.25, 0.85)], [(0.75, 0.15), (0.75, 0.85)], [(0.25, 0.5), (0.75, 0.5)]],
+    "T": [[(0.2, 0.15), (0.8, 0.15)], [(0.5, 0.15), (0.5, 0.85)]],
     # A lower-case b: a tall stem, then a bowl on its lower half.
     "b": [[(0.35, 0.1), (0.35, 0.88)], [(0.35 + 0.2 * (1 - math.cos(a)), 0.69 - 0.19 * math.sin(a)) for a in _TURN]],
 }
@@ -58,23 +62,46 @@ def interpolate(points, steps: int = 6) -> list[tuple[float, float]]:
 
 def draw_with_mouse(page, strokes) -> None:
     x, y, side = pad_box(page)
+    _mouse(page, strokes, (x, y, side), side)
+
+
+def draw_line(page, glyphs, *, touch: bool = False) -> None:
+    """Glyphs' strokes (each in a unit square) written left to right on the pad, each scaled to
+    0.8 of the pad's height, one every 0.55 of it (the ink of neighbours a few strokes apart, as
+    people write a word), from a margin: a number or a word on a wide pad."""
+    page.locator("#pad").scroll_into_view_if_needed()
+    box = page.locator("#pad").bounding_box()
+    height = box["height"]
+    strokes = []
+    for i, glyph in enumerate(glyphs):
+        left = 0.15 + i * 0.55
+        strokes += [[((left + 0.8 * x) * height / box["width"], 0.1 + 0.8 * y) for x, y in stroke] for stroke in glyph]
+    square = (box["x"], box["y"], box["width"])
+    (_touch if touch else _mouse)(page, strokes, square, box["height"])
+
+
+def _mouse(page, strokes, square, height) -> None:
+    x, y, width = square
     for stroke in strokes:
         path = interpolate(stroke)
-        page.mouse.move(x + path[0][0] * side, y + path[0][1] * side)
+        page.mouse.move(x + path[0][0] * width, y + path[0][1] * height)
         page.mouse.down()
         for px, py in path[1:]:
-            page.mouse.move(x + px * side, y + py * side)
+            page.mouse.move(x + px * width, y + py * height)
         page.mouse.up()
 
 
-def draw_with_touch(page, strokes) -> None:
+def _touch(page, strokes, square, height) -> None:
     cdp = page.context.new_cdp_session(page)
-    x, y, side = pad_box(page)
+    x, y, width = square
     for stroke in strokes:
-        path = interpolate(stroke)
-        for i, (px, py) in enumerate(path):
+        for i, (px, py) in enumerate(interpolate(stroke)):
             kind = "touchStart" if i == 0 else "touchMove"
-            cdp.send(
-                "Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x + px * side, "y": y + py * side}]}
-            )
+            point = {"x": x + px * width, "y": y + py * height}
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [point]})
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def draw_with_touch(page, strokes) -> None:
+    x, y, side = pad_box(page)
+    _touch(page, strokes, (x, y, side), side)

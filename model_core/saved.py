@@ -18,7 +18,7 @@ from . import card as cards
 from .model import Model
 from .nn.network import Sequential
 from .paths import DEFAULT_MODEL, MODEL_DIR
-from .reading import reader_card
+from .reading import READER_CARD, reader_card
 
 
 class ModelLoadError(ValueError):
@@ -146,6 +146,7 @@ def load_model(path: str | Path | None = None) -> Model:
 
 
 def available_models(directory: str | Path = MODEL_DIR) -> list[str]:
-    """Names of the model cards in a directory, the default first."""
-    names = sorted(p.stem for p in Path(directory).glob("*.json"))
+    """Names of the model cards in a directory, the default first (the reader's card beside
+    them is not a model's)."""
+    names = sorted(p.stem for p in Path(directory).glob("*.json") if p.name != READER_CARD)
     return sorted(names, key=lambda n: n != DEFAULT_MODEL)

@@ -317,7 +317,8 @@ def test_a_star_is_not_a_digit_under_every_digit_model(open_app, model):
     from playwright.sync_api import expect
 
     page = open_app()
-    expect(page.locator("#model-choice option")).to_have_count(len(available_models()), timeout=10_000)
+    # Every model, and "Numbers & words".
+    expect(page.locator("#model-choice option")).to_have_count(len(available_models()) + 1, timeout=10_000)
     page.select_option("#model-choice", model)
     expect(page.locator("#model-facts")).to_contain_text(model)
     draw_with_mouse(page, STAR)
@@ -338,7 +339,8 @@ def test_letters_and_digits_reads_a_drawn_letter(open_app, letter):
     from playwright.sync_api import expect
 
     page = open_app()
-    expect(page.locator("#model-choice option")).to_have_count(len(available_models()), timeout=10_000)
+    # Every model, and "Numbers & words".
+    expect(page.locator("#model-choice option")).to_have_count(len(available_models()) + 1, timeout=10_000)
     page.select_option("#model-choice", "characters")
     expect(page.locator("#draw-title")).to_have_text("Draw a letter or a digit")
     expect(page.locator("#samples-title")).to_contain_text("EMNIST")
@@ -373,7 +375,8 @@ def test_the_letters_panel_reads_true_at_47_classes(open_app, viewport):
     from playwright.sync_api import expect
 
     page = open_app(viewport=viewport)
-    expect(page.locator("#model-choice option")).to_have_count(len(available_models()), timeout=10_000)
+    # Every model, and "Numbers & words".
+    expect(page.locator("#model-choice option")).to_have_count(len(available_models()) + 1, timeout=10_000)
     page.select_option("#model-choice", "characters")
     expect(page.locator("#per-class .bar-row")).to_have_count(47, timeout=10_000)
     expect(page.locator("#per-class-note")).to_contain_text("0%–100%")
@@ -397,7 +400,8 @@ def test_a_close_runner_up_is_shown_beside_the_answer(open_app):
     from playwright.sync_api import expect
 
     page = open_app()
-    expect(page.locator("#model-choice option")).to_have_count(len(available_models()), timeout=10_000)
+    # Every model, and "Numbers & words".
+    expect(page.locator("#model-choice option")).to_have_count(len(available_models()) + 1, timeout=10_000)
     page.select_option("#model-choice", "characters")
     expect(page.locator("#draw-title")).to_have_text("Draw a letter or a digit")
     draw_with_mouse(page, DIGITS["0"])  # a ring: 0 or O, as handwriting has it
@@ -474,3 +478,88 @@ def test_the_app_served_apart_finds_the_api_port_it_was_started_with(browser):
         expect(page.locator("#gallery .sample")).to_have_count(12, timeout=15_000)
         expect(page.locator("#api-status")).to_be_hidden()
         context.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 3}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+
+def pad_pixels(page) -> list[int]:
+    """The pad's RGB pixels as drawn (the strokes, and the boxes over them)."""
+    return page.evaluate(
+        "(() => { const c = document.querySelector('#pad');"
+        " return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); })()"
+    )
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_numbers_and_words_reads_a_number_and_a_word_with_their_boxes(open_app, size):
+    from playwright.sync_api import expect
+
+    from devtools.browser import draw_line
+
+    page = open_app(**(PHONE if size == "phone" else DESKTOP))
+    page.wait_for_selector("#model-choice option[value='@text']", state="attached", timeout=15_000)
+    page.select_option("#model-choice", "@text")
+    pad = page.locator("#pad").bounding_box()
+    assert pad["width"] >= 2 * pad["height"] and pad["x"] + pad["width"] <= page.viewport_size["width"]  # wider
+
+    draw_line(page, [DIGITS["4"], DIGITS["2"]], touch=size == "phone")
+    expect(page.locator("#prediction")).to_have_text("42", timeout=10_000)
+    expect(page.locator("#characters .character")).to_have_count(2)
+    assert page.locator("#characters .character-label").all_text_contents() == ["4", "2"]
+    sources = page.eval_on_selector_all("#characters img", "images => images.map(i => i.src)")
+    assert all(src.startswith("data:image/png") for src in sources)
+    expect(page.locator("#announce")).to_contain_text("It reads “42”")
+    # A box around each character, drawn in the pad's box colour (#4fc3f7) over the strokes.
+    rgb = pad_pixels(page)
+    boxed = sum(1 for i in range(0, len(rgb), 4) if (rgb[i], rgb[i + 1], rgb[i + 2]) == (0x4F, 0xC3, 0xF7))
+    assert boxed > 100, boxed
+
+    page.click("#clear")
+    page.check("input[name='text-kind'][value='characters']")
+    draw_line(page, [LETTERS["H"], LETTERS["A"], LETTERS["T"]], touch=size == "phone")
+    expect(page.locator("#prediction")).to_have_text("HAT", timeout=10_000)
+    assert page.locator("#characters .character-label").all_text_contents() == ["H", "A", "T"]
+    expect(page.locator("#true-text")).to_have_value("HAT")  # the correction starts from the reading
+    if size == "phone":  # the reading in view under the pad, nothing wider than the screen
+        quick = page.locator("#quick-answer").bounding_box()
+        assert quick["y"] + quick["height"] <= 844 and page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not open_app.errors, open_app.errors
+
+
+def test_a_number_drawn_in_digit_mode_offers_to_be_read_as_a_number(open_app):
+    from playwright.sync_api import expect
+
+    page = open_app(**DESKTOP)
+    page.wait_for_selector("#model-choice option", state="attached", timeout=15_000)
+    side = pad_box(page)[2]
+    # "17" on the square pad: a 1 and a 7 side by side, each in half of it.
+    halves = [[[(0.08 + 0.4 * x, y) for x, y in stroke] for stroke in DIGITS["1"]],
+              [[(0.5 + 0.45 * x, y) for x, y in stroke] for stroke in DIGITS["7"]]]  # fmt: skip
+    draw_with_mouse(page, [stroke for glyph in halves for stroke in glyph])
+    button = page.locator("#read-as-number")
+    expect(button).to_be_visible(timeout=10_000)
+    expect(page.locator("#prediction")).to_have_text("✗")
+    button.click()
+    expect(page.locator("#prediction")).to_have_text("17", timeout=10_000)
+    assert page.locator("#model-choice").input_value() == "@text"
+    assert page.locator("#pad").bounding_box()["width"] > side
+    assert page.locator("input[name='text-kind'][value='digits']").is_checked()
+    assert not open_app.errors, open_app.errors
+
+
+def test_a_reading_is_corrected_with_the_text_it_holds(open_app, servers):
+    from playwright.sync_api import expect
+
+    from devtools.browser import draw_line
+
+    page = open_app(**DESKTOP)
+    page.wait_for_selector("#model-choice option[value='@text']", state="attached", timeout=15_000)
+    page.select_option("#model-choice", "@text")
+    draw_line(page, [DIGITS["4"], DIGITS["2"]])
+    expect(page.locator("#prediction")).to_have_text("42", timeout=10_000)
+    page.fill("#true-text", "43")
+    page.click("#text-feedback button[type=submit]")
+    expect(page.locator("#text-feedback-status")).to_contain_text("Saved as “43”", timeout=10_000)
+    assert not open_app.errors, open_app.errors

@@ -63,6 +63,19 @@ export function predictFile(file, { model, topK = 3, signal } = {}) {
   return request("/api/predict-digit/", { method: "POST", body: form, signal });
 }
 
+/** A line of writing read whole: `alphabet` "digits" (a number) or "characters" (words). */
+export const predictText = (image, { model, alphabet = "digits", topK = 3, signal } = {}) =>
+  request("/api/predict-text/", { method: "POST", json: { image, model, alphabet, top_k: topK }, signal });
+
+export function predictTextFile(file, { model, alphabet = "digits", topK = 3, signal } = {}) {
+  const form = new FormData();
+  form.append("image", file);
+  if (model) form.append("model", model);
+  form.append("alphabet", alphabet);
+  form.append("top_k", String(topK));
+  return request("/api/predict-text/", { method: "POST", body: form, signal });
+}
+
 export const displayImages = ({ count = 12, dataset = "mnist", label, split = "test", seed } = {}) =>
   request(`/api/display-images/${query({ count, dataset, label, split, seed })}`);
 
@@ -72,9 +85,19 @@ export const health = () => request("/api/health/");
 
 // An Idempotency-Key per correction: if the connection drops and the browser's retry reaches
 // the server twice, the correction is stored once.
+const idempotencyKey = () => crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+
 export const sendFeedback = ({ image, predicted, label, model, modelVersion }) =>
   request("/api/feedback/", {
     method: "POST",
     json: { image, predicted_label: predicted, true_label: label, model, model_version: modelVersion },
-    headers: { "Idempotency-Key": crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}` },
+    headers: { "Idempotency-Key": idempotencyKey() },
+  });
+
+/** A reading's correction: the text it really holds. */
+export const sendTextFeedback = ({ image, predicted, text, model, modelVersion }) =>
+  request("/api/feedback/", {
+    method: "POST",
+    json: { image, predicted_text: predicted, true_text: text, model, model_version: modelVersion },
+    headers: { "Idempotency-Key": idempotencyKey() },
   });

@@ -1,11 +1,12 @@
 // The drawing pad: pointer events (mouse, touch, pen), round strokes whose width scales with
-// the pad, sharp on high-DPI screens. Strokes are kept as points in 0..1 coordinates so the
-// pad can be resized, undone and exported at any resolution. The pad can also show a picture
-// (a sample, an uploaded photo) so that it always shows what is being recognised; drawing
-// again starts a new drawing.
+// the pad, sharp on high-DPI screens. Strokes are kept as points in units of the pad's height
+// (x from 0 to its aspect, y from 0 to 1) so the pad can be resized, widened for a line of
+// writing, undone and exported at any resolution. The pad can also show a picture (a sample,
+// an uploaded photo) so that it always shows what is being recognised; drawing again starts a
+// new drawing. Boxes (the characters a reading found) can be drawn over it until it changes.
 
-const STROKE_WIDTH = 0.072; // of the pad's side: a 20 px brush on a 280 px canvas
-const EXPORT_SIZE = 280;
+const STROKE_WIDTH = 0.072; // of the pad's height: a 20 px brush on a 280 px canvas
+const EXPORT_SIZE = 280; // the exported drawing's height
 const UPLOAD_MAX = 112; // what is sent: the ink's box, its longer side at most this many pixels
 const UPLOAD_MARGIN = 0.08; // around the ink, as a share of the box's longer side
 
@@ -17,6 +18,9 @@ export class DrawingPad extends EventTarget {
     this.strokes = [];
     this.current = null;
     this.picture = null; // {image, pixelated, background} shown instead of strokes
+    this.aspect = 1; // width / height
+    this.boxes = []; // [{x, y, w, h, label}] in pad units, drawn over the strokes
+    this.upload = null; // where the last upload lies on the pad: {x0, y0, scale} (scale: pixels per unit)
     this.resize = this.resize.bind(this);
     new ResizeObserver(this.resize).observe(canvas);
     canvas.addEventListener("pointerdown", (e) => this.#start(e));
@@ -33,18 +37,40 @@ export class DrawingPad extends EventTarget {
 
   resize() {
     const ratio = window.devicePixelRatio || 1;
-    const side = Math.round(this.canvas.clientWidth * ratio);
-    if (side > 0 && this.canvas.width !== side) {
-      this.canvas.width = side;
-      this.canvas.height = side;
+    const width = Math.round(this.canvas.clientWidth * ratio);
+    const height = Math.round(width / this.aspect);
+    if (width > 0 && (this.canvas.width !== width || this.canvas.height !== height)) {
+      this.canvas.width = width;
+      this.canvas.height = height;
       this.#redraw();
     }
+  }
+
+  /** Widen (or square) the pad: `aspect` is its width over its height. The drawing stays. */
+  setAspect(aspect) {
+    this.aspect = aspect;
+    this.boxes = [];
+    this.resize();
+    this.#redraw();
+  }
+
+  /** Outline these boxes (in the pixels of what was read: the last upload, or the picture
+   * shown) with their labels: [{box: [x, y, w, h], label}]. */
+  showBoxes(boxes) {
+    const at = this.picture ? this.#pictureAt() : this.upload;
+    this.boxes = at
+      ? boxes.map(({ box: [x, y, w, h], label }) => ({
+          x: at.x0 + x / at.scale, y: at.y0 + y / at.scale, w: w / at.scale, h: h / at.scale, label,
+        }))
+      : [];
+    this.#redraw();
   }
 
   clear() {
     this.strokes = [];
     this.current = null;
     this.picture = null;
+    this.boxes = [];
     this.#redraw();
     this.#emit("change", { final: true });
   }
@@ -52,6 +78,7 @@ export class DrawingPad extends EventTarget {
   undo() {
     if (!this.strokes.length) return;
     this.strokes.pop();
+    this.boxes = [];
     this.#redraw();
     this.#emit("change", { final: true });
   }
@@ -62,33 +89,42 @@ export class DrawingPad extends EventTarget {
     const image = new Image();
     image.onload = () => {
       this.strokes = [];
+      this.boxes = [];
       this.picture = { image, pixelated, background };
       this.#redraw();
     };
     image.src = src;
   }
 
-  /** The whole drawing as a PNG data URL: white ink on black, 280×280. */
+  /** The whole drawing as a PNG data URL: white ink on black, 280 px tall (280×280 square). */
   toDataURL() {
     const out = document.createElement("canvas");
-    out.width = out.height = EXPORT_SIZE;
-    this.#paint(out.getContext("2d"), EXPORT_SIZE, 0, 0, EXPORT_SIZE, EXPORT_SIZE);
+    out.height = EXPORT_SIZE;
+    out.width = Math.round(EXPORT_SIZE * this.aspect);
+    this.#paint(out.getContext("2d"), EXPORT_SIZE, 0, 0, out.width, out.height);
     return out.toDataURL("image/png");
   }
 
   /** What the app sends: the drawing cropped to its ink with a margin, scaled so that its
    * longer side is at most UPLOAD_MAX px (a few KB rather than the whole canvas). The server
    * crops, fits and centres again: its preprocessing stays the authority. */
-  toUploadDataURL() {
+  toUploadDataURL({ maxHeight } = {}) {
     const points = this.strokes.flat();
-    if (!points.length) return this.toDataURL();
+    if (!points.length) {
+      this.upload = { x0: 0, y0: 0, scale: EXPORT_SIZE };
+      return this.toDataURL();
+    }
     const r = STROKE_WIDTH / 2;
     let x0 = Math.min(...points.map((p) => p[0])) - r, x1 = Math.max(...points.map((p) => p[0])) + r;
     let y0 = Math.min(...points.map((p) => p[1])) - r, y1 = Math.max(...points.map((p) => p[1])) + r;
     const margin = UPLOAD_MARGIN * Math.max(x1 - x0, y1 - y0);
     [x0, y0] = [Math.max(0, x0 - margin), Math.max(0, y0 - margin)];
-    [x1, y1] = [Math.min(1, x1 + margin), Math.min(1, y1 + margin)];
-    const size = Math.min(EXPORT_SIZE, UPLOAD_MAX / Math.max(x1 - x0, y1 - y0)); // pixels per unit
+    [x1, y1] = [Math.min(this.aspect, x1 + margin), Math.min(1, y1 + margin)];
+    // Pixels per unit: the longer side at most UPLOAD_MAX (one character); for a line, its
+    // height at most `maxHeight` however long it is.
+    const fit = maxHeight ? maxHeight / (y1 - y0) : UPLOAD_MAX / Math.max(x1 - x0, y1 - y0);
+    const size = Math.min(EXPORT_SIZE, fit);
+    this.upload = { x0, y0, scale: size };
     const out = document.createElement("canvas");
     out.width = Math.max(1, Math.round((x1 - x0) * size));
     out.height = Math.max(1, Math.round((y1 - y0) * size));
@@ -98,7 +134,7 @@ export class DrawingPad extends EventTarget {
 
   #point(event) {
     const rect = this.canvas.getBoundingClientRect();
-    return [(event.clientX - rect.left) / rect.width, (event.clientY - rect.top) / rect.height];
+    return [(event.clientX - rect.left) / rect.height, (event.clientY - rect.top) / rect.height];
   }
 
   #start(event) {
@@ -106,6 +142,7 @@ export class DrawingPad extends EventTarget {
     event.preventDefault();
     this.canvas.setPointerCapture?.(event.pointerId);
     this.picture = null; // drawing starts a new drawing
+    this.boxes = [];
     this.current = [this.#point(event)];
     this.strokes.push(this.current);
     this.#redraw();
@@ -129,21 +166,49 @@ export class DrawingPad extends EventTarget {
   }
 
   #redraw() {
-    const side = this.canvas.width;
-    if (this.picture) this.#paintPicture(side);
-    else this.#paint(this.ctx, side, 0, 0, side, side);
+    const { width, height } = this.canvas;
+    if (this.picture) this.#paintPicture(width, height);
+    else this.#paint(this.ctx, height, 0, 0, width, height);
+    this.#paintBoxes(height);
   }
 
-  #paintPicture(side) {
+  #paintPicture(width, height) {
     const { image, pixelated, background } = this.picture;
     const ctx = this.ctx;
     ctx.fillStyle = background;
-    ctx.fillRect(0, 0, side, side);
-    const scale = Math.min(side / image.naturalWidth, side / image.naturalHeight);
+    ctx.fillRect(0, 0, width, height);
+    const scale = Math.min(width / image.naturalWidth, height / image.naturalHeight);
     const w = image.naturalWidth * scale, h = image.naturalHeight * scale;
     ctx.imageSmoothingEnabled = !pixelated;
-    ctx.drawImage(image, (side - w) / 2, (side - h) / 2, w, h);
+    ctx.drawImage(image, (width - w) / 2, (height - h) / 2, w, h);
     ctx.imageSmoothingEnabled = true;
+  }
+
+  /** Where the shown picture's pixels lie on the pad: {x0, y0, scale} as for an upload. */
+  #pictureAt() {
+    const { image } = this.picture;
+    const { width, height } = this.canvas;
+    const k = Math.min(width / image.naturalWidth, height / image.naturalHeight);
+    return {
+      x0: (width - image.naturalWidth * k) / 2 / height,
+      y0: (height - image.naturalHeight * k) / 2 / height,
+      scale: height / k,
+    };
+  }
+
+  /** Each found character's box, and its label above it, over the drawing. */
+  #paintBoxes(scale) {
+    const ctx = this.ctx;
+    const line = Math.max(1, scale / 140);
+    ctx.font = `bold ${Math.round(scale / 11)}px system-ui, sans-serif`;
+    ctx.textBaseline = "bottom";
+    for (const { x, y, w, h, label } of this.boxes) {
+      ctx.strokeStyle = "#4fc3f7";
+      ctx.lineWidth = line;
+      ctx.strokeRect(x * scale, y * scale, w * scale, h * scale);
+      ctx.fillStyle = "#4fc3f7";
+      ctx.fillText(label, x * scale, Math.max(scale / 11, y * scale - line));
+    }
   }
 
   /** The strokes, `scale` pixels per unit, shifted by (dx, dy), on a black w×h background. */

@@ -1,16 +1,22 @@
 // Wires the page: the model choice, the drawing pad with live recognition, uploads, samples,
 // corrections and the model panel. Each view lives in its own module; this one holds the
-// state they share and decides which answer may land.
+// state they share and decides which answer may land. "Read as" chooses a model that reads one
+// character (a digit model, the characters model), or "Numbers & words": a wider pad read whole
+// by predict-text, as a number or as words.
 import * as api from "./api.js";
 import { showError, showIdle, showResult, showStatus } from "./answer.js";
 import { DrawingPad } from "./canvas.js";
 import { offerCorrections } from "./corrections.js";
 import { renderModel } from "./model-panel.js";
+import { hideReading, showReading } from "./reading.js";
 import { loadSamples, markSample, offerSampleLabels } from "./samples.js";
 
 const $ = (selector) => document.querySelector(selector);
 const LIVE_DELAY_MS = 120; // while drawing: at most one request per pause this long
 const MODEL_RETRY_MS = 5000; // the API unreachable: the model list is asked for again this often
+const TEXT = "@text"; // the "Read as" choice "Numbers & words"
+const LINE_UPLOAD_HEIGHT = 112; // a line of writing is sent this many pixels tall at most
+const wide = () => (window.matchMedia("(max-width: 759px)").matches ? 2.2 : 3); // the line pad's width / height
 
 const state = {
   model: undefined, // the chosen model's name; undefined = the API's default
@@ -22,13 +28,19 @@ const state = {
   lastInput: null, // what the shown result was computed from, in full, for a correction
   lastResult: null,
   retry: null, // the timer asking for the model list again while the API is unreachable
+  text: false, // "Numbers & words": the pad is read whole
+  alphabet: "digits", // there: "digits" (a number) or "characters" (words)
+  lastFile: null, // the photo or file last read, to read again as a number
 };
 
-const what = () => (state.reads === "characters" ? "a letter or a digit" : "a digit");
+const what = () => (state.text ? "a number or a word" : state.reads === "characters" ? "a letter or a digit" : "a digit");
 const topK = () => (state.reads === "characters" ? 5 : 3);
 
 function idle(text = `Draw ${what()} to start.`) {
+  hideReading();
   showIdle(text);
+  $("#read-as-number").hidden = true;
+  pad.showBoxes([]);
   state.lastResult = null;
 }
 
@@ -43,7 +55,13 @@ async function recognise(send, { truth, photo } = {}) {
     if (mine !== state.sequence) return;
     showStatus(null);
     state.lastResult = result;
-    showResult(result, { truth, reads: state.reads });
+    if (state.text) {
+      showReading(result, { pad, current: () => ({ result: state.lastResult, input: state.lastInput }) });
+    } else {
+      hideReading();
+      showResult(result, { truth, reads: state.reads });
+      $("#read-as-number").hidden = result.reason !== "several_characters";
+    }
   } catch (error) {
     if (mine === state.sequence) {
       showError(error, { photo, what: what() });
@@ -55,6 +73,7 @@ async function recognise(send, { truth, photo } = {}) {
 }
 
 const options = (signal) => ({ model: state.model, topK: topK(), signal });
+const textOptions = (signal) => ({ alphabet: state.alphabet, topK: 3, signal });
 
 // --- Drawing -----------------------------------------------------------------------------
 
@@ -68,8 +87,14 @@ function recogniseDrawing() {
     if (!pad.picture) idle();
     return;
   }
-  const upload = pad.toUploadDataURL(); // what is sent: the ink's box, small
   state.lastInput = () => pad.toDataURL(); // what a correction keeps: the whole drawing
+  state.lastFile = null;
+  if (state.text) {
+    const line = pad.toUploadDataURL({ maxHeight: LINE_UPLOAD_HEIGHT }); // the ink's box, a line's height
+    recognise((signal) => api.predictText(line, textOptions(signal)));
+    return;
+  }
+  const upload = pad.toUploadDataURL(); // what is sent: the ink's box, small
   recognise((signal) => api.predictImage(upload, options(signal)));
 }
 
@@ -100,7 +125,9 @@ function recogniseFile(file) {
     pad.showPicture(reader.result, { background: "#2b2f36" }); // the pad shows the photo itself
   };
   reader.readAsDataURL(file);
-  recognise((signal) => api.predictFile(file, options(signal)), { photo: true });
+  state.lastFile = file;
+  if (state.text) recognise((signal) => api.predictTextFile(file, textOptions(signal)), { photo: true });
+  else recognise((signal) => api.predictFile(file, options(signal)), { photo: true });
 }
 
 for (const input of [$("#upload"), $("#camera")]) {
@@ -130,6 +157,7 @@ function predictSample(button, sample) {
   pad.showPicture(sample.image, { pixelated: true }); // the pad shows the sample, scaled
   recognise(
     async (signal) => {
+      if (state.text) return api.predictText(sample.image, textOptions(signal));
       const result = await api.predictImage(sample.image, options(signal));
       markSample(button, sample, result);
       return result;
@@ -149,6 +177,9 @@ const KINDS = { digits: "Digits", characters: "Letters & digits" };
 
 function offerModels(models, chosen) {
   const select = $("#model-choice");
+  const text = document.createElement("optgroup");
+  text.label = "Numbers & words";
+  text.append(new Option("Numbers & words (read a whole line)", TEXT, false, state.text));
   select.replaceChildren(
     ...Object.entries(KINDS)
       .map(([kind, title]) => {
@@ -156,13 +187,33 @@ function offerModels(models, chosen) {
         group.label = title;
         for (const m of models.filter((m) => (m.reads ?? "digits") === kind)) {
           const facts = [m.default ? "default" : "", m.networks > 1 ? `${m.networks} networks` : ""].filter(Boolean);
-          const text = `${title}: ${m.name}${facts.length ? ` (${facts.join(", ")})` : ""}`;
-          group.append(new Option(text, m.name, false, m.name === chosen));
+          const label = `${title}: ${m.name}${facts.length ? ` (${facts.join(", ")})` : ""}`;
+          group.append(new Option(label, m.name, false, !state.text && m.name === chosen));
         }
         return group;
       })
       .filter((group) => group.children.length),
+    text,
   );
+}
+
+/** "Numbers & words" on or off: the pad widens for a line, the answer becomes a reading. */
+function setTextMode(on) {
+  state.text = on;
+  $("#text-kind").hidden = !on;
+  $("#pad").classList.toggle("wide", on);
+  pad.setAspect(on ? wide() : 1);
+  $("#draw-title").textContent = on ? "Write a number or a word" : state.reads === "characters" ? "Draw a letter or a digit" : "Draw a digit";
+  $("#pad").setAttribute("aria-label", on ? "Writing area: write a number or a word" : state.reads === "characters" ? "Drawing area: draw one letter or digit" : "Drawing area: draw one digit, 0 to 9");
+  $("#result-title").textContent = on ? "What the reader reads" : "What the network sees";
+  if (!on) hideReading();
+}
+
+/** Read what is on the pad (or the photo last read) again, as it is chosen now. */
+function readAgain() {
+  if (state.lastFile) recogniseFile(state.lastFile);
+  else if (!pad.isEmpty) recogniseDrawing();
+  else if (!pad.picture) idle();
 }
 
 async function chooseModel(name) {
@@ -174,15 +225,12 @@ async function chooseModel(name) {
     state.labels = info.labels;
     offerModels(info.models, info.name);
     renderModel(info);
-    const characters = state.reads === "characters";
-    $("#draw-title").textContent = characters ? "Draw a letter or a digit" : "Draw a digit";
-    $("#pad").setAttribute("aria-label", characters ? "Drawing area: draw one letter or digit" : "Drawing area: draw one digit, 0 to 9");
     offerCorrections(info.labels, { reads: state.reads, current: () => ({ result: state.lastResult, input: state.lastInput }) });
     offerSampleLabels(info.labels, dataset());
     showStatus(null);
     if (dataset() !== before || !$("#gallery").children.length) refreshSamples();
-    if (!pad.isEmpty) recogniseDrawing();
-    else if (!pad.picture) idle();
+    setTextMode(false);
+    readAgain();
   } catch (error) {
     showStatus(error.code === "unreachable" ? error.message : `Model information unavailable: ${error.message}`);
     if (!$("#model-choice").options.length) {
@@ -196,7 +244,28 @@ async function chooseModel(name) {
   }
 }
 
-$("#model-choice").addEventListener("change", (event) => chooseModel(event.target.value));
+/** "Numbers & words": the model panel shows the model that reads the kind chosen. */
+async function chooseText(alphabet = state.alphabet) {
+  state.alphabet = alphabet;
+  for (const radio of document.querySelectorAll('input[name="text-kind"]')) radio.checked = radio.value === alphabet;
+  $("#model-choice").value = TEXT;
+  setTextMode(true);
+  readAgain();
+  try {
+    renderModel(await api.modelInfo(alphabet === "characters" ? "characters" : undefined));
+  } catch (error) {
+    showStatus(`Model information unavailable: ${error.message}`);
+  }
+}
+
+$("#model-choice").addEventListener("change", (event) =>
+  event.target.value === TEXT ? chooseText() : chooseModel(event.target.value),
+);
+for (const radio of document.querySelectorAll('input[name="text-kind"]')) {
+  radio.addEventListener("change", () => chooseText(radio.value));
+}
+$("#read-as-number").addEventListener("click", () => chooseText("digits"));
+window.matchMedia("(max-width: 759px)").addEventListener("change", () => state.text && pad.setAspect(wide()));
 
 // --- Start -------------------------------------------------------------------------------
 

@@ -1,0 +1,99 @@
+// The reading view ("Numbers & words"): the text read, big; a box around each character on the
+// drawing with its label; each character's 28×28 and confidence; the other readings; and a
+// correction of the whole text.
+import * as api from "./api.js";
+import { pct } from "./charts.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+/** Hide the reading's own parts (a digit or letter answer is shown instead). */
+export function hideReading() {
+  $(".seen").hidden = false;
+  $("#reading").hidden = true;
+  $("#text-feedback").hidden = true;
+  $("#prediction").classList.remove("text");
+}
+
+/** Show one reading of predict-text; `pad` outlines its characters on the drawing. */
+export function showReading(result, { pad, current }) {
+  const prediction = $("#prediction");
+  prediction.classList.add("text");
+  prediction.classList.remove("not-digit", "right", "wrong");
+  $("#bars").replaceChildren();
+  $("#processed").hidden = true;
+  $(".seen").hidden = true; // each character's 28×28 is shown below instead
+  $("#feedback").hidden = true;
+  $("#read-as-number").hidden = true;
+  const quick = $("#quick-answer");
+  quick.className = "quick-answer";
+  if (!result.is_text) {
+    prediction.textContent = "?";
+    $("#announce").textContent = "Nothing written yet: write a number or a word.";
+    quick.textContent = "Nothing written yet";
+    $("#reading").hidden = true;
+    $("#text-feedback").hidden = true;
+    pad.showBoxes([]);
+    return;
+  }
+  prediction.textContent = result.text;
+  const sentence = `It reads “${result.text}”, ${pct(result.confidence)} sure.`;
+  $("#announce").textContent = sentence;
+  quick.textContent = `${result.text} · ${pct(result.confidence)}`;
+  pad.showBoxes(result.characters);
+  $("#characters").replaceChildren(
+    ...result.characters.map((c, i) => {
+      const item = document.createElement("li");
+      item.className = "character";
+      const image = document.createElement("img");
+      image.src = c.processed_image;
+      image.width = image.height = 42;
+      image.alt = `Character ${i + 1}, read as ${c.label}`;
+      const label = document.createElement("span");
+      label.className = "character-label";
+      label.textContent = c.label;
+      const confidence = document.createElement("span");
+      confidence.className = "muted";
+      confidence.textContent = pct(c.confidence);
+      item.title = c.top_k.map((t) => `${t.label} ${pct(t.probability)}`).join(", ");
+      item.append(image, label, confidence);
+      return item;
+    }),
+  );
+  const others = result.alternatives.filter((a) => a.confidence >= 0.001); // a 0.0% one says nothing
+  $("#alternatives").textContent = others.length ? `Or: ${others.map((a) => `${a.text} (${pct(a.confidence)})`).join(", ")}` : "";
+  $("#reading").hidden = false;
+  offerTextCorrection(result, current);
+  const version = document.createElement("span");
+  version.className = "nowrap";
+  version.textContent = result.model.version;
+  const count = `${result.characters.length} character${result.characters.length === 1 ? "" : "s"}`;
+  $("#latency").replaceChildren(`${result.model.name} `, version, ` · ${count} · ${result.elapsed_ms.toFixed(1)} ms on the server`);
+}
+
+function offerTextCorrection(result, current) {
+  const form = $("#text-feedback");
+  const input = $("#true-text");
+  form.hidden = false;
+  input.value = result.text;
+  $("#text-feedback-status").textContent = "";
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const text = input.value.trim().replace(/\s+/g, " ");
+    const { input: drawing } = current();
+    const status = $("#text-feedback-status");
+    if (!text || !drawing) return;
+    status.textContent = "Sending…";
+    try {
+      await api.sendTextFeedback({
+        image: typeof drawing === "function" ? drawing() : drawing,
+        predicted: result.text,
+        text,
+        model: result.model.name,
+        modelVersion: result.model.version,
+      });
+      status.textContent = `Thank you! Saved as “${text}”; it will help train the next reader.`;
+    } catch (error) {
+      status.textContent = `Could not save the correction: ${error.message}`;
+    }
+  };
+}
