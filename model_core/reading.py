@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from . import card as cards
 from . import spelling
 from .imaging.decode import DEFAULT_LIMITS, EmptyImageError, Limits, PreprocessError, load_pixels
 from .imaging.fields import field_cells
@@ -231,7 +232,10 @@ def read_text(
     scores = model.scores(images)
     if alphabet == "characters":  # a letter's case is the word's to decide: read caseless here
         probabilities = spelling.folded(scores.probabilities, model.labels)
-        one_character = np.ones(len(keep), np.float32)
+        # A network with its own "not one character" output (taught what the reader cuts) says
+        # how much a candidate is one character; the shipped characters model cannot.
+        taught = model.not_a_digit["method"] == cards.CLASS_METHOD
+        one_character = scores.digit_score if taught else np.ones(len(keep), np.float32)
     else:
         probabilities = scores.probabilities
         one_character = scorer.scores(images).digit_score if scorer is not None else scores.digit_score
