@@ -1,4 +1,4 @@
-"""Reading several characters: a handwritten number, left to right.
+"""Reading several characters: a handwritten number, or words, left to right.
 
 The image's ink is found as for one character (imaging.ink: a drawing's background, a photo's
 light, rulings, specks and page edges dropped), over the whole written line. Its pieces are
@@ -11,13 +11,16 @@ through the candidates (dynamic programming over the cuts) chooses where charact
 each character scores its best label's probability times how much it looks like one
 character at all (the network's "not a digit" output says two touching digits are not one),
 and costs CHARACTER_COST besides. Small marks beside the writing (a full stop, a dash after
-an amount) may be passed over.
+an amount) may be passed over. For digits a candidate may also span blobs that nearly touch
+(a digit's strokes apart). Writing in a frame or a form's row of boxes (imaging.fields) is read
+inside it only: one character a cell. Words (alphabet "characters", the 47-character model):
+the same, cutting at thin columns only, then model_core.spelling makes words of it.
 
-A first reader, measured (docs/measurements.md, "Reading numbers"): a fragment cut from a
-digit still reads as a confident digit to a network that never saw fragments, which is
-where it fails most; a scorer trained on fragments and pairs is the next step.
+A first reader, measured (docs/measurements.md, "Reading numbers" and "Reading words"): a
+fragment cut from a character still reads as a confident one to a network that never saw
+fragments, which is where it fails most; a network taught what the reader cuts is next.
 
-    read_text(model, source, limits) → Reading(text, confidence, characters, alternatives)
+    read_text(model, source, limits, alphabet="digits") → Reading(text, confidence, characters, alternatives)
 """
 
 from __future__ import annotations
@@ -164,7 +167,7 @@ def read_text(
     A blank or near-blank image reads as no text (is_text false), not as an error. `scorer`,
     when given, says how much each candidate looks like one character (a network that learnt
     what a reader cuts wrongly); `model`'s own "not a digit" otherwise. `alphabet` "digits"
-    reads a number (0-9, no gaps); "characters" reads words (see `words`)."""
+    reads a number (0-9, no gaps); "characters" reads words (model_core.spelling)."""
     if alphabet not in ALPHABETS:
         raise ValueError(f"unknown alphabet {alphabet!r}; expected one of {tuple(ALPHABETS)}")
     rules = ALPHABETS[alphabet]
@@ -209,7 +212,7 @@ def read_text(
                 if last > b and blobs[last].left - blobs[last - 1].right > rules.join_gap * height:
                     break
                 far = False
-                for j in range(1 if last == b else 0, len(nodes[last])):
+                for j in range(1, len(nodes[last])):  # (a later blob's left edge: the gap's end, not ink)
                     if (last > b or j > i + 1) and nodes[last][j] - xs[i] > MAX_WIDTH * height:
                         far = True
                         break
