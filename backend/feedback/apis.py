@@ -122,7 +122,7 @@ class FeedbackApi(JsonOrFormApi):
             "character in the MNIST-style export. Send this or `true_label`.",
         )
         predicted_text = serializers.RegexField(
-            CORRECTION_TEXT,
+            CORRECTION_TEXT.replace("^", "^(?:").replace("$", ")?$"),  # or empty: not known
             max_length=MAX_TEXT,
             required=False,
             default="",
