@@ -75,7 +75,7 @@ def test_a_label_correction_lists_null_text_and_is_not_in_the_text_export(client
         ({"true_text": "A" * 65}, 400, "max_length"),
         ({"true_text": "JOHN-PAUL"}, 400, "invalid_input"),
         ({"true_text": "JO  HN"}, 400, "invalid_input"),
-        ({"predicted_label": "J"}, 400, "invalid_input"),
+        ({"predicted_label": "eleven"}, 400, "invalid_label"),
         ({"model": "cnn"}, 422, "invalid_label"),  # letters the digit model does not read
     ],
 )

@@ -224,7 +224,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ReadinessStatusEnum": ["ok", "degraded", "not_ready"],
-        "TextAlphabetEnum": ["digits"],
+        # What a model reads, and the alphabet predict-text reads (one set: the name it had first).
+        "ReadsEnum": ["digits", "characters"],
         "NotADigitReasonEnum": ["several_characters", "not_a_digit"],
     },
     "COMPONENT_SPLIT_PATCH": False,  # a PATCH body states what it requires

@@ -44,16 +44,21 @@ CORRECTION_LABEL = rf"^(?:[0-9A-Za-z]|{NOT_A_DIGIT})$"
 CORRECTION_TEXT = r"^[0-9A-Za-z]+(?: [0-9A-Za-z]+)*$"
 
 
+class TextField(serializers.RegexField):
+    """A text as a JSON string only (a number is not a text, however it would print)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("must be a string", code="invalid")
+        return super().to_internal_value(data)
+
+
 def one_kind(attrs: dict) -> dict:
-    """A correction is of one character (true_label) or of a reading (true_text), never both;
-    a prediction given is of the same kind."""
+    """A correction is of one character (true_label) or of a reading (true_text), never both.
+    Either prediction may come with either (a drawing predict-digit called "not a digit" and
+    predict-text read as a number): each is stored as given."""
     if bool(attrs.get("true_label")) == bool(attrs.get("true_text")):
         raise serializers.ValidationError("send exactly one of 'true_label' or 'true_text'", code="invalid_input")
-    text, label = attrs.get("true_text"), attrs.get("true_label")
-    if text and attrs.get("predicted_label") or label and attrs.get("predicted_text"):
-        raise serializers.ValidationError(
-            "predicted_label goes with true_label, predicted_text with true_text", code="invalid_input"
-        )
     return attrs
 
 
@@ -68,7 +73,7 @@ class FeedbackOutputSerializer(serializers.Serializer):
     true_label = serializers.CharField(help_text="Empty for a text correction.")
     predicted_label = serializers.CharField()
     true_text = serializers.CharField(allow_null=True, help_text="A text correction's text; null for a label's.")
-    predicted_text = serializers.CharField(allow_null=True, help_text="What the reading said; null for a label's.")
+    predicted_text = serializers.CharField(allow_null=True, help_text="What the reading said; null when not sent.")
     model = serializers.CharField(source="model_name")
     model_version = serializers.CharField()
     reviewed = serializers.BooleanField(help_text="Checked by a token holder: fit for fine-tuning.")
@@ -86,8 +91,7 @@ class FeedbackOutputSerializer(serializers.Serializer):
 
     def to_representation(self, entry):
         data = super().to_representation(entry)
-        if not entry.true_text:
-            data["true_text"] = data["predicted_text"] = None
+        data["true_text"], data["predicted_text"] = entry.true_text or None, entry.predicted_text or None
         return data
 
 
@@ -111,7 +115,7 @@ class FeedbackApi(JsonOrFormApi):
             "of its 47 characters (a merged lower-case letter such as c is stored as its capital, C). A label "
             "the named model does not have is a 422 `invalid_label`. Send this or `true_text`.",
         )
-        true_text = serializers.RegexField(
+        true_text = TextField(
             CORRECTION_TEXT,
             max_length=MAX_TEXT,
             required=False,
@@ -121,7 +125,7 @@ class FeedbackApi(JsonOrFormApi):
             "`/api/feedback/export/?kind=text`, and, when it has as many characters as the reading found, a row a "
             "character in the MNIST-style export. Send this or `true_label`.",
         )
-        predicted_text = serializers.RegexField(
+        predicted_text = TextField(
             CORRECTION_TEXT.replace("^", "^(?:").replace("$", ")?$"),  # or empty: not known
             max_length=MAX_TEXT,
             required=False,

@@ -82,18 +82,17 @@ def feedback_create(
     the reader finds are stored). With an idempotency key the sender has used before, nothing
     is stored again: (the entry stored then, False). Else (the entry, True)."""
     loaded = get_model(model)
-    if true_text:
-        for name, text in (("true_text", true_text), ("predicted_text", predicted_text)):
-            wrong = [ch for ch in text if ch != " " and loaded.canonical_label(ch, ()) is None]
-            if wrong:
-                raise InvalidLabel(f"{name} holds characters model {loaded.name} does not read: {''.join(wrong)}", name)
-    else:
-        labels = [*loaded.labels, NOT_A_DIGIT]
+    labels = [*loaded.labels, NOT_A_DIGIT]
+    for name, text in (("true_text", true_text), ("predicted_text", predicted_text)):
+        wrong = [ch for ch in text if ch != " " and loaded.canonical_label(ch, ()) is None]
+        if wrong:
+            raise InvalidLabel(f"{name} holds characters model {loaded.name} does not read: {''.join(wrong)}", name)
+    if not true_text:
         true_label = loaded.canonical_label(true_label, (NOT_A_DIGIT,))  # "c" is stored as "C" where merged
         if true_label is None:
             raise InvalidLabel(f"true_label must be one of {', '.join(labels)}")
-        if predicted_label and (predicted_label := loaded.canonical_label(predicted_label, (NOT_A_DIGIT,))) is None:
-            raise InvalidLabel(f"predicted_label must be empty or one of {', '.join(labels)}", "predicted_label")
+    if predicted_label and (predicted_label := loaded.canonical_label(predicted_label, (NOT_A_DIGIT,))) is None:
+        raise InvalidLabel(f"predicted_label must be empty or one of {', '.join(labels)}", "predicted_label")
     if isinstance(source, str):
         source = decode_base64(source, limits())  # once, for the fingerprint and both copies below
     fingerprint = request_fingerprint(
@@ -102,7 +101,7 @@ def feedback_create(
         predicted_label=predicted_label,
         model=loaded.name,
         version=model_version,
-        **({"true_text": true_text, "predicted_text": predicted_text} if true_text else {}),
+        **({"true_text": true_text, "predicted_text": predicted_text} if true_text or predicted_text else {}),
     )
     if idempotency_key:
         earlier = Feedback.objects.filter(client=client, idempotency_key=idempotency_key).first()
