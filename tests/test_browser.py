@@ -525,6 +525,12 @@ def test_numbers_and_words_reads_a_number_and_a_word_with_their_boxes(open_app, 
     if size == "phone":  # the reading in view under the pad, nothing wider than the screen
         quick = page.locator("#quick-answer").bounding_box()
         assert quick["y"] + quick["height"] <= 844 and page.evaluate("document.documentElement.scrollWidth") <= 390
+    # A model chosen again: one character at a time, on the square pad, the choice shown as made.
+    page.select_option("#model-choice", "cnn")
+    expect(page.locator("#draw-title")).to_have_text("Draw a digit", timeout=10_000)
+    assert page.locator("#model-choice").input_value() == "cnn" and page.locator("#reading").is_hidden()
+    square = page.locator("#pad").bounding_box()
+    assert abs(square["width"] - square["height"]) <= 2, square
     assert not open_app.errors, open_app.errors
 
 

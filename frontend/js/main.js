@@ -154,6 +154,7 @@ const dataset = () => (state.reads === "characters" ? "emnist" : "mnist");
 
 function predictSample(button, sample) {
   state.lastInput = sample.image;
+  state.lastFile = null;
   pad.showPicture(sample.image, { pixelated: true }); // the pad shows the sample, scaled
   recognise(
     async (signal) => {
@@ -199,6 +200,8 @@ function offerModels(models, chosen) {
 
 /** "Numbers & words" on or off: the pad widens for a line, the answer becomes a reading. */
 function setTextMode(on) {
+  // Back to the square pad: writing that ran past its right edge would be read cut off.
+  if (!on && state.text && pad.strokes.flat().some(([x]) => x > 1)) pad.clear();
   state.text = on;
   $("#text-kind").hidden = !on;
   $("#pad").classList.toggle("wide", on);
@@ -223,13 +226,13 @@ async function chooseModel(name) {
     state.model = info.name;
     state.reads = info.input_recipe === "emnist" ? "characters" : "digits";
     state.labels = info.labels;
+    setTextMode(false); // a model chosen: one character at a time again
     offerModels(info.models, info.name);
     renderModel(info);
     offerCorrections(info.labels, { reads: state.reads, current: () => ({ result: state.lastResult, input: state.lastInput }) });
     offerSampleLabels(info.labels, dataset());
     showStatus(null);
     if (dataset() !== before || !$("#gallery").children.length) refreshSamples();
-    setTextMode(false);
     readAgain();
   } catch (error) {
     showStatus(error.code === "unreachable" ? error.message : `Model information unavailable: ${error.message}`);
