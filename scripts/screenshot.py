@@ -1,8 +1,10 @@
 """Take the README's screenshot (docs/screenshot.png) of the app as it is now: the API and
 the app served on loopback, Debian's Chromium driven by Playwright, a 7 drawn with the mouse;
 and docs/screenshot-phone-letters.png: an A drawn in letters mode on a phone (a touch screen:
-its "Take a photo" button shows). Each PNG says in a text chunk ("model") which model and
-version answered in it, so a test can tell a screenshot that lags the shipped models.
+its "Take a photo" button shows); and docs/screenshot-numbers-words.png: a word written in
+"Numbers & words", read with its characters boxed. Each PNG says in a text chunk ("model")
+which model and version answered in it, so a test can tell a screenshot that lags the
+shipped models.
 
     python scripts/screenshot.py [--out docs/screenshot.png]      (or: make screenshot)
 """
@@ -19,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, PngImagePlugin  # noqa: E402
 
-from devtools.browser import DIGITS, LETTERS, draw_with_mouse, launch  # noqa: E402
+from devtools.browser import DIGITS, LETTERS, draw_line, draw_with_mouse, launch  # noqa: E402
 from devtools.servers import api_server, static_server  # noqa: E402
 
 
@@ -52,11 +54,23 @@ def main() -> None:
         phone.locator("#result").scroll_into_view_if_needed()
         phone_png = phone.screenshot(full_page=False)
         phone_model = phone.locator("#latency").inner_text().split(" ")[:2]
+        line = browser.new_page(viewport={"width": 1280, "height": 900})
+        line.goto(f"{web}/index.html?api={api}")
+        line.wait_for_selector("#model-choice option[value='@text']", state="attached", timeout=15_000)
+        line.select_option("#model-choice", "@text")
+        line.check("input[name='text-kind'][value='characters']")
+        draw_line(line, [LETTERS["H"], LETTERS["A"], LETTERS["T"]])
+        expect(line.locator("#prediction")).to_have_text("HAT", timeout=10_000)
+        line.evaluate("window.scrollTo(0, 0)")
+        line_png = line.screenshot(full_page=False)
+        line_model = line.locator("#latency").inner_text().split(" ")[:2]
         browser.close()
     save(png, args.out, desktop_model)
     letters = Path(args.out).with_name("screenshot-phone-letters.png")
     save(phone_png, letters, phone_model)
-    print(f"wrote {args.out} and {letters}")
+    words = Path(args.out).with_name("screenshot-numbers-words.png")
+    save(line_png, words, line_model)
+    print(f"wrote {args.out}, {letters} and {words}")
 
 
 def save(png: bytes, path: str | Path, model: list[str]) -> None:

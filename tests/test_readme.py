@@ -103,7 +103,9 @@ def test_the_sample_response_is_what_the_api_answers_now(server):
     assert sample["prediction"] == "7" and sample["is_digit"] is True
 
 
-@pytest.mark.parametrize("png", ["docs/screenshot.png", "docs/screenshot-phone-letters.png"])
+@pytest.mark.parametrize(
+    "png", ["docs/screenshot.png", "docs/screenshot-phone-letters.png", "docs/screenshot-numbers-words.png"]
+)
 def test_the_screenshots_show_the_models_that_ship(png):
     from PIL import Image
 
