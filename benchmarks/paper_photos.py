@@ -110,8 +110,8 @@ def _rulings(shape, rng, digit_box, heavy: bool) -> tuple[np.ndarray, bool]:
 
 
 def paper_photo(glyph: np.ndarray, rng: np.random.Generator, condition: str = "plain") -> tuple[bytes, dict]:
-    """A phone JPEG of an EMNIST digit (28×28 uint8, white on black) written on paper, with
-    `condition` held; and what was drawn."""
+    """A phone JPEG of an EMNIST digit (28×28 uint8, white on black), or of a number written
+    in such digits (any size), written on paper, with `condition` held; and what was drawn."""
     if condition not in CONDITIONS:
         raise ValueError(f"unknown condition {condition!r}")
     long_side = int(rng.integers(3900, 4450)) if condition == "small" else int(rng.integers(900, 2401))
@@ -120,6 +120,11 @@ def paper_photo(glyph: np.ndarray, rng: np.random.Generator, condition: str = "p
         h, w = w, h
     small = condition == "small"
     digit_height = int(rng.integers(40, 81)) if small else int(rng.uniform(0.12, 0.4) * min(h, w))
+    # A number (a wide glyph: numbers.compose's canvas) is written no wider than 80% of the
+    # page; a digit, never so wide, is as it was.
+    rows, cols = np.nonzero(glyph > 40)
+    aspect = (cols.max() - cols.min() + 1) / (rows.max() - rows.min() + 1)
+    digit_height = max(20, min(digit_height, int(0.8 * w / aspect)))
     alpha = _stroke(glyph, digit_height, rng)
     dh, dw = alpha.shape
     y0, x0 = (

@@ -15,6 +15,12 @@ to read a 6-letter word.
     python benchmarks/read.py [--split validation] [--count 1000] [--model cnn] [--seed 39]
     python benchmarks/read.py --words [--split validation] [--count 1000] [--boxes 300]
 
+Photos (`--photos`): the same numbers written on paper and photographed by
+benchmarks/paper_photos.py (the second photo maker, the one the ink finder was not developed
+on), each condition in turn (plain, shadow, ruling, small, contrast, exif): exact text.
+
+    python benchmarks/read.py --photos [--split validation] [--count 300]
+
 `--record` (with `--split test`) writes the figures into the reader's card
 (artifacts/reader.json), which GET /api/model-info/ serves as `reader`.
 """
@@ -41,6 +47,7 @@ from model_core import load_model  # noqa: E402
 from model_core.data.emnist import load_characters  # noqa: E402
 from model_core.data.numbers import numbers  # noqa: E402
 from model_core.data.words import forms, words  # noqa: E402
+from model_core.imaging.decode import PreprocessError  # noqa: E402
 from model_core.reading import read_text, reader_card_path  # noqa: E402
 
 
@@ -116,21 +123,57 @@ def table(rows: dict[str, list[tuple[bool, int, int]]], order: list[str], what: 
     return figures
 
 
-def record(args, alphabet: str, model, figures: dict) -> None:
-    """Write these test figures into the reader's card, beside the shipped models."""
+def record(args, alphabet: str, model, figures: dict, part: str | None = None) -> None:
+    """Write these test figures into the reader's card, beside the shipped models (`part`: under
+    that name in the alphabet's figures, the rest kept: photos beside the drawn numbers)."""
     if args.split != "test":
         raise SystemExit("the reader's card holds the test figures: --record goes with --split test")
     path = Path(reader_card_path())
     card = json.loads(path.read_text()) if path.is_file() else {}
     command = "python benchmarks/read.py " + " ".join(sys.argv[1:]).replace(" --record", "")
-    card[alphabet] = {
+    measured = {
         "model": {"name": model.name, "version": model.version},
         "measured": datetime.date.today().isoformat(),
         "command": command,
         **figures,
     }
+    if part:
+        card.setdefault(alphabet, {})[part] = measured
+    else:
+        card[alphabet] = {**measured, **{k: v for k, v in card.get(alphabet, {}).items() if k == "photos"}}
     path.write_text(json.dumps(card, indent=2) + "\n")
     print(f"recorded in {path}")
+
+
+def read_photos(args) -> None:
+    """The numbers as phone photos of paper by the second photo maker, a condition each in turn."""
+    from paper_photos import CONDITIONS, paper_photo
+
+    model = load_model(args.model)
+    part = load_characters(args.split)
+    digits = part.labels < 10
+    rng = np.random.default_rng(args.seed + 1000)
+    rows: dict[str, list[tuple[bool, int, int]]] = defaultdict(list)
+    refused: dict[str, int] = defaultdict(int)
+    shown = 0
+    for k, (text, number) in enumerate(numbers(part.images[digits], part.labels[digits], args.count, args.seed)):
+        condition = CONDITIONS[k % len(CONDITIONS)]
+        photo, _ = paper_photo(number.canvas, rng, condition)
+        try:
+            read = read_text(model, photo).text
+        except PreprocessError as exc:  # an answered 4xx: not read
+            read = ""
+            refused[exc.code] += 1
+        for key in ("all", condition, "touching" if number.touching else "apart"):
+            rows[key].append((read == text, edit_distance(read, text), len(text)))
+        if read != text and shown < args.show:
+            print(f"  {text} read as {read or '(nothing)'} ({condition})")
+            shown += 1
+    print(f"model {model.name} {model.version}; {args.split}: {args.count} numbers of EMNIST digits, photographed")
+    figures = table(rows, ["all", "apart", "touching", *CONDITIONS], "photos of numbers")
+    print(f"refused (a 4xx, counted as misread): {dict(refused) or 'none'}")
+    if args.record:
+        record(args, "digits", model, {"numbers": figures, "refused": dict(refused)}, part="photos")
 
 
 def read_words(args) -> None:
@@ -195,6 +238,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=39)
     parser.add_argument("--words", action="store_true", help="words and names in boxes (alphabet characters)")
     parser.add_argument("--boxes", type=int, default=300, help="with --words: this many names in a form's boxes")
+    parser.add_argument("--photos", action="store_true", help="the numbers as phone photos of paper")
     parser.add_argument("--record", action="store_true", help="write the test figures into artifacts/reader.json")
     parser.add_argument("--show", type=int, default=0, help="print this many misread numbers")
     parser.add_argument("--scorer", default=None, help="a model saying how much each candidate is one character")
@@ -206,6 +250,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.words:
         return read_words(args)
+    if args.photos:
+        return read_photos(args)
     model = load_model(args.model)
     scorer = load_model(args.scorer) if args.scorer else None
     part = load_characters(args.split)

@@ -1,8 +1,11 @@
 """Reading a handwritten number (model_core.reading): digits apart and touching, either
-polarity, boxes in the image's pixels, nothing read on a blank page."""
+polarity, boxes in the image's pixels, nothing read on a blank page, a photo of ruled paper."""
+
+import io
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from model_core import load_model
 from model_core.data.numbers import compose
@@ -73,3 +76,22 @@ def test_the_cli_reads_two_files_a_row_each(mnist_test, tmp_path, capsys):
     by_file = {row[0].rsplit("/", 1)[-1]: row for row in rows[1:]}
     assert by_file["42.png"][1] == "42" and by_file["7.png"][1] == "7" and by_file["7.png"][3] == ""
     assert by_file["not-an-image.png"][1] == "" and by_file["not-an-image.png"][3]
+
+
+def test_a_photo_of_a_number_on_ruled_paper_is_read_without_its_lines(model, mnist_test):
+    """A number written in dark ink across ruled paper, photographed (uneven light, grain, a
+    JPEG): the rulings are not read, nor is the page's edge."""
+    canvas = written(mnist_test, "305", touching=False)
+    ink = np.asarray(Image.fromarray(canvas).resize((canvas.shape[1] * 2, canvas.shape[0] * 2)), np.float32) / 255
+    h, w = 900, max(1200, ink.shape[1] + 200)
+    rng = np.random.default_rng(3)
+    ys, xs = np.mgrid[0:h, 0:w]
+    page = 215 + 25 * xs / w - 15 * ys / h + rng.normal(0, 3, (h, w))  # light falling off, grain
+    for y in range(60, h, 70):  # ruled lines, one through the writing
+        page[y : y + 3] *= 0.72
+    top, left = (h - ink.shape[0]) // 2, (w - ink.shape[1]) // 2
+    page[top : top + ink.shape[0], left : left + ink.shape[1]] *= 1 - 0.8 * ink
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(page, 0, 255).astype(np.uint8)).convert("RGB").save(buffer, "JPEG", quality=85)
+    reading = read_text(model, buffer.getvalue())
+    assert reading.text == "305"
