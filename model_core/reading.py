@@ -171,6 +171,8 @@ def read_text(
     if alphabet not in ALPHABETS:
         raise ValueError(f"unknown alphabet {alphabet!r}; expected one of {tuple(ALPHABETS)}")
     rules = ALPHABETS[alphabet]
+    if alphabet == "characters" and not any(label.isalpha() for label in model.labels):
+        raise ValueError(f"model {model.name!r} reads no letters: words need the characters model")
     grey = load_pixels(source, limits)
     try:  # a character of a long line is a small share of its width: no rule on its extent here
         ink, box = locate_ink(grey, dataclasses.replace(limits, min_extent=0.0))

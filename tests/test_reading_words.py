@@ -79,7 +79,9 @@ def test_a_number_in_a_row_of_boxes_is_read_a_digit_a_cell(cnn_model, mnist_test
     assert read_text(cnn_model, png(form.page)).text == "2024"
 
 
-def test_an_unknown_alphabet_is_refused(characters_model, write_words):
+def test_an_unknown_alphabet_and_words_asked_of_a_digit_model_are_refused(characters_model, cnn_model, write_words):
     canvas, _ = write_words("AB", seed=7)
     with pytest.raises(ValueError, match="unknown alphabet"):
         read_text(characters_model, png(canvas), alphabet="runes")
+    with pytest.raises(ValueError, match="reads no letters"):
+        read_text(cnn_model, png(canvas), alphabet="characters")
