@@ -19,6 +19,13 @@ def seven_png(size: int = 280) -> bytes:
     return buffer.getvalue()
 
 
+def grey_png(pixels) -> bytes:
+    """A uint8 grey array as PNG bytes."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def data_url(data: bytes, mime: str = "image/png") -> str:
     """Encoded image bytes as the data URL a canvas's toDataURL gives."""
     return f"data:{mime};base64," + base64.b64encode(data).decode()

@@ -194,7 +194,7 @@ def read_text(
     mask = strength > INK_LEVEL
     labels, blobs = _blobs(mask)
     if len(cells) > 1:  # a row of boxes: one character a cell, whatever its pieces
-        blobs = _cell_blobs(labels, blobs, [(c[1] - left, c[3] - left) for c in cells])
+        blobs = _cell_blobs(blobs, [(c[1] - left, c[3] - left) for c in cells])
     height = bottom - top
     if not blobs:
         return Reading("", 0.0)
@@ -401,8 +401,8 @@ def _alternatives(characters: list[Character], confidence: float, spaces: list[b
     return sorted(out, key=lambda t: -t[1])[:count]
 
 
-def _cell_blobs(labels: np.ndarray, blobs: list[Blob], cells: list[tuple[int, int]]) -> list[Blob]:
-    """One blob per cell of a row of boxes that holds ink: every piece whose middle lies in it."""
+def _cell_blobs(blobs: list[Blob], cells: list[tuple[int, int]]) -> list[Blob]:
+    """One blob per cell of a row of boxes that holds ink: every blob whose middle lies in it."""
     out = []
     for c_left, c_right in cells:
         inside = [b for b in blobs if c_left <= (b.left + b.right) / 2 < c_right]

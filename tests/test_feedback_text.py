@@ -11,18 +11,13 @@ import pytest
 from PIL import Image
 
 from devtools.images import data_url
+from devtools.images import grey_png as png
 from model_core.data.datasets import read_corrections
 
 from .conftest import TOKEN
 
 pytestmark = pytest.mark.django_db
 AUTH = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
-
-
-def png(grey: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(grey).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def export(client, query: str = "") -> bytes:

@@ -6,18 +6,12 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from devtools.images import data_url
+from devtools.images import grey_png as png
 from model_core.data.numbers import compose
 
 TEXT = "/api/predict-text/"
-
-
-def png(grey: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(grey).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def number(mnist_test, text: str, seed: int = 0) -> np.ndarray:

@@ -2,21 +2,13 @@
 case, two words with a space, letters and digits not mixed unless written so, a form's boxes
 with a printed label beside them, and each character's box in the image's pixels."""
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image
 
+from devtools.images import grey_png as png
 from model_core.data.words import boxed
 from model_core.reading import read_text
 from model_core.spelling import folded
-
-
-def png(grey: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(grey).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 @pytest.mark.parametrize("dark_on_light", [False, True])

@@ -48,13 +48,14 @@ def feedback_csv_lines(*, reviewed_only: bool = False, model: str | None = None)
     rows = _corrections(reviewed_only, model).values_list("true_label", "true_text", "processed", "model_name")
 
     def each() -> Iterator[tuple[int | str, bytes, str]]:
+        shipped = set(model_names())  # once, not a directory listing a row
         for label, text, processed, name in rows.iterator():
             processed = bytes(processed)
             if not text:
                 yield NOT_A_DIGIT_CSV if label == NOT_A_DIGIT else label, processed, name
                 continue
             characters = text.replace(" ", "")
-            if len(processed) != CHARACTER_BYTES * len(characters) or name not in model_names():
+            if len(processed) != CHARACTER_BYTES * len(characters) or name not in shipped:
                 continue
             reader = get_model(name)
             for i, ch in enumerate(characters):

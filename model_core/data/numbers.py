@@ -48,18 +48,26 @@ def compose(glyphs: list[np.ndarray], rng: np.random.Generator, scale: float = 1
     thicken = int(rng.integers(0, 3))
     parts = []
     for glyph in glyphs:
-        ink = ink_crop(glyph).astype(np.float32) / 255.0
-        h = height * rng.uniform(0.85, 1.1)
-        w = max(2, round(ink.shape[1] * h / ink.shape[0]))
-        scaled = np.asarray(Image.fromarray(ink).resize((w, max(2, round(h))), Image.Resampling.BILINEAR))
-        if thicken:
-            scaled = ndimage.grey_dilation(scaled, size=(thicken + 1, thicken + 1))
+        scaled = written_glyph(glyph, height * rng.uniform(0.85, 1.1), thicken)
         parts.append((scaled, rng.uniform(-0.05, 0.05) * height))
     gaps = []
     for _ in parts[1:]:
         touching = rng.random() < TOUCHING_SHARE
         gaps.append(rng.uniform(-0.15, 0.0) * height if touching else rng.uniform(0.03, 0.5) * height)
     return write_line(parts, gaps, height, slant, rng)
+
+
+def written_glyph(glyph: np.ndarray, height: float, thicken: int, max_width: int | None = None) -> np.ndarray:
+    """A 28×28 glyph's ink (white on black) scaled to `height` px (its width in proportion, at
+    most `max_width`), in [0, 1], its strokes thickened by `thicken` px as a pen's."""
+    ink = ink_crop(glyph).astype(np.float32) / 255.0
+    width = max(2, round(ink.shape[1] * height / ink.shape[0]))
+    if max_width is not None:
+        width = min(max_width, width)
+    scaled = np.asarray(Image.fromarray(ink).resize((width, max(2, round(height))), Image.Resampling.BILINEAR))
+    if thicken:
+        scaled = ndimage.grey_dilation(scaled, size=(thicken + 1, thicken + 1))
+    return scaled
 
 
 def write_line(

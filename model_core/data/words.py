@@ -31,11 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from scipy import ndimage
 
 from .emnist import CHARACTER_LABELS
-from .numbers import Number, write_line
-from .synth import ink_crop
+from .numbers import Number, write_line, written_glyph
 
 WORDS = """
 about above after again air all also always and animal answer any apple area arm around art ask
@@ -114,12 +112,7 @@ def compose(text: str, glyphs: list[np.ndarray], rng: np.random.Generator, uprig
             word_gap = True
             continue
         share, shift = _place(ch, rng)
-        ink = ink_crop(next(letters)).astype(np.float32) / 255.0
-        h = max(2, round(height * share))
-        w = max(2, round(ink.shape[1] * h / ink.shape[0]))
-        scaled = np.asarray(Image.fromarray(ink).resize((w, h), Image.Resampling.BILINEAR))
-        if thicken:
-            scaled = ndimage.grey_dilation(scaled, size=(thicken + 1, thicken + 1))
+        scaled = written_glyph(next(letters), max(2, round(height * share)), thicken)
         if parts:
             if word_gap:
                 gaps.append(rng.uniform(0.6, 1.2) * height)
@@ -189,12 +182,8 @@ def boxed(text: str, glyphs: list[np.ndarray], rng: np.random.Generator) -> Form
     thicken = int(rng.integers(0, 3))
     placed = []
     for k, glyph in enumerate(glyphs):
-        crop = ink_crop(glyph).astype(np.float32) / 255.0
-        h = max(2, round(cell_h * rng.uniform(0.55, 0.8)))
-        w = min(cell_w - 2 * line - 2, max(2, round(crop.shape[1] * h / crop.shape[0])))
-        scaled = np.asarray(Image.fromarray(crop).resize((w, h), Image.Resampling.BILINEAR))
-        if thicken:
-            scaled = ndimage.grey_dilation(scaled, size=(thicken + 1, thicken + 1))
+        scaled = written_glyph(glyph, max(2, round(cell_h * rng.uniform(0.55, 0.8))), thicken, cell_w - 2 * line - 2)
+        h, w = scaled.shape
         cx = field_x + k * cell_w + cell_w / 2 + rng.uniform(-0.08, 0.08) * cell_w
         cy = top + cell_h / 2 + rng.uniform(-0.08, 0.08) * cell_h
         x0 = int(np.clip(cx - w / 2, field_x + k * cell_w + line, field_x + (k + 1) * cell_w - w))
