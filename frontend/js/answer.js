@@ -69,12 +69,17 @@ export function showResult(result, { truth, reads = "digits" } = {}) {
   bars.setAttribute("aria-label", characters ? "The five most probable characters" : "Probability of each digit");
   probabilityBars(bars, shown.map((row) => row.label), shown.map((row) => row.probability), answered ? result.prediction : null);
   const score = characters ? `a digit: ${pct(result.digit_score)}` : `looks like a digit: ${pct(result.digit_score)}`;
+  showModelLine(result, score);
+  $("#feedback").hidden = truth !== undefined;
+  $("#feedback-status").textContent = "";
+}
+
+/** The line under an answer: the model and its version, a fact about the answer, the server's time. */
+export function showModelLine(result, fact) {
   const version = document.createElement("span");
   version.className = "nowrap"; // a version is one token: never broken at its hyphens
   version.textContent = result.model.version;
-  $("#latency").replaceChildren(`${result.model.name} `, version, ` · ${score} · ${result.elapsed_ms.toFixed(1)} ms on the server`);
-  $("#feedback").hidden = truth !== undefined;
-  $("#feedback-status").textContent = "";
+  $("#latency").replaceChildren(`${result.model.name} `, version, ` · ${fact} · ${result.elapsed_ms.toFixed(1)} ms on the server`);
 }
 
 export function showError(error, { photo = false, what = "a digit" } = {}) {

@@ -2,6 +2,7 @@
 // drawing with its label; each character's 28×28 and confidence; the other readings; and a
 // correction of the whole text.
 import * as api from "./api.js";
+import { showModelLine } from "./answer.js";
 import { pct } from "./charts.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -63,11 +64,7 @@ export function showReading(result, { pad, current }) {
   $("#alternatives").textContent = others.length ? `Or: ${others.map((a) => `${a.text} (${pct(a.confidence)})`).join(", ")}` : "";
   $("#reading").hidden = false;
   offerTextCorrection(result, current);
-  const version = document.createElement("span");
-  version.className = "nowrap";
-  version.textContent = result.model.version;
-  const count = `${result.characters.length} character${result.characters.length === 1 ? "" : "s"}`;
-  $("#latency").replaceChildren(`${result.model.name} `, version, ` · ${count} · ${result.elapsed_ms.toFixed(1)} ms on the server`);
+  showModelLine(result, `${result.characters.length} character${result.characters.length === 1 ? "" : "s"}`);
 }
 
 function offerTextCorrection(result, current) {
