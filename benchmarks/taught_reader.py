@@ -26,14 +26,16 @@ import time
 import numpy as np
 from PIL import Image
 
-import model_core.reading as reading
+import model_core.reading.lattice as lattice
 from model_core import load_model
 from model_core.data.datasets import Dataset
 from model_core.data.emnist import load_characters
 from model_core.data.words import glyph_class, words
+from model_core.imaging.decode import DEFAULT_LIMITS, load_pixels
 from model_core.imaging.encode import to_uint8
 from model_core.model import Model
 from model_core.nn.network import Sequential
+from model_core.reading.line import find_line
 from model_core.saved import save_model
 from model_core.training.train import TrainConfig, train
 
@@ -48,17 +50,16 @@ class Candidates:
         self.model = model
 
     def __call__(self, source: bytes) -> list[tuple[np.ndarray, tuple[int, int]]]:
-        seen: dict = {"pieces": [], "images": None, "line": None}
-        piece, line_box = reading._piece, reading._line_box
+        line = find_line(load_pixels(source))
+        if line is None:
+            return []
+        seen: dict = {"pieces": [], "images": None}
+        piece = lattice._piece
 
         def watched_piece(*args):
             found = piece(*args)
             seen["pieces"].append(found)
             return found
-
-        def watched_line(*args):
-            seen["line"] = line_box(*args)
-            return seen["line"]
 
         model = self.model
 
@@ -70,15 +71,15 @@ class Candidates:
                 seen["images"] = x.copy()
                 return model.scores(x, *args, **kwargs)
 
-        reading._piece, reading._line_box = watched_piece, watched_line
+        lattice._piece = watched_piece
         try:
-            reading.read_text(Watched(), source, alphabet="characters")
+            lattice.LatticeReader(Watched(), "characters").read(line, DEFAULT_LIMITS)
         finally:
-            reading._piece, reading._line_box = piece, line_box
+            lattice._piece = piece
         crops = [p for p in seen["pieces"] if p is not None]
-        if seen["images"] is None or seen["line"] is None or len(crops) != len(seen["images"]):
+        if seen["images"] is None or len(crops) != len(seen["images"]):
             return []
-        left = seen["line"][1]
+        left = line.box[1]
         spans = [(left + x0, left + x1) for _, (x0, x1, _, _) in crops]
         return list(zip(seen["images"], spans, strict=True))
 

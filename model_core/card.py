@@ -6,6 +6,8 @@ A card is plain JSON, next to its weights (`<name>.json` beside `<name>.npz`):
 
     name, version, created      the model's name; `<date>.<first 8 hex of the weights' SHA-256>`; ISO time
     architecture                a named architecture (cnn, cnn-deep, mlp); an ensemble joins its kinds with +
+    alphabet                    what the model reads as text ("digits" or "characters": ALPHABETS), written
+                                once at training
     input: {deskew, recipe}     the input recipe the networks were trained on: deskew the model applies
                                 itself; recipe how an image becomes the 28×28 ("mnist", the default, or
                                 "emnist": see preprocess.RECIPES)
@@ -41,6 +43,9 @@ A card is plain JSON, next to its weights (`<name>.json` beside `<name>.npz`):
 from __future__ import annotations
 
 SPLIT_KEYS = ("train_size", "validation_size", "split_seed")
+# What a model may read as text: numbers (the digits) or words (letters and digits). The one
+# place these names are written; the reader, the server's schema and its settings read them.
+ALPHABETS = ("digits", "characters")
 
 
 def stamp(card: dict, *, weights_file: str, sha256: str, labels: list[str], specs: list[list[dict]]) -> None:
@@ -79,6 +84,15 @@ def deskews(card: dict) -> bool:
 def recipe(card: dict) -> str:
     """How an image becomes this model's 28×28 input (preprocess.RECIPES)."""
     return str(card.get("input", {}).get("recipe", "mnist"))
+
+
+def alphabet(card: dict) -> str:
+    """What the model reads as text (ALPHABETS), as its card says; a card from before the field
+    says it by its labels (every label a digit: digits)."""
+    written = card.get("alphabet")
+    if written in ALPHABETS:
+        return str(written)
+    return "digits" if all(str(label).isdigit() for label in card.get("labels", ())) else "characters"
 
 
 def member_architecture(card: dict, index: int) -> str:
@@ -124,7 +138,7 @@ def summary(card: dict, default: str) -> dict:
         "networks": len(card.get("members") or []),
         "parameter_count": card.get("parameter_count"),
         "default": name(card) == default,
-        "reads": "characters" if recipe(card) == "emnist" else "digits",
+        "reads": alphabet(card),
         "one_image_ms": (card.get("speed") or {}).get("one_image_ms"),
     }
 

@@ -40,8 +40,8 @@ class Model:
         # A model whose card's not_a_digit method is "gate" takes digit_score and is_digit from
         # this one (saved.load_model loads it): one small network tells digits from the rest.
         self.gate: Model | None = None
-        # How text is read with this model (reading.reader_card: the alphabet, how, the recorded
-        # figures), filled in by saved.load_model.
+        # How text is read with this model (the reader's card: the alphabet, how, the recorded
+        # figures), filled in by serving.load_model; loading a model alone never reads it.
         self.reader: dict | None = None
 
     def lanes(self, parts: int = 1) -> list[list[GroupedNetwork]]:
@@ -105,6 +105,11 @@ class Model:
     @property
     def deskews(self) -> bool:
         return cards.deskews(self.card)
+
+    @property
+    def alphabet(self) -> str:
+        """What the model reads as text: "digits" or "characters" (card.ALPHABETS), a fact of its card."""
+        return cards.alphabet(self.card)
 
     @property
     def recipe(self) -> str:

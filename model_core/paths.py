@@ -14,5 +14,6 @@ EMNIST_DIR = Path(os.environ.get("EMNIST_DIR", DATA_DIR / "emnist"))
 # The shipped models (artifacts/<name>.npz and .json), and the one used when none is named.
 MODEL_DIR = Path(os.environ.get("MODEL_DIR", PROJECT_ROOT / "artifacts"))
 DEFAULT_MODEL = os.environ.get("DEFAULT_MODEL", "cnn")
+READER_CARD = "reader.json"  # beside the models: how text is read, with its figures (not a model's card)
 # MNIST's sample CSVs, parsed once per machine (data.datasets.read_csv_shared).
 CACHE_DIR = Path(os.environ.get("MODEL_CORE_CACHE_DIR", PROJECT_ROOT / "var" / "cache"))

@@ -121,7 +121,7 @@ def read_all(model: Model, inputs: list, out: TextIO) -> dict:
     or the words with the characters model; return counts."""
     from .reading import read_text
 
-    alphabet = "characters" if model.recipe == "emnist" else "digits"
+    alphabet = model.alphabet
     writer = csv.writer(out)
     writer.writerow(TEXT_COLUMNS)
     counts = {"images": 0, "no_text": 0, "errors": 0}

@@ -17,8 +17,7 @@ import numpy as np
 from . import card as cards
 from .model import Model
 from .nn.network import Sequential
-from .paths import DEFAULT_MODEL, MODEL_DIR
-from .reading import READER_CARD, reader_card
+from .paths import DEFAULT_MODEL, MODEL_DIR, READER_CARD
 
 
 class ModelLoadError(ValueError):
@@ -134,7 +133,6 @@ def load_model(path: str | Path | None = None) -> Model:
             raise ModelLoadError(f"network {i} has {net.shapes[-1][0]} outputs; its card says {outputs}")
         members.append(net)
     model = Model(members, card["labels"], card)
-    model.reader = reader_card("characters" if model.recipe == "emnist" else "digits", card_path.parent)
     rule = cards.not_a_digit(card)
     if rule["method"] == cards.GATE_METHOD:  # "not a digit" is another model's answer: the one beside
         beside = card_path.parent / rule["gate"]  # it, else the shipped one (a fine-tuned copy elsewhere)

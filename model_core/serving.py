@@ -3,11 +3,11 @@ nothing else. A server loads models, reads images into final answers, stores wha
 corrects, serves samples and exports corrections; it never touches arrays itself.
 
     model = load_model("cnn")
-    read_images(model, [png_bytes, data_url, pixel_array], limits=Limits(), top_k=3)
+    read_digits(model, [png_bytes, data_url, pixel_array], limits=Limits(), top_k=3)
     → [{"prediction": "7", "confidence": 0.998, ..., "processed_image": "data:image/png;...",
         "model": {"name": "cnn", "version": "..."}, "elapsed_ms": 1.8}, ...]
 
-    read_images(model, [png_bytes], limits=Limits(), text="digits")  # a number ("characters": words)
+    read_texts(model, [png_bytes], limits=Limits(), alphabet="digits")  # a number ("characters": words)
     → [{"text": "42", "confidence": 0.97, "characters": [{"label": "4", "box": [x, y, w, h], ...}, ...],
         "alternatives": [{"text": "47", "confidence": 0.01}], "is_text": true, ...}]
 
@@ -21,20 +21,23 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import saved
+from .card import ALPHABETS
 from .data.datasets import SPLITS, SampleSet, csv_header, csv_row
 from .data.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS, character_samples
 from .imaging.decode import HOOKS as DECODE_HOOKS
-from .imaging.decode import Limits, PreprocessError, decode_base64, decode_budget, keepsake_png
+from .imaging.decode import Limits, PreprocessError, decode_base64, decode_budget, keepsake_png, load_pixels
 from .imaging.encode import from_uint8_bytes, to_data_url, to_uint8
-from .imaging.preprocess import SIZE, preprocess
+from .imaging.preprocess import RECIPES, SIZE, located, preprocess
 from .model import Model, classify
-from .reading import MAX_CHARACTERS, TooManyCharacters, read_text
-from .saved import ModelLoadError, available_models, load_model
+from .reading import MAX_CHARACTERS, TooManyCharacters, model_reader_card, read_pixels, read_text, reader_for
+from .saved import ModelLoadError, available_models
 
 __all__ = [
     "ANSWER_FIELDS",
@@ -49,7 +52,8 @@ __all__ = [
     "csv_lines",
     "decode_base64",
     "load_model",
-    "read_images",
+    "read_digits",
+    "read_texts",
     "sample_records",
     "stored_image",
 ]
@@ -69,44 +73,44 @@ ANSWER_FIELDS = (
     "elapsed_ms",
 )
 
-# The label sets a server validates against: the splits each dataset has, and every character
-# a correction may name (the 47 labels and the lower-case letters EMNIST merges with capitals).
+# The label sets a server validates against: the splits each dataset has, every character a
+# correction may name (the 47 labels and the lower-case letters EMNIST merges with capitals),
+# and the alphabets text is read in.
 LABELS = {
+    "alphabets": ALPHABETS,
     "splits": {"mnist": SPLITS, "emnist": PARTS},
     "characters": tuple(CHARACTER_LABELS),
     "correction_characters": tuple(dict.fromkeys([*CHARACTER_LABELS, *MERGED_LOWER])),
 }
 
 
-def _network_inputs(model: Model, sources: list[Any], limits: Limits) -> list[np.ndarray]:
-    """Each source → the 28×28 network input by the model's recipe; in a batch an error names
-    the item at fault."""
-    images = []
-    for index, source in enumerate(sources):
-        try:
-            images.append(preprocess(source, limits, model.recipe))
-        except ValueError as exc:
-            if len(sources) > 1:
-                exc.args = (f"images[{index}]: {exc}",)
-            raise
-    return images
-
-
-def read_images(
-    model: Model, sources: list[Any], *, limits: Limits, top_k: int = 3, text: bool | str = False
-) -> list[dict[str, Any]]:
-    """Read each source (encoded bytes, a data URL or base64 text, a pixel array) with `model`:
-    one answer per source, in order, each a plain dict of `ANSWER_FIELDS`; with `text` (True or
-    an alphabet: "digits", the default, or "characters"), the characters written in it, left to
-    right, a dict of `TEXT_FIELDS` (a blank one: no text)."""
-    if text:
-        return _read_texts(model, sources, limits, top_k, "digits" if text is True else text)
-    started = time.perf_counter()
+def _each(sources: list[Any], limits: Limits, read: Callable[[Any], Any]) -> list[Any]:
+    """The request's bookkeeping, shared by reading digits and reading text: every source read
+    in order within the request's decode budget; in a batch an error names the item at fault."""
+    out = []
     with decode_budget(limits.max_request_decode_bytes):
-        images = _network_inputs(model, sources, limits)
+        for index, source in enumerate(sources):
+            try:
+                out.append(read(source))
+            except ValueError as exc:
+                if len(sources) > 1:
+                    exc.args = (f"images[{index}]: {exc}",)
+                raise
+    return out
+
+
+def read_digits(model: Model, sources: list[Any], *, limits: Limits, top_k: int = 3) -> list[dict[str, Any]]:
+    """Read each source (encoded bytes, a data URL or base64 text, a pixel array) as one
+    character with `model`: one answer per source, in order, each a plain dict of
+    `ANSWER_FIELDS`. What is not a digit has its characters counted on the pixels already
+    decoded (a number is several; a letter or a shape, one)."""
+    started = time.perf_counter()
+    found = _each(sources, limits, lambda source: located(source, limits))
+    images = [RECIPES[model.recipe](crop) for crop, _ in found]
     predictions = classify(model, images, top_k)
     counts = [
-        1 if p.is_digit else _character_count(model, s, limits) for p, s in zip(predictions, sources, strict=True)
+        1 if p.is_digit else _character_count(model, grey, limits)
+        for p, (_, grey) in zip(predictions, found, strict=True)
     ]
     elapsed = round((time.perf_counter() - started) * 1000, 3)
     ref = {"name": model.name, "version": model.version}
@@ -129,14 +133,13 @@ def read_images(
     ]
 
 
-def _character_count(model: Model, source: Any, limits: Limits) -> int:
-    """How many characters a digit model's reader finds in what it answered "not a digit"
-    (a number is several; a letter or a shape, one). The characters model reads letters as
-    answers: one character."""
-    if model.recipe != "mnist":
+def _character_count(model: Model, grey: np.ndarray, limits: Limits) -> int:
+    """How many characters a digit model's reader finds in what it answered "not a digit".
+    The characters model reads letters as answers: one character."""
+    if model.alphabet != "digits":
         return 1
     try:
-        return max(1, len(read_text(model, source, limits).characters))
+        return max(1, len(read_pixels(reader_for(model, "digits"), grey, limits).characters))
     except TooManyCharacters:
         return MAX_CHARACTERS + 1
     except ValueError:  # read as one image already: whatever the reader makes of it, one
@@ -146,40 +149,38 @@ def _character_count(model: Model, source: Any, limits: Limits) -> int:
 TEXT_FIELDS = ("text", "confidence", "characters", "alternatives", "is_text", "model", "elapsed_ms")
 
 
-def _read_texts(model: Model, sources: list[Any], limits: Limits, top_k: int, alphabet: str) -> list[dict[str, Any]]:
-    """Each source's written characters (model_core.reading), a dict of `TEXT_FIELDS` each."""
+def read_texts(
+    model: Model, sources: list[Any], *, limits: Limits, alphabet: str, top_k: int = 3
+) -> list[dict[str, Any]]:
+    """Read the characters written in each source, left to right, with `model` (`alphabet`
+    "digits": a number; "characters": words): one answer per source, in order, a dict of
+    `TEXT_FIELDS` each (a blank one: no text)."""
+    reader = reader_for(model, alphabet, top_k=top_k)
     ref = {"name": model.name, "version": model.version}
-    out = []
-    with decode_budget(limits.max_request_decode_bytes):
-        for index, source in enumerate(sources):
-            started = time.perf_counter()
-            try:
-                reading = read_text(model, source, limits, top_k, alphabet=alphabet)
-            except ValueError as exc:
-                if len(sources) > 1:
-                    exc.args = (f"images[{index}]: {exc}",)
-                raise
-            out.append(
+
+    def answer(source: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        reading = read_pixels(reader, load_pixels(source, limits), limits)
+        return {
+            "text": reading.text,
+            "confidence": reading.confidence,
+            "characters": [
                 {
-                    "text": reading.text,
-                    "confidence": reading.confidence,
-                    "characters": [
-                        {
-                            "label": c.label,
-                            "confidence": c.confidence,
-                            "top_k": [{"label": label, "probability": p} for label, p in c.top_k],
-                            "box": list(c.box),
-                            "processed_image": to_data_url(c.image),
-                        }
-                        for c in reading.characters
-                    ],
-                    "alternatives": [{"text": text, "confidence": p} for text, p in reading.alternatives],
-                    "is_text": reading.is_text,
-                    "model": ref,
-                    "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
+                    "label": c.label,
+                    "confidence": c.confidence,
+                    "top_k": [{"label": label, "probability": p} for label, p in c.top_k],
+                    "box": list(c.box),
+                    "processed_image": to_data_url(c.image),
                 }
-            )
-    return out
+                for c in reading.characters
+            ],
+            "alternatives": [{"text": text, "confidence": p} for text, p in reading.alternatives],
+            "is_text": reading.is_text,
+            "model": ref,
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
+        }
+
+    return _each(sources, limits, answer)
 
 
 def correction_images(
@@ -190,12 +191,19 @@ def correction_images(
     of a reading), the 28×28 of each character the reader finds, left to right, one after
     another (784 bytes each; none for a blank image)."""
     if text:
-        alphabet = "characters" if model.recipe == "emnist" else "digits"
-        reading = read_text(model, source, limits, alphabet=alphabet)
+        reading = read_text(model, source, limits, alphabet=model.alphabet)
         processed = b"".join(to_uint8(c.image).tobytes() for c in reading.characters)
     else:
         processed = to_uint8(preprocess(source, limits, model.recipe)).tobytes()
     return processed, keepsake_png(source, limits)
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """A saved model (saved.load_model), with how it reads text (`model.reader`: the reader's
+    card beside it, with its recorded figures)."""
+    model = saved.load_model(path)
+    model.reader = model_reader_card(model, model.alphabet, saved.resolve(path).parent)
+    return model
 
 
 def stored_image(processed: bytes) -> str | None:

@@ -65,7 +65,7 @@ def clear_glyph(characters_model, emnist_validation):
     a plain stroke with I and l), either case: what a test writes words with, so that it tests
     the reading of a line, not the network's doubt about one glyph."""
     from model_core.data.words import glyph_class
-    from model_core.spelling import folded
+    from model_core.reading.spelling import folded
 
     data = emnist_validation
     found = {}

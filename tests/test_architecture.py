@@ -19,9 +19,13 @@ LAYERS = [
     {"nn"},
     {"imaging"},
     {"data"},
-    {"model", "card", "saved", "serving", "reading", "spelling", "__init__"},
+    {"card"},
+    {"model"},
+    {"saved"},
+    {"reading"},
     {"training"},
-    {"cli", "predict_files", "__main__"},
+    {"serving"},
+    {"cli", "predict_files", "__main__", "__init__"},
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
@@ -127,7 +131,7 @@ def test_the_cycle_check_sees_a_cycle_through_an_init():
 
 
 DOOR = {"model_core.serving", "model_core.paths"}
-MAX_DOOR_NAMES = 15
+MAX_DOOR_NAMES = 16  # 15, and read_images became read_digits and read_texts (one shape each)
 
 
 def backend_imports() -> dict[str, set[str]]:

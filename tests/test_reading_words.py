@@ -8,7 +8,7 @@ import pytest
 from devtools.images import grey_png as png
 from model_core.data.words import boxed
 from model_core.reading import read_text
-from model_core.spelling import folded
+from model_core.reading.spelling import folded
 
 
 @pytest.mark.parametrize("dark_on_light", [False, True])

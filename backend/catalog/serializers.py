@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from model_core.serving import LABELS
+
+ALPHABETS = LABELS["alphabets"]
+
 
 class LayerSerializer(serializers.Serializer):
     type = serializers.CharField()
@@ -105,7 +109,7 @@ class NotADigitSerializer(serializers.Serializer):
 
 class ReaderSerializer(serializers.Serializer):
     alphabet = serializers.ChoiceField(
-        choices=["digits", "characters"], help_text="What POST /api/predict-text/ reads with this model."
+        choices=ALPHABETS, help_text="What POST /api/predict-text/ reads with this model."
     )
     how = serializers.CharField(help_text="How a line is read into text.")
     figures = serializers.DictField(
@@ -127,7 +131,7 @@ class ModelSummarySerializer(serializers.Serializer):
     parameter_count = serializers.IntegerField(allow_null=True)
     default = serializers.BooleanField()
     reads = serializers.ChoiceField(
-        choices=["digits", "characters"], help_text="digits: 0-9; characters: EMNIST's 47 handwritten characters."
+        choices=ALPHABETS, help_text="digits: 0-9; characters: EMNIST's 47 handwritten characters."
     )
     one_image_ms = serializers.FloatField(
         allow_null=True, help_text="One image through it, as measured on the development machine (null: not measured)."

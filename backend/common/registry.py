@@ -73,3 +73,14 @@ def limits() -> Limits:
         max_pixels=settings.MAX_IMAGE_PIXELS,
         max_request_decode_bytes=settings.MAX_REQUEST_DECODE_BYTES,
     )
+
+
+def batch_limit(model: Model) -> int:
+    """How many images one batch may hold for this model: MAX_BATCH_SIZE, fewer for a model
+    whose images cost more (its card's one-image time, measured through `scores`, so a gate's
+    share included), so that no batch holds a worker much longer than BATCH_BUDGET_MS of
+    network time."""
+    per_image = (model.card.get("speed") or {}).get("one_image_ms") or 0.0
+    if per_image <= 0:
+        return settings.MAX_BATCH_SIZE
+    return max(1, min(settings.MAX_BATCH_SIZE, int(settings.BATCH_BUDGET_MS / per_image)))

@@ -225,7 +225,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReadinessStatusEnum": ["ok", "degraded", "not_ready"],
         # What a model reads, and the alphabet predict-text reads (one set: the name it had first).
-        "ReadsEnum": ["digits", "characters"],
+        "ReadsEnum": "backend.reading.services.ALPHABETS",
         "NotADigitReasonEnum": ["several_characters", "not_a_digit"],
     },
     "COMPONENT_SPLIT_PATCH": False,  # a PATCH body states what it requires

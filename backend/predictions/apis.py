@@ -3,22 +3,12 @@ OutputSerializer, from which the OpenAPI schema is generated), and one call to t
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from backend.common.apis import TINY_PNG, JsonOrFormApi, batch_of, one_or_batch_responses
-from backend.common.serializers import (
-    FieldsBuiltOnce,
-    FormIntegerField,
-    ImageItemField,
-    ImageStringField,
-    PixelsField,
-    StrictIntegerField,
-    UploadSerializer,
-    model_name_field,
-)
+from backend.common.image_inputs import ImageInputSerializer, ImageUploadSerializer, ModelRefSerializer, TopKSerializer
 
 from . import services
 
@@ -28,69 +18,12 @@ from . import services
 class PredictDigitApi(JsonOrFormApi):
     throttle_scope = "predict"
 
-    class _ModelChoiceSerializer(FieldsBuiltOnce, serializers.Serializer):
-        """What both input forms choose: the model, and how many of its best labels to list."""
-
-        model = model_name_field("Which shipped model (see /api/model-info/); default: the default model.")
-        top_k = StrictIntegerField(required=False, default=3, min_value=1, max_value=10)
-
-    class InputSerializer(_ModelChoiceSerializer):
-        """Exactly one of `image`, `pixels` or `images`."""
-
-        image = ImageStringField(
-            required=False,
-            help_text="What a canvas sends: canvas.toDataURL('image/png'), or bare base64 of PNG/JPEG/WebP/GIF/BMP.",
-        )
-        pixels = PixelsField(required=False)
-        images = serializers.ListField(
-            child=ImageItemField(),
-            required=False,
-            min_length=1,
-            max_length=settings.MAX_BATCH_SIZE,
-            help_text=f"A batch of up to {settings.MAX_BATCH_SIZE} images (strings or pixel arrays); "
-            "answered as {results: [...]} in order.",
-        )
-
-        class Meta:
-            ref_name = "PredictJSON"
-
-        def validate(self, attrs):
-            given = [key for key in ("image", "pixels", "images") if key in attrs]
-            if len(given) != 1:
-                raise serializers.ValidationError(
-                    "send exactly one of 'image' (data URL or base64), 'pixels' or 'images' (a batch)",
-                    code="invalid_input",
-                )
-            attrs["batch"] = "images" in attrs
-            attrs["sources"] = attrs["images"] if attrs["batch"] else [attrs[given[0]]]
-            return attrs
-
-    class UploadInputSerializer(UploadSerializer, _ModelChoiceSerializer):
-        # A form's every value is text: here top_k=5 is how an integer is written.
-        top_k = FormIntegerField(required=False, default=3, min_value=1, max_value=10)
-
-        class Meta:
-            ref_name = "PredictUpload"
-
-        def validate(self, attrs):
-            attrs = super().validate(attrs)
-            attrs["batch"], attrs["sources"] = False, [attrs["upload"].read()]
-            return attrs
+    InputSerializer = ImageInputSerializer
+    UploadInputSerializer = ImageUploadSerializer
 
     class OutputSerializer(serializers.Serializer):
-        class TopKSerializer(serializers.Serializer):
-            label = serializers.CharField()
-            probability = serializers.FloatField()
-
-            class Meta:
-                ref_name = "TopK"
-
-        class ModelRefSerializer(serializers.Serializer):
-            name = serializers.CharField()
-            version = serializers.CharField()
-
-            class Meta:
-                ref_name = "ModelRef"
+        TopKSerializer = TopKSerializer
+        ModelRefSerializer = ModelRefSerializer
 
         prediction = serializers.CharField(
             help_text="The most probable label: the best guess, also when is_digit is false. A digit for the "

@@ -10,21 +10,10 @@ from django.conf import settings
 
 from backend.common.errors import BatchTooCostly
 from backend.common.metrics import observe_predictions
-from backend.common.registry import get_model, limits
-from model_core.serving import Model, read_images
+from backend.common.registry import batch_limit, get_model, limits
+from model_core.serving import read_digits
 
 log = logging.getLogger("backend.api")
-
-
-def batch_limit(model: Model) -> int:
-    """How many images one batch may hold for this model: MAX_BATCH_SIZE, fewer for a model
-    whose images cost more (its card's one-image time, measured through `scores`, so a gate's
-    share included), so that no batch holds a worker much longer than BATCH_BUDGET_MS of
-    network time."""
-    per_image = (model.card.get("speed") or {}).get("one_image_ms") or 0.0
-    if per_image <= 0:
-        return settings.MAX_BATCH_SIZE
-    return max(1, min(settings.MAX_BATCH_SIZE, int(settings.BATCH_BUDGET_MS / per_image)))
 
 
 def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> list[dict[str, Any]]:
@@ -35,7 +24,7 @@ def predict(*, sources: list[Any], model: str | None = None, top_k: int = 3) -> 
             f"a batch for {loaded.name} holds at most {limit} images (each costs it about "
             f"{settings.BATCH_BUDGET_MS / limit:.1f} ms); send the rest in another request"
         )
-    results = read_images(loaded, sources, limits=limits(), top_k=top_k)
+    results = read_digits(loaded, sources, limits=limits(), top_k=top_k)
     observe_predictions(loaded.name, [result["is_digit"] for result in results])
     # DEBUG, not INFO: a line per prediction costs every request and nobody reads it; the
     # metrics count predictions (by model and verdict) and time every request.

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from backend.common.apis import TINY_PNG, JsonOrFormApi, batch_of, one_or_batch_responses
-from backend.predictions.apis import PredictDigitApi
+from backend.common.image_inputs import ImageInputSerializer, ImageUploadSerializer, ModelRefSerializer, TopKSerializer
 
 from . import services
 
@@ -30,13 +30,13 @@ def alphabet_field() -> serializers.ChoiceField:
 class PredictTextApi(JsonOrFormApi):
     throttle_scope = "predict_text"
 
-    class InputSerializer(PredictDigitApi.InputSerializer):
+    class InputSerializer(ImageInputSerializer):
         alphabet = alphabet_field()
 
         class Meta:
             ref_name = "PredictTextJSON"
 
-    class UploadInputSerializer(PredictDigitApi.UploadInputSerializer):
+    class UploadInputSerializer(ImageUploadSerializer):
         alphabet = alphabet_field()
 
         class Meta:
@@ -48,7 +48,7 @@ class PredictTextApi(JsonOrFormApi):
             confidence = serializers.FloatField(
                 help_text="Its label's probability, 0-1 (characters: both cases of a letter together)."
             )
-            top_k = PredictDigitApi.OutputSerializer.TopKSerializer(
+            top_k = TopKSerializer(
                 many=True, help_text="The network's own labels for this character, most probable first."
             )
             box = serializers.ListField(
@@ -91,7 +91,7 @@ class PredictTextApi(JsonOrFormApi):
             help_text="false for a blank or near-blank image (answered 200, text empty, so that a batch of form "
             "fields with an empty one is still answered)."
         )
-        model = PredictDigitApi.OutputSerializer.ModelRefSerializer()
+        model = ModelRefSerializer()
         elapsed_ms = serializers.FloatField(help_text="Server time to read this image.")
 
         class Meta:

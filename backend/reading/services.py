@@ -6,24 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from backend.common.errors import BatchTooCostly, InvalidAlphabet
-from backend.common.registry import get_model, limits
-from backend.predictions.services import batch_limit
-from model_core.serving import read_images
+from backend.common.registry import batch_limit, get_model, limits
+from model_core.serving import LABELS, read_texts
 
 # A line costs the network several candidates a character: a batch of lines holds this many
 # times fewer images than a batch of single characters.
 LINE_COST = 8
 CHARACTERS_MODEL = "characters"  # the model that reads words when none is named
-# What reads each alphabet: the digit models (MNIST's recipe) numbers, the characters model words.
-RECIPE_OF = {"digits": "mnist", "characters": "emnist"}
-ALPHABETS = tuple(RECIPE_OF)
+ALPHABETS = LABELS["alphabets"]  # what a model may read: its card says which (model.alphabet)
 
 
 def read(*, sources: list[Any], alphabet: str = "digits", model: str | None = None, top_k: int = 3) -> list[dict]:
     """Read the characters written in each source: one answer per source, in order
     (model_core.serving.TEXT_FIELDS)."""
     loaded = get_model(model or (CHARACTERS_MODEL if alphabet == "characters" else None))
-    if loaded.recipe != RECIPE_OF[alphabet]:
+    if loaded.alphabet != alphabet:
         kind = "a digit model" if alphabet == "digits" else f"the {CHARACTERS_MODEL} model"
         raise InvalidAlphabet(f"model {loaded.name!r} does not read the alphabet {alphabet!r}: choose {kind}")
     limit = max(1, batch_limit(loaded) // LINE_COST)
@@ -31,4 +28,4 @@ def read(*, sources: list[Any], alphabet: str = "digits", model: str | None = No
         raise BatchTooCostly(
             f"a batch of text for {loaded.name} holds at most {limit} images; send the rest in another request"
         )
-    return read_images(loaded, sources, limits=limits(), top_k=top_k, text=alphabet)
+    return read_texts(loaded, sources, limits=limits(), alphabet=alphabet, top_k=top_k)

@@ -118,27 +118,34 @@ REGION_MARGIN = 1.0  # the region looked at again: the digit's box and this many
 
 
 def find_digit(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
-    """The digit's crop as ink in [0, 1] (see ink.find_ink), for any accepted input. An encoded
-    photo decoded at reduced size (a 12 MP JPEG at a quarter) is searched coarse to fine:
-    the digit is found on the reduced page, and when it is small there it is decoded again
-    at a finer scale and found in its neighbourhood, so a small digit on a big page keeps
-    its strokes without the whole page ever being worked on at full size."""
+    """The digit's crop as ink in [0, 1] (see ink.find_ink), for any accepted input (`located`)."""
+    return located(source, limits)[0]
+
+
+def located(source: object, limits: Limits = DEFAULT_LIMITS) -> tuple[np.ndarray, np.ndarray]:
+    """The digit's crop as ink in [0, 1] (see ink.find_ink), and the grey pixels it was found in
+    (what `decode.load_pixels` gives for the source: a reader of the same picture needs no
+    second decode). An encoded photo decoded at reduced size (a 12 MP JPEG at a quarter) is
+    searched coarse to fine: the digit is found on the reduced page, and when it is small there
+    it is decoded again at a finer scale and found in its neighbourhood, so a small digit on a
+    big page keeps its strokes without the whole page ever being worked on at full size."""
     if isinstance(source, str):
         source = decode_base64(source, limits)
     if not isinstance(source, bytes | bytearray | memoryview):
-        return find_ink(load_pixels(source, limits), limits)
+        grey = load_pixels(source, limits)
+        return find_ink(grey, limits), grey
     data = bytes(source)
     image = decode_bytes(data, limits)
     grey = grey_pixels(image)
     reduced = max(image.info["source_size"]) / max(grey.shape)
     if reduced < 1.5:
-        return find_ink(grey, limits)
+        return find_ink(grey, limits), grey
     smallest = min(limits.min_extent, MIN_DIGIT_PX / max(image.info["source_size"]))
     ink, box = locate_ink(grey, dataclasses.replace(limits, min_extent=smallest))
     top, left, bottom, right = box
     span = max(bottom - top, right - left)
     if span >= FINE_BELOW:
-        return ink.crop(box)
+        return ink.crop(box), grey
     reduction = max(1, min(8, int(span * reduced / FINE_SPAN)))
     reduction = max(r for r in (1, 2, 4, 8) if r <= reduction)
     finer = grey_pixels(decode_bytes(data, limits, reduction=reduction))
@@ -148,7 +155,7 @@ def find_digit(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
         max(0, int((top - margin) * zoom[0])) : int((bottom + margin) * zoom[0]) + 1,
         max(0, int((left - margin) * zoom[1])) : int((right + margin) * zoom[1]) + 1,
     ]
-    return find_ink(region, limits)
+    return find_ink(region, limits), grey
 
 
 def deskew(images: np.ndarray) -> np.ndarray:

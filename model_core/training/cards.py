@@ -27,6 +27,7 @@ def new(name: str, architecture: str, train_set: Dataset, val_set: Dataset, test
     return {
         "name": name,
         "architecture": architecture,
+        "alphabet": "digits",
         "input": {"deskew": deskew},
         "created": now(),
         "dataset": {
@@ -47,6 +48,7 @@ def characters(card: dict, *, class_weights: str) -> None:
     card["dataset"]["checksums_sha256"] = card["dataset"].pop("checksums_md5")
     card["dataset"]["class_weights"] = class_weights
     card["input"]["recipe"] = "emnist"
+    card["alphabet"] = "characters"
     card["not_a_digit"] = {**UNCALIBRATED, "method": DIGIT_LABELS_METHOD}
 
 
@@ -99,7 +101,7 @@ def combined(
     """The card of an ensemble of networks from several models (`first` the first model's card).
     Its dataset says the shared split when every network held out the same images; otherwise,
     as an ensemble, it held out none of the `training_images`."""
-    card = {k: first[k] for k in ("input", "dataset", "versions") if k in first}
+    card = {k: first[k] for k in ("alphabet", "input", "dataset", "versions") if k in first}
     card["architecture"] = "+".join(dict.fromkeys(str(m["architecture"]) for m in members))
     split = shared_split(members)
     held_out = {"train_size": training_images, "validation_size": 0}

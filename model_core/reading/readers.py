@@ -1,0 +1,73 @@
+"""The readers, by name, behind one interface, and reading a picture with one.
+
+A reader turns a written line (reading.line.Line) into a Reading (reading.answer): `read(line,
+limits)`; `price(line)` says what that costs before any network runs. Each is a sibling
+module sharing the line finder and the answer:
+
+    lattice   cuts the line into candidate characters, reads each with a character classifier
+              (the digit models, the characters model) and takes the best path (reading.lattice)
+
+    read_text(model, source, limits, alphabet="digits") → Reading
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ..imaging.decode import DEFAULT_LIMITS, Limits, load_pixels
+from ..model import Model
+from . import lattice
+from .answer import Reading, no_text
+from .cards import reader_card
+from .line import Line, find_line
+
+
+class Reader(Protocol):
+    name: str
+
+    def read(self, line: Line, limits: Limits) -> Reading: ...
+
+    def price(self, line: Line) -> int: ...
+
+
+READERS = {"lattice": lattice.LatticeReader}
+HOW = {"lattice": lattice.HOW}
+
+
+def reader_name(model: Model) -> str:
+    """The reader a model reads lines with: a character classifier's is the lattice."""
+    return "lattice"
+
+
+def reader_for(model: Model, alphabet: str, *, top_k: int = 3, scorer: Model | None = None) -> Reader:
+    """The reader for `model` reading `alphabet` (ValueError: an alphabet it cannot read)."""
+    return READERS[reader_name(model)](model, alphabet, top_k=top_k, scorer=scorer)
+
+
+def read_text(
+    model: Model,
+    source: object,
+    limits: Limits = DEFAULT_LIMITS,
+    top_k: int = 3,
+    scorer: Model | None = None,
+    alphabet: str = "digits",
+) -> Reading:
+    """Read the characters written in `source` (any input `preprocess` takes) with `model`.
+    A blank or near-blank image reads as no text (is_text false), not as an error. `alphabet`
+    "digits" reads a number (0-9, no gaps); "characters" reads words (reading.spelling)."""
+    reader = reader_for(model, alphabet, top_k=top_k, scorer=scorer)
+    return read_pixels(reader, load_pixels(source, limits), limits)
+
+
+def read_pixels(reader: Reader, grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> Reading:
+    """Read a picture already decoded to grey pixels (decode.load_pixels) with `reader`."""
+    line = find_line(grey, limits)
+    return no_text() if line is None else reader.read(line, limits)
+
+
+def model_reader_card(model: Model, alphabet: str, model_dir: str | Path | None = None) -> dict:
+    """How `model` reads `alphabet` (the reader's card, with its recorded figures)."""
+    return reader_card(alphabet, HOW[reader_name(model)][alphabet], model_dir)
