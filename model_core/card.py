@@ -19,7 +19,8 @@ A card is plain JSON, next to its weights (`<name>.json` beside `<name>.npz`):
     training                    {command, seed, split_seed, config, history (the first network's)}, and
                                 combine_command, member_commands, finetune where those made the model
     members                     one entry per network: {architecture, seed, best_epoch, validation_accuracy,
-                                seconds, history, train_size, validation_size, split_seed, spec}
+                                seconds, history, train_size, validation_size, split_seed, spec, and
+                                input_shape where it is not 28×28×1 (a line network's: [height, null, 1])}
     metrics                     {validation_accuracy (null when no image was held out from every network),
                                 test: accuracy, per-class precision/recall and the confusion matrix}
     not_a_digit                 {method, threshold, temperature, ...figures}: how the model tells digits
@@ -48,18 +49,24 @@ SPLIT_KEYS = ("train_size", "validation_size", "split_seed")
 ALPHABETS = ("digits", "characters")
 
 
-def stamp(card: dict, *, weights_file: str, sha256: str, labels: list[str], specs: list[list[dict]]) -> None:
-    """What saving adds: the weights' file and checksum, the labels, each network's spec, and
-    (once) the version."""
+def stamp(
+    card: dict,
+    *,
+    weights_file: str,
+    sha256: str,
+    labels: list[str],
+    specs: list[list[dict]],
+    input_shapes: list[tuple] | None = None,
+) -> None:
+    """What saving adds: the weights' file and checksum, the labels, each network's spec (and its
+    input shape where it is not a 28×28's: a line network's [height, null, 1]), and (once) the
+    version."""
     existing = card.get("members") or []
-    card.update(
-        {
-            "weights_file": weights_file,
-            "weights_sha256": sha256,
-            "labels": labels,
-            "members": [{**(existing[i] if i < len(existing) else {}), "spec": spec} for i, spec in enumerate(specs)],
-        }
-    )
+    members = [{**(existing[i] if i < len(existing) else {}), "spec": spec} for i, spec in enumerate(specs)]
+    for member, shape in zip(members, input_shapes or [], strict=False):
+        if tuple(shape) != (28, 28, 1):
+            member["input_shape"] = list(shape)
+    card.update({"weights_file": weights_file, "weights_sha256": sha256, "labels": labels, "members": members})
     card.setdefault("version", f"{str(card.get('created', ''))[:10]}.{sha256[:8]}".lstrip("."))
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import card as cards
 from .model import Model
-from .nn.network import Sequential
+from .nn.network import INPUT_SHAPE, Sequential
 from .paths import DEFAULT_MODEL, MODEL_DIR, READER_CARD
 
 
@@ -63,6 +63,7 @@ def save_model(model: Model, path: str | Path) -> Path:
         sha256=hashlib.sha256(blob).hexdigest(),
         labels=model.labels,
         specs=[net.spec for net in model.members],
+        input_shapes=[net.input_shape for net in model.members],
     )
     card_path.write_text(json.dumps(model.card, indent=1) + "\n")
     return card_path
@@ -125,11 +126,11 @@ def load_model(path: str | Path | None = None) -> Model:
     for i, member in enumerate(card["members"]):
         prefix = f"m{i}/"
         try:
-            net = Sequential(member["spec"])
+            net = Sequential(member["spec"], input_shape=tuple(member.get("input_shape", INPUT_SHAPE)))
             net.set_weights({k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)})
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelLoadError(f"{card_path.name}, network {i}: {exc}") from exc
-        if net.shapes[-1] != (outputs,):
+        if net.shapes[-1][-1:] != (outputs,):
             raise ModelLoadError(f"network {i} has {net.shapes[-1][0]} outputs; its card says {outputs}")
         members.append(net)
     model = Model(members, card["labels"], card)

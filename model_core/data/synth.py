@@ -200,6 +200,20 @@ def phone_photo(
     return _phone_jpeg(rgb, c), c
 
 
+def photo_of_writing(writing: np.ndarray, printed: np.ndarray, rng: np.random.Generator, **fixed) -> tuple[bytes, dict]:
+    """A phone-style JPEG of a piece of paper with `writing` on it (its ink's alpha, [0, 1]) over
+    `printed` (what the paper carries, as its ink's alpha: rulings, patterns, words), by this
+    maker's light, inks, grain, blur and JPEG (`photo_conditions`, without its own printed lines
+    or rotation: the caller's paper has both), and the conditions."""
+    c = photo_conditions(rng, max(writing.shape), {"lines": "none", "rotation": 0.0, **fixed})
+    ys, xs = np.mgrid[0 : writing.shape[0], 0 : writing.shape[1]].astype(np.float32)
+    drawn = writing.astype(np.float32)
+    if c["ink"] == "grey":
+        drawn = drawn * np.clip(rng.uniform(0.55, 1.0, drawn.shape), 0, 1).astype(np.float32)
+    rgb = _inked_page(c, rng, _page_light(c, rng, ys, xs), printed.astype(np.float32), drawn)
+    return _phone_jpeg(rgb, c), c
+
+
 def photo_conditions(rng: np.random.Generator, long_side: int | None, fixed: dict) -> dict:
     """Page 640×480 to 1600×1200 (either way up), paper 185–245 grey under a linear light
     gradient of up to 70 levels in any direction, a soft shadow in a third, grain, ink black,

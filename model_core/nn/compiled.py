@@ -20,6 +20,7 @@ import numpy as np
 from .layers import Conv2D, Inference, Layer
 from .parallel import on_threads
 
+NOMINAL_WIDTH = 128  # a network taking any width (None) is built, and its shapes described, at this width
 CACHE_BYTES = 4 << 20  # a batch's biggest im2col matrix stays within this: see batch_size()
 MAX_BATCH = 128
 
@@ -45,8 +46,9 @@ def batch_size(net, members: int = 1) -> int:
     from 128 up (0.15 s, 0.23 s in 32s)."""
     columns, shape = 0, net.input_shape
     for layer, out in zip(net.layers, net.shapes, strict=True):
-        if isinstance(layer, Conv2D):
-            columns = max(columns, out[0] * out[1] * layer.kernel**2 * shape[-1])
+        if isinstance(layer, Conv2D):  # (a line network's, at its nominal width)
+            height, width = (d or NOMINAL_WIDTH for d in out[:2])
+            columns = max(columns, height * width * layer.kernel**2 * shape[-1])
         shape = out
     return int(np.clip(CACHE_BYTES // max(1, 4 * columns * members), 1, MAX_BATCH))
 
@@ -81,7 +83,11 @@ class GroupedNetwork:
     def logits(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
         """Inputs (N, *input_shape) or (N, 28, 28), in batches of `batch_size` images (default
         `self.batch_size`); the batches are shared among the library's threads."""
-        x = np.asarray(x, dtype=np.float32).reshape(-1, *self.input_shape)
+        x = np.asarray(x, dtype=np.float32)
+        if None in self.input_shape:  # a line network: (N, H, W) or (N, H, W, C), one width for all
+            x = x[..., None] if x.ndim == len(self.input_shape) else x
+        else:
+            x = x.reshape(-1, *self.input_shape)
         step = batch_size or self.batch_size
         batches = [x[i : i + step] for i in range(0, len(x), step)] or [x]
         return np.concatenate(on_threads(self._forward, batches), axis=1)

@@ -47,6 +47,7 @@ def with_bias_and_relu(op: Inference, out: np.ndarray) -> np.ndarray:
 
 
 class Layer:
+    fuses_affine = False  # its inference op can take in a following BatchNorm and ReLU (a GEMM's output)
     params: dict[str, np.ndarray]
     grads: dict[str, np.ndarray]
     state: dict[str, np.ndarray]
@@ -88,6 +89,8 @@ def he_normal(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> 
 
 
 class Dense(Layer):
+    fuses_affine = True
+
     def __init__(self, units: int) -> None:
         super().__init__()
         self.units = units
@@ -152,6 +155,7 @@ class Conv2D(Layer):
     """
 
     CHUNK_BYTES = 2 << 20
+    fuses_affine = True
 
     def __init__(self, filters: int, kernel: int = 3, stride: int = 1, padding: int = 0) -> None:
         super().__init__()
@@ -258,24 +262,27 @@ class Conv2D(Layer):
 
 
 class MaxPool2D(Layer):
-    """Non-overlapping max pooling (window = stride); a trailing odd row/column is dropped."""
+    """Non-overlapping max pooling (window = stride); a trailing odd row/column is dropped.
+    `size` is the window's side, or [height, width] to shrink the two apart (a line network's
+    2×1 keeps its columns)."""
 
-    def __init__(self, size: int = 2) -> None:
+    def __init__(self, size: int | list[int] = 2) -> None:
         super().__init__()
         self.size = size
+        self.sh, self.sw = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
 
     def build(self, input_shape, rng):
         h, w, c = input_shape
-        return (h // self.size, w // self.size, c)
+        return (h // self.sh, w // self.sw, c)
 
     def _offsets(self, x):
-        """The s×s strided views of x, one per position inside the window."""
-        s = self.size
-        ho, wo = x.shape[1] // s, x.shape[2] // s
-        return [x[:, i : ho * s : s, j : wo * s : s] for i in range(s) for j in range(s)]
+        """The strided views of x, one per position inside the window."""
+        sh, sw = self.sh, self.sw
+        ho, wo = x.shape[1] // sh, x.shape[2] // sw
+        return [x[:, i : ho * sh : sh, j : wo * sw : sw] for i in range(sh) for j in range(sw)]
 
     def forward(self, x, training=False):
-        # An elementwise maximum over the s×s strided views: much faster than reducing a
+        # An elementwise maximum over the strided views: much faster than reducing a
         # reshaped (N, Ho, s, Wo, s, C) view over two non-adjacent axes.
         first, *rest = self._offsets(x)
         out = np.empty(first.shape, x.dtype)
@@ -305,17 +312,17 @@ class MaxPool2D(Layer):
         return {"size": self.size}
 
     def inference(self):
-        return Inference(MaxPool2D, config={"size": self.size})
+        return Inference(MaxPool2D, config={"size": (self.sh, self.sw)})
 
     @staticmethod
     def infer(op, x):
-        s = op.config["size"]
-        ho, wo = x.shape[2] // s, x.shape[3] // s
-        out = x[:, :, 0 : ho * s : s, 0 : wo * s : s].copy()
-        for i in range(s):
-            for j in range(s):
+        sh, sw = op.config["size"]
+        ho, wo = x.shape[2] // sh, x.shape[3] // sw
+        out = x[:, :, 0 : ho * sh : sh, 0 : wo * sw : sw].copy()
+        for i in range(sh):
+            for j in range(sw):
                 if i or j:
-                    np.maximum(out, x[:, :, i : ho * s : s, j : wo * s : s], out=out)
+                    np.maximum(out, x[:, :, i : ho * sh : sh, j : wo * sw : sw], out=out)
         return out
 
 
@@ -335,7 +342,7 @@ class ReLU(Layer):
         return Inference(ReLU)
 
     def fold_into(self, previous):
-        if previous.kind in (Dense, Conv2D, BatchNorm):  # ops that can rectify their own output
+        if previous.kind.fuses_affine or previous.kind is BatchNorm:  # ops that can rectify their own output
             previous.relu = True
             return True
         return False
@@ -489,7 +496,7 @@ class BatchNorm(Layer):
 
     def fold_into(self, previous):
         # Into the convolution or dense layer before it: W' = W * scale, b' = b * scale + shift.
-        if previous.kind not in (Dense, Conv2D) or previous.relu:
+        if not previous.kind.fuses_affine or previous.relu:
             return False
         scale, shift = self._affine()
         previous.weight = previous.weight * scale

@@ -7,9 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from .compiled import GroupedNetwork
+from .compiled import NOMINAL_WIDTH, GroupedNetwork
 from .layers import LAYER_TYPES, Conv2D, Layer
 from .parallel import parallel_rows
+from .sequence import SEQUENCE_LAYERS
+
+KINDS = {**LAYER_TYPES, **SEQUENCE_LAYERS}
 
 INPUT_SHAPE = (28, 28, 1)
 
@@ -85,27 +88,42 @@ def architecture(name: str, num_classes: int = 10) -> list[dict[str, Any]]:
 
 
 class Sequential:
-    """Layers applied in order. Inputs are (N, 28, 28) or NHWC (N, 28, 28, 1) float32."""
+    """Layers applied in order. Inputs are (N, 28, 28) or NHWC (N, 28, 28, 1) float32; a network
+    whose input shape has width None (a line network: fixed height, any width) takes inputs of
+    any width its layers allow, and its shapes name the width-dependent sizes None."""
 
     def __init__(self, spec: list[dict[str, Any]], seed: int = 0, input_shape: tuple[int, ...] = INPUT_SHAPE):
         self.spec = [dict(entry) for entry in spec]
-        self.input_shape = tuple(input_shape)
+        self.input_shape = tuple(None if d is None else int(d) for d in input_shape)
         rng = np.random.default_rng(seed)
         self.layers: list[Layer] = []
         self.shapes: list[tuple[int, ...]] = []
-        shape = self.input_shape
+        shape = tuple(NOMINAL_WIDTH if d is None else d for d in self.input_shape)
         for entry in self.spec:
             args = {k: v for k, v in entry.items() if k != "type"}
             try:
-                layer = LAYER_TYPES[entry["type"]](**args)
+                layer = KINDS[entry["type"]](**args)
             except KeyError as exc:
                 raise ValueError(f"unknown layer type {entry.get('type')!r}") from exc
             shape = layer.build(shape, rng)
             self.layers.append(layer)
             self.shapes.append(tuple(int(d) for d in shape))
+        if None in self.input_shape:
+            self.shapes = self._width_free_shapes()
         first = self.layers[0] if self.layers else None
         if isinstance(first, Conv2D):
             first.input_grad = False
+
+    def _width_free_shapes(self) -> list[tuple]:
+        """The layers' output shapes with every size that follows the input's width as None
+        (found by running a blank input of twice the nominal width through the layers)."""
+        height = self.input_shape[0]
+        x = np.zeros((1, height, 2 * NOMINAL_WIDTH, *self.input_shape[2:]), np.float32)
+        out = []
+        for layer, shape in zip(self.layers, self.shapes, strict=True):
+            x = layer.forward(x)
+            out.append(tuple(None if a != b else a for a, b in zip(shape, x.shape[1:], strict=True)))
+        return out
 
     def _as_input(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x)

@@ -34,6 +34,7 @@ class Reading:
     raw_confidence: float = 0.0  # the product of its characters' probabilities, before calibration
     characters: list[Character] = field(default_factory=list)
     alternatives: list[tuple[str, float]] = field(default_factory=list)
+    written: str | None = None  # the line as written, its separators and marks included (None: the text)
 
     @property
     def is_text(self) -> bool:

@@ -75,3 +75,103 @@ def line_box(mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int
             top, left = min(top, p_top), min(left, p_left)
             bottom, right = max(bottom, p_bottom), max(right, p_right)
     return top, left, bottom, right
+
+
+# --- The written line, for a reader that reads it whole -------------------------------------
+# Rulings, underlines, a column's line, a page's edge and a pattern's lines are ink to the ink
+# finder; a line reader is trained to read past them, but they must not decide where the line
+# is: straight runs LINE_LONG times the typical piece's height are not looked at here; specks
+# under DUST of the heaviest piece do not count.
+LINE_LONG = 2.5
+SPARSE = 0.06  # a piece filling less than this share of a box several writing heights big is a pattern's
+MARGIN_ROWS = 0.2  # the line's crop: its rows and this share of its height above and below
+MARGIN_COLUMNS = 0.35  # ... and this share of its height before and after
+
+
+def find_written_line(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> Line | None:
+    """The written line of a picture as a line reader reads it: the band of rows of the
+    heaviest writing that is not a ruling, a page's edge or a pattern, with every piece of
+    writing whose middle lies in that band, and margins; its strength over that box (rulings
+    and patterns still in it). None when nothing is drawn."""
+    try:
+        ink, _ = locate_ink(grey, dataclasses.replace(limits, min_extent=0.0))
+    except EmptyImageError:
+        return None
+    mask = _without_long_lines(ink.mask)
+    found = pieces(mask, None)
+    if not found:
+        return None
+    heaviest = max(p.mass for p in found)
+    compact = [p for p in found if p.mass >= DUST * heaviest]
+    writing = _writing_height(compact)
+    compact = [p for p in compact if not _sparse(p, writing)] or compact
+    seed = max(compact, key=lambda p: p.mass)
+    top, bottom = seed.box[0], seed.box[2]
+    band = [p for p in compact if top <= (p.box[0] + p.box[2]) / 2 <= bottom]
+    left = min(p.box[1] for p in band)
+    right = max(p.box[3] for p in band)
+    writing_sized = [p for p in band if p.box[2] - p.box[0] <= 2 * writing]  # not a tall label or frame
+    top = min([top, *(p.box[0] for p in writing_sized)])
+    bottom = max([bottom, *(p.box[2] for p in writing_sized)])
+    height = bottom - top
+    box = (
+        max(0, int(top - MARGIN_ROWS * height)),
+        max(0, int(left - MARGIN_COLUMNS * height)),
+        min(grey.shape[0], int(bottom + MARGIN_ROWS * height) + 1),
+        min(grey.shape[1], int(right + MARGIN_COLUMNS * height) + 1),
+    )
+    try:
+        strength = ink.crop(box)
+    except EmptyImageError:
+        return None
+    return Line(strength, box)
+
+
+def _without_long_lines(mask: np.ndarray) -> np.ndarray:
+    """The mask without its long straight runs (rulings, underlines, a column's line, a page's
+    edge): ink in a horizontal or vertical run LINE_LONG times the typical piece's height."""
+    found = pieces(mask, None)
+    if not found:
+        return mask
+    heaviest = max(p.mass for p in found)
+    typical = float(np.median([p.box[2] - p.box[0] for p in found if p.mass >= 0.1 * heaviest]))
+    length = max(12, int(LINE_LONG * typical))
+    if length >= max(mask.shape) or not any(max(p.box[2] - p.box[0], p.box[3] - p.box[1]) >= length for p in found):
+        return mask
+    lines = _long_runs(mask, length) | _long_runs(mask.T, length).T
+    if not lines.any():
+        return mask
+    lines[1:] |= lines[:-1].copy()  # and a pixel above and below: a line's anti-aliased edge
+    lines[:-1] |= lines[1:].copy()
+    return mask & ~lines
+
+
+def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """Where a row of the mask runs `length` pixels or more without a gap (a binary opening
+    by a 1×length line, by running sums: two passes, whatever the length)."""
+    if mask.shape[1] < length:
+        return np.zeros(mask.shape, bool)
+    sums = np.zeros((mask.shape[0], mask.shape[1] + 1), np.int32)
+    np.cumsum(mask, axis=1, out=sums[:, 1:])
+    full = (sums[:, length:] - sums[:, :-length]) == length  # the run of `length` starting here is all ink
+    starts = np.zeros((mask.shape[0], full.shape[1] + 1), np.int32)
+    np.cumsum(full, axis=1, out=starts[:, 1:])
+    columns = np.arange(mask.shape[1])
+    first = np.clip(columns - length + 1, 0, full.shape[1])
+    last = np.clip(columns + 1, 0, full.shape[1])
+    return (starts[:, last] - starts[:, first]) > 0
+
+
+def _writing_height(compact) -> float:
+    """The writing's height: the mass-weighted median height of its pieces."""
+    heights = np.array([p.box[2] - p.box[0] for p in compact], float)
+    masses = np.array([p.mass for p in compact])
+    order = np.argsort(heights)
+    cumulative = np.cumsum(masses[order])
+    return float(heights[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def _sparse(piece, writing: float) -> bool:
+    top, left, bottom, right = piece.box
+    area = (bottom - top) * (right - left)
+    return area > 9 * writing * writing and piece.mass < SPARSE * area
