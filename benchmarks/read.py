@@ -230,6 +230,50 @@ def read_words(args) -> None:
         record(args, "characters", model, {**figures, "calibration_error": round(ece, 4), **timing})
 
 
+def read_lines(args) -> None:
+    """Written lines as documents carry them (model_core.data.lines, docs/lines.md): the digits'
+    text exact, the line as written exact, each condition apart, and what the finder missed."""
+    from model_core.data.lines import compose_line, printed_fonts
+    from model_core.training.lines import _glyph_sources
+
+    model = load_model(args.model)
+    part = "test" if args.split == "test" else "validation"
+    glyphs = _glyph_sources(part)
+    fonts = printed_fonts("test" if part == "test" else "train")
+    rng = np.random.default_rng(args.seed)
+    rows: dict[str, list[tuple[bool, int, int]]] = defaultdict(list)
+    written_right: dict[str, list[bool]] = defaultdict(list)
+    refused: dict[str, int] = defaultdict(int)
+    nothing = 0
+    shown = 0
+    for _ in range(args.count):
+        line = compose_line(glyphs, rng, fonts, part="test" if part == "test" else "train")
+        source = line.jpeg or png_of(line.page)
+        truth = "".join(c for c in line.written if c.isdigit())
+        try:
+            reading = read_text(model, source)
+        except PreprocessError as exc:  # an answered 4xx: not read
+            reading = None
+            refused[exc.code] += 1
+        read = reading.text if reading is not None else ""
+        nothing += reading is not None and not reading.is_text
+        as_written = getattr(reading, "written", None) or read
+        plain = [] if line.conditions - {"touching"} else ["plain"]
+        for key in ("all", *sorted(line.conditions), *plain):
+            rows[key].append((read == truth, edit_distance(read, truth), max(1, len(truth))))
+            written_right[key].append(as_written == line.written)
+        if read != truth and shown < args.show:
+            print(f"  {line.written} read as {as_written or '(nothing)'} {sorted(line.conditions)}")
+            shown += 1
+    print(f"model {model.name} {model.version}; {args.split}: {args.count} written lines (docs/lines.md)")
+    order = ["all", "plain", "touching", "separators", "currency", "security_paper", "rulings", "underline",
+             "column_line", "page_edge", "printed_words", "small_scan", "photo", "light_on_dark", "turned"]  # fmt: skip
+    table(rows, order, "lines (digits)")
+    shares = {k: sum(v) / len(v) for k, v in written_right.items() if k in ("all", "separators")}
+    print("\nwritten exact (marks included): " + ", ".join(f"{k} {v * 100:.2f}%" for k, v in shares.items()))
+    print(f"nothing drawn: {nothing} of {args.count}; refused: {dict(refused) or 'none'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["validation", "test"], default="validation")
@@ -239,6 +283,7 @@ def main() -> None:
     parser.add_argument("--words", action="store_true", help="words and names in boxes (alphabet characters)")
     parser.add_argument("--boxes", type=int, default=300, help="with --words: this many names in a form's boxes")
     parser.add_argument("--photos", action="store_true", help="the numbers as phone photos of paper")
+    parser.add_argument("--lines", action="store_true", help="written lines as documents carry them (docs/lines.md)")
     parser.add_argument("--record", action="store_true", help="write the test figures into artifacts/reader.json")
     parser.add_argument("--show", type=int, default=0, help="print this many misread numbers")
     parser.add_argument("--scorer", default=None, help="a model saying how much each candidate is one character")
@@ -252,6 +297,8 @@ def main() -> None:
         return read_words(args)
     if args.photos:
         return read_photos(args)
+    if args.lines:
+        return read_lines(args)
     model = load_model(args.model)
     scorer = load_model(args.scorer) if args.scorer else None
     part = load_characters(args.split)

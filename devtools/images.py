@@ -45,3 +45,22 @@ def rle_bmp(side: int, bits: int = 8) -> bytes:
     )
     offset = 14 + 40 + len(palette)
     return b"BM" + struct.pack("<IHHI", offset + len(data), 0, 0, offset) + info + palette + data
+
+
+def canvas_png(draw, size=280, mode="RGBA", background=(0, 0, 0, 0), ink=(255, 255, 255, 255), fmt="PNG") -> bytes:
+    """A canvas `size` px square drawn on by `draw(ImageDraw, ink)` (e.g. draw_seven), encoded."""
+    image = Image.new(mode, (size, size), background)
+    draw(ImageDraw.Draw(image), ink)
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def draw_seven(d, ink) -> None:
+    """A 7 in three strokes, as a mouse draws it on the 280 px pad."""
+    d.line([(80, 70), (200, 70), (130, 230)], fill=ink, width=20, joint="curve")
+
+
+def draw_one(d, ink) -> None:
+    """A 1: one upright stroke."""
+    d.line([(140, 50), (140, 230)], fill=ink, width=20)

@@ -6,6 +6,9 @@ A card is plain JSON, next to its weights (`<name>.json` beside `<name>.npz`):
 
     name, version, created      the model's name; `<date>.<first 8 hex of the weights' SHA-256>`; ISO time
     architecture                a named architecture (cnn, cnn-deep, mlp); an ensemble joins its kinds with +
+    reader, ctc                 a line network's: reader "line" (read whole; otherwise "lattice", a
+                                character classifier read over a line's cuts); ctc {blank: 0,
+                                confidence: Platt's slope and shift of the text's probability}
     alphabet                    what the model reads as text ("digits" or "characters": ALPHABETS), written
                                 once at training
     input: {deskew, recipe}     the input recipe the networks were trained on: deskew the model applies
@@ -100,6 +103,18 @@ def alphabet(card: dict) -> str:
     if written in ALPHABETS:
         return str(written)
     return "digits" if all(str(label).isdigit() for label in card.get("labels", ())) else "characters"
+
+
+def reader(card: dict) -> str:
+    """How the model reads a line: "lattice" (a character classifier read over a line's cuts) or
+    "line" (a line network, read whole with CTC: its class 0 the blank, its labels after it)."""
+    return str(card.get("reader", "lattice"))
+
+
+def outputs(card: dict) -> int:
+    """Each network's outputs: its labels, and the "not a digit" class or CTC's blank where it has one."""
+    extra = reader(card) == "line" or not_a_digit(card)["method"] == CLASS_METHOD
+    return len(card["labels"]) + int(extra)
 
 
 def member_architecture(card: dict, index: int) -> str:

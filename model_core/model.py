@@ -187,6 +187,19 @@ class Model:
         """Calibrated probabilities over the labels, (N, labels) float32."""
         return self.scores(x, batch_size).probabilities
 
+    @property
+    def reads_lines(self) -> bool:
+        """A line network (its card's reader "line"): it reads a whole line, not one 28×28."""
+        return cards.reader(self.card) == "line"
+
+    def warm_up(self) -> None:
+        """Run the networks once on a blank input of their shape (building the inference form)."""
+        if self.reads_lines:
+            net = self.members[0]
+            net.logits(np.zeros((1, net.input_shape[0], 64), np.float32))
+        else:
+            self.predict_proba(np.zeros((1, 28, 28), np.float32))
+
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.raw_scores(x)[0].argmax(axis=1)
 

@@ -122,7 +122,7 @@ def load_model(path: str | Path | None = None) -> Model:
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         raise ModelLoadError(f"{weights_path.name} is not a readable weights archive: {exc}") from exc
     members = []
-    outputs = len(card["labels"]) + int(cards.not_a_digit(card)["method"] == cards.CLASS_METHOD)
+    outputs = cards.outputs(card)
     for i, member in enumerate(card["members"]):
         prefix = f"m{i}/"
         try:

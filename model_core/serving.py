@@ -19,6 +19,7 @@ image can cause are `PreprocessError`s whose `code` says which (`invalid_image`,
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,7 +33,15 @@ from .card import ALPHABETS
 from .data.datasets import SPLITS, SampleSet, csv_header, csv_row
 from .data.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS, character_samples
 from .imaging.decode import HOOKS as DECODE_HOOKS
-from .imaging.decode import Limits, PreprocessError, decode_base64, decode_budget, keepsake_png, load_pixels
+from .imaging.decode import (
+    Limits,
+    PreprocessError,
+    decode_base64,
+    decode_budget,
+    keepsake_png,
+    load_pixels,
+    reduced_png,
+)
 from .imaging.encode import from_uint8_bytes, to_data_url, to_uint8
 from .imaging.preprocess import RECIPES, SIZE, located, preprocess
 from .model import Model, classify
@@ -51,6 +60,7 @@ __all__ = [
     "correction_images",
     "csv_lines",
     "decode_base64",
+    "exported_image",
     "load_model",
     "read_digits",
     "read_texts",
@@ -99,17 +109,20 @@ def _each(sources: list[Any], limits: Limits, read: Callable[[Any], Any]) -> lis
     return out
 
 
-def read_digits(model: Model, sources: list[Any], *, limits: Limits, top_k: int = 3) -> list[dict[str, Any]]:
+def read_digits(
+    model: Model, sources: list[Any], *, limits: Limits, top_k: int = 3, counter: Model | None = None
+) -> list[dict[str, Any]]:
     """Read each source (encoded bytes, a data URL or base64 text, a pixel array) as one
     character with `model`: one answer per source, in order, each a plain dict of
     `ANSWER_FIELDS`. What is not a digit has its characters counted on the pixels already
-    decoded (a number is several; a letter or a shape, one)."""
+    decoded (a number is several; a letter or a shape, one), by `counter` (a line network)
+    where given, else by `model` over the line's cuts."""
     started = time.perf_counter()
     found = _each(sources, limits, lambda source: located(source, limits))
     images = [RECIPES[model.recipe](crop) for crop, _ in found]
     predictions = classify(model, images, top_k)
     counts = [
-        1 if p.is_digit else _character_count(model, grey, limits)
+        1 if p.is_digit else _character_count(counter or model, grey, limits)
         for p, (_, grey) in zip(predictions, found, strict=True)
     ]
     elapsed = round((time.perf_counter() - started) * 1000, 3)
@@ -146,7 +159,7 @@ def _character_count(model: Model, grey: np.ndarray, limits: Limits) -> int:
         return 1
 
 
-TEXT_FIELDS = ("text", "confidence", "characters", "alternatives", "is_text", "model", "elapsed_ms")
+TEXT_FIELDS = ("text", "written", "confidence", "characters", "alternatives", "is_text", "model", "elapsed_ms")
 
 
 def read_texts(
@@ -163,6 +176,7 @@ def read_texts(
         reading = read_pixels(reader, load_pixels(source, limits), limits)
         return {
             "text": reading.text,
+            "written": reading.written if reading.written is not None else reading.text,
             "confidence": reading.confidence,
             "characters": [
                 {
@@ -204,6 +218,17 @@ def load_model(path: str | Path | None = None) -> Model:
     model = saved.load_model(path)
     model.reader = model_reader_card(model, model.alphabet, saved.resolve(path).parent)
     return model
+
+
+EXPORT_CELL_BYTES = 100 * 1024  # an exported image's cell, data-URL prefix included
+
+
+def exported_image(original: bytes) -> str:
+    """A stored correction's image (its keepsake PNG) as an export's cell: a PNG data URL of at
+    most EXPORT_CELL_BYTES, a reduced copy where the stored one is bigger (the stored one stays)."""
+    prefix = "data:image/png;base64,"
+    fits = (EXPORT_CELL_BYTES - len(prefix)) // 4 * 3  # the bytes whose base64 fits
+    return prefix + base64.b64encode(reduced_png(original, fits)).decode("ascii")
 
 
 def stored_image(processed: bytes) -> str | None:

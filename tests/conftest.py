@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from rest_framework.test import APIClient
@@ -23,6 +25,16 @@ def small_split(mnist_train):
     return mnist_train.subset(order[:3000]), mnist_train.subset(order[3000:4000])
 
 
+def pytest_collection_modifyitems(items):
+    """Every test under tests/system/ is a system test (`pytest -m "not system"`: the fast part)."""
+    system = Path(__file__).parent / "system"
+    for item in items:
+        if system in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.system)
+
+
+PREDICT, FEEDBACK, READY = "/api/predict-digit/", "/api/feedback/", "/api/ready/"
+FIXTURES = Path(__file__).parent / "fixtures"  # what every test folder reads its fixtures from
 TOKEN = "test-read-token"  # the corrections' read token the in-process API is given
 
 
@@ -93,8 +105,7 @@ def write_words(clear_glyph):
     def write(text: str, seed: int = 0):
         rng = np.random.default_rng(seed)
         glyphs = [clear_glyph(ch) for ch in text if ch != " "]
-        while (written := compose(text, glyphs, rng, upright=True)).touching or written.dark_on_light:
-            pass
+        written = first_drawn(lambda r: compose(text, glyphs, r, upright=True), apart_light_on_dark, rng)
         return written.canvas, written.boxes
 
     return write
@@ -105,3 +116,24 @@ def cnn_model():
     from model_core import load_model
 
     return load_model("cnn")
+
+
+def quick_config(seed=0, epochs=2, **kwargs):
+    """A short training run's settings, for tests that train a network."""
+    from model_core.training.train import TrainConfig
+
+    return TrainConfig(epochs=epochs, batch_size=64, lr=3e-3, seed=seed, **kwargs)
+
+
+def apart_light_on_dark(written) -> bool:
+    """A composition whose characters stand apart, drawn light on dark."""
+    return not written.touching and not written.dark_on_light
+
+
+def first_drawn(make, suits, rng: np.random.Generator, tries: int = 100):
+    """The first of at most `tries` draws `make(rng)` that `suits`: a bounded, seeded search
+    for a composition of the kind a test needs, failing loudly when none comes."""
+    for _ in range(tries):
+        if suits(drawn := make(rng)):
+            return drawn
+    raise AssertionError(f"none of {tries} draws suited the test: change its seed or its condition")

@@ -41,6 +41,10 @@ class InvalidAlphabet(ValueError):
     """An alphabet not read (yet), or one the named model cannot read."""
 
 
+class ModelReadsLines(ValueError):
+    """A line network named where one character is read (it reads lines: predict-text)."""
+
+
 class BatchTooCostly(ValueError):
     """More images in one batch than the model's cost allows (services.batch_limit)."""
 
@@ -128,6 +132,8 @@ def as_api_exception(exc: Exception) -> Exception:
         return LabelNotOfModel({exc.field: [str(exc)]}, code="invalid_label")
     if isinstance(exc, InvalidAlphabet):  # well-formed, but not for the model named (as a label not of it)
         return LabelNotOfModel({"alphabet": [str(exc)]}, code="invalid_alphabet")
+    if isinstance(exc, ModelReadsLines):  # a real model, but not one that reads one character
+        return LabelNotOfModel({"model": [str(exc)]}, code="invalid_model")
     if isinstance(exc, BatchTooCostly):
         return PayloadTooLarge(str(exc), code="batch_too_costly")
     if isinstance(exc, IdempotencyKeyReused):

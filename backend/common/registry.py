@@ -8,7 +8,6 @@ import threading
 import time
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 
 from model_core.serving import Limits, Model, ModelLoadError, available_models, load_model
@@ -50,6 +49,15 @@ def get_model(name: str | None = None) -> Model:
         return _models[name]
 
 
+LINE_MODEL = "line-digits"  # the line network that reads numbers whole, where it is shipped
+
+
+def line_model() -> Model | None:
+    """The shipped line network for numbers (predict-text's default, predict-digit's counter of
+    characters), or None where none is shipped."""
+    return get_model(LINE_MODEL) if LINE_MODEL in model_names() else None
+
+
 def load_all() -> None:
     """Load every shipped model, the default first, without running one (a server's master
     loads them before it forks its workers)."""
@@ -64,7 +72,7 @@ def loaded_models() -> list[str]:
 def run_each() -> None:
     """Run every loaded model once (building its inference form)."""
     for model in list(_models.values()):
-        model.predict_proba(np.zeros((1, 28, 28), np.float32))
+        model.warm_up()
 
 
 def limits() -> Limits:

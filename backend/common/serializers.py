@@ -134,6 +134,8 @@ class ImageStringField(serializers.CharField):
         self.validators = [v for v in self.validators if not isinstance(v, skipped)]
 
     def to_internal_value(self, data):
+        if not isinstance(data, str):  # 5, true, an object: one answer for every kind that is not text
+            raise serializers.ValidationError("must be a data URL or base64 text (a JSON string)", code="invalid")
         return _image_string(super().to_internal_value(data))
 
 
@@ -196,6 +198,9 @@ class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, allow_empty_file=True, help_text="Alias of `image`.")
 
     def validate(self, attrs):
+        files = getattr(self.initial_data, "getlist", None)
+        if files is not None and len(files("image")) + len(files("file")) > 1:
+            raise serializers.ValidationError("send one image file (one multipart part named 'image' or 'file')")
         upload = attrs.get("image") or attrs.get("file")
         if upload is None:
             raise serializers.ValidationError("attach the image as the multipart field 'image' (or 'file')")

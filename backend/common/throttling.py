@@ -228,10 +228,15 @@ def take(scope: str, client: str, record: bool = True) -> tuple[bool, float]:
 
 
 class ScopedRateThrottle(BaseThrottle):
-    """The view's `throttle_scope` at the rate settings give it (read at request time)."""
+    """The view's `throttle_scope` at the rate settings give it (read at request time); a request
+    that authenticated with the read token counts in the view's `token_throttle_scope` where it
+    has one, so no anonymous traffic from the same address locks the token's holder out."""
 
     def allow_request(self, request, view) -> bool:
-        allowed, self.wait_seconds = take(getattr(view, "throttle_scope", "default"), client_ip(request))
+        scope = getattr(view, "throttle_scope", "default")
+        if getattr(view, "token_throttle_scope", None) and request.auth:
+            scope = view.token_throttle_scope
+        allowed, self.wait_seconds = take(scope, client_ip(request))
         return allowed
 
     def wait(self) -> float:

@@ -174,6 +174,9 @@ REST_FRAMEWORK = {
         "predict_text": os.environ.get("API_THROTTLE_PREDICT_TEXT", os.environ.get("API_THROTTLE_PREDICT", "1200/min")),
         "samples": os.environ.get("API_THROTTLE_SAMPLES", "600/min"),
         "feedback": os.environ.get("API_THROTTLE_FEEDBACK", "120/min"),
+        # Requests with the corrections' read token: their own scope, whatever anonymous clients at
+        # the same address send.
+        "feedback_reads": os.environ.get("API_THROTTLE_FEEDBACK_READS", "600/min"),
         # Wrong bearer tokens: a client that has used these up is not even compared (429).
         "auth_failures": os.environ.get("API_THROTTLE_AUTH_FAILURES", "10/min"),
         "default": os.environ.get("API_THROTTLE_DEFAULT", "1200/min"),

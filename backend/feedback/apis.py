@@ -105,6 +105,7 @@ class FeedbackApi(JsonOrFormApi):
     authentication_classes = [FeedbackTokenAuthentication]
     permission_classes = [ReadsNeedToken]
     throttle_scope = "feedback"
+    token_throttle_scope = "feedback_reads"  # the read token's holder: a scope of its own
 
     class _LabelsSerializer(serializers.Serializer):
         true_label = label_field(
@@ -255,6 +256,7 @@ class FeedbackDetailApi(APIView):
     permission_classes = [ReadsNeedToken]
     parser_classes = [BoundedJSONParser]
     throttle_scope = "feedback"
+    token_throttle_scope = "feedback_reads"  # the read token's holder: a scope of its own
 
     class InputSerializer(serializers.Serializer):
         reviewed = StrictBooleanField(help_text="Mark the correction fit (or unfit) for fine-tuning.")
@@ -295,6 +297,7 @@ class FeedbackExportApi(APIView):
     authentication_classes = [FeedbackTokenAuthentication]
     permission_classes = [ReadsNeedToken]
     throttle_scope = "feedback"
+    token_throttle_scope = "feedback_reads"  # the read token's holder: a scope of its own
 
     class InputSerializer(QuerySerializer):
         reviewed = serializers.ChoiceField(

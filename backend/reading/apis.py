@@ -81,6 +81,12 @@ class PredictTextApi(JsonOrFormApi):
             "is capitalised); punctuation, hyphens and apostrophes are left out; in a form's boxes only what is "
             "inside them is read (a printed label beside them is not).",
         )
+        written = serializers.CharField(
+            allow_blank=True,
+            help_text="The line as written, as the reader saw it: for a number read by the line network, its "
+            "digits with the separators and marks written among them (. , - ' /), e.g. 1.250,00 where text is "
+            "125000; otherwise the same as text.",
+        )
         confidence = serializers.FloatField(
             help_text="The calibrated probability that the whole text is right (for characters, letter case "
             "aside), fitted on validation material (docs: measurements)."
@@ -125,6 +131,7 @@ class PredictTextApi(JsonOrFormApi):
                 response_only=True,
                 value={
                     "text": "42",
+                    "written": "42",
                     "confidence": 0.97,
                     "characters": [
                         {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.common.errors import BatchTooCostly, InvalidAlphabet
-from backend.common.registry import batch_limit, get_model, limits
+from backend.common.registry import batch_limit, get_model, limits, line_model
 from model_core.serving import LABELS, read_texts
 
 # A line costs the network several candidates a character: a batch of lines holds this many
@@ -19,7 +19,8 @@ ALPHABETS = LABELS["alphabets"]  # what a model may read: its card says which (m
 def read(*, sources: list[Any], alphabet: str = "digits", model: str | None = None, top_k: int = 3) -> list[dict]:
     """Read the characters written in each source: one answer per source, in order
     (model_core.serving.TEXT_FIELDS)."""
-    loaded = get_model(model or (CHARACTERS_MODEL if alphabet == "characters" else None))
+    default = CHARACTERS_MODEL if alphabet == "characters" else getattr(line_model(), "name", None)
+    loaded = get_model(model or default)
     if loaded.alphabet != alphabet:
         kind = "a digit model" if alphabet == "digits" else f"the {CHARACTERS_MODEL} model"
         raise InvalidAlphabet(f"model {loaded.name!r} does not read the alphabet {alphabet!r}: choose {kind}")

@@ -190,3 +190,33 @@ def evaluate_command(args: argparse.Namespace) -> int:
     print(f"model {model.name} ({model.version}), MNIST {args.split} split")
     print(format_report(report))
     return 0
+
+
+def train_lines_command(args: argparse.Namespace) -> int:
+    """Train a line network (training.lines) and save it with its card: the digits' line reader."""
+    from ..model import Model as Loaded
+    from ..paths import PROJECT_ROOT
+    from ..saved import HALF, round_to_half
+    from ..training.lines import DIGIT_LABELS, LineTrainConfig, train_lines
+
+    config = LineTrainConfig(
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        corpus_size=args.corpus,
+        validation_size=args.validation,
+        validate_every=args.validate_every,
+        width=args.width,
+        minutes=args.minutes,
+    )
+    name = Path(args.out).name
+    checkpoint = Path(args.checkpoint or PROJECT_ROOT / "var" / f"{name}.checkpoint.npz")
+    run = train_lines(config, checkpoint)
+    card = new_cards.line_card(name, config, run, command_line(args))
+    if args.float16:
+        round_to_half([run.net])
+        card["weights_storage"] = HALF
+    path = save_model(Loaded([run.net], DIGIT_LABELS, card), args.out)
+    print(f"saved {path} (best validation exact {run.best[0]:.4f} at step {run.best[1]})")
+    return 0

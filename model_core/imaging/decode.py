@@ -117,6 +117,9 @@ def decode_base64(text: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
         header, comma, text = text.partition(",")
         if not comma or not header.lower().endswith(";base64"):
             raise ImageDecodeError("data URL must be base64-encoded (data:image/...;base64,...)")
+        media = header[5:].split(";", 1)[0].strip().lower()
+        if media and not media.startswith("image/"):  # an absent type is read as an image's
+            raise ImageDecodeError(f"a data URL's media type must be an image's (image/...), not {media}")
     try:
         return base64.b64decode(re.sub(r"\s+", "", text), validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -395,6 +398,32 @@ def load_pixels(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
 KEEP_SIDE, KEEP_BYTES = 1024, 256 * 1024
 
 
+def reduced_png(png: bytes, max_bytes: int) -> bytes:
+    """A stored PNG as a copy of at most `max_bytes`: grey, then smaller by quarters (the
+    original stays as it was stored); the PNG itself when it fits."""
+    if len(png) <= max_bytes:
+        return png
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return _fitted_png(image, max_bytes, smallest=8)
+
+
+def _fitted_png(image: Image.Image, max_bytes: int, smallest: int) -> bytes:
+    """`image` as PNG within `max_bytes`: colour given up, then size, until it fits (or its
+    long side reaches `smallest`)."""
+    while True:
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG", optimize=True)
+        if buffer.tell() <= max_bytes or max(image.size) <= smallest:
+            return buffer.getvalue()
+        if image.mode not in ("L", "LA"):
+            image = image.convert("LA" if "A" in image.getbands() else "L")
+        else:
+            image = image.resize(
+                (max(1, image.width * 3 // 4), max(1, image.height * 3 // 4)), Image.Resampling.LANCZOS
+            )
+
+
 def keepsake_png(source: object, limits: Limits = DEFAULT_LIMITS) -> bytes:
     """What a user drew or photographed, kept as decoded pixels re-encoded as a lossless PNG:
     long side at most KEEP_SIDE, at most KEEP_BYTES (colour given up, then size, until it
@@ -412,14 +441,4 @@ def keepsake_png(source: object, limits: Limits = DEFAULT_LIMITS) -> bytes:
         grey = load_pixels(source, limits)
         image = Image.fromarray(grey if grey.dtype == np.uint8 else np.rint(grey * 255).astype(np.uint8), "L")
     image.thumbnail((KEEP_SIDE, KEEP_SIDE), Image.Resampling.LANCZOS)
-    while True:
-        buffer = io.BytesIO()
-        image.save(buffer, "PNG", optimize=True)
-        if buffer.tell() <= KEEP_BYTES or max(image.size) <= 64:
-            return buffer.getvalue()
-        if image.mode not in ("L", "LA"):
-            image = image.convert("LA" if "A" in image.getbands() else "L")
-        else:
-            image = image.resize(
-                (max(1, image.width * 3 // 4), max(1, image.height * 3 // 4)), Image.Resampling.LANCZOS
-            )
+    return _fitted_png(image, KEEP_BYTES, smallest=64)

@@ -32,6 +32,14 @@ LINE_HEIGHT = 32  # rows of the network's input
 COLUMN_PIXELS = 4  # input columns per step of the network's output
 MAX_COLUMNS = 512  # steps one line may hold (2,048 input columns: some 90 characters); more is refused
 BEAM_WIDTH = 10
+HOW = {
+    "digits": "A line network of our own reads the line whole: the writing's band found (rulings, a column's "
+    "line, a page's edge and a pattern do not decide where it is) and scaled to 32 px, four convolution blocks, "
+    "the columns as a sequence, two temporal convolutions and the scores of every 4-pixel column over the "
+    "digits, the marks . , - ' / and CTC's blank; the text is the beam search's best (width 10), its "
+    "digits alone; written keeps the marks; trained with CTC on numbers composed as documents carry them "
+    "(docs/lines.md)."
+}
 ALTERNATIVES = 3
 
 

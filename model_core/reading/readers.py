@@ -17,12 +17,13 @@ from typing import Protocol
 
 import numpy as np
 
+from .. import card as cards
 from ..imaging.decode import DEFAULT_LIMITS, Limits, load_pixels
 from ..model import Model
-from . import lattice
+from . import lattice, network
 from .answer import Reading, no_text
 from .cards import reader_card
-from .line import Line, find_line
+from .line import Line, find_line, find_written_line
 
 
 class Reader(Protocol):
@@ -33,13 +34,14 @@ class Reader(Protocol):
     def price(self, line: Line) -> int: ...
 
 
-READERS = {"lattice": lattice.LatticeReader}
-HOW = {"lattice": lattice.HOW}
+READERS = {"lattice": lattice.LatticeReader, "line": network.LineReader}
+HOW = {"lattice": lattice.HOW, "line": network.HOW}
 
 
 def reader_name(model: Model) -> str:
-    """The reader a model reads lines with: a character classifier's is the lattice."""
-    return "lattice"
+    """The reader a model reads lines with, as its card says: a character classifier's is the
+    lattice, a line network's the line reader."""
+    return cards.reader(model.card)
 
 
 def reader_for(model: Model, alphabet: str, *, top_k: int = 3, scorer: Model | None = None) -> Reader:
@@ -62,9 +64,12 @@ def read_text(
     return read_pixels(reader, load_pixels(source, limits), limits)
 
 
+FINDERS = {"lattice": find_line, "line": find_written_line}  # where each reader takes the line from
+
+
 def read_pixels(reader: Reader, grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> Reading:
     """Read a picture already decoded to grey pixels (decode.load_pixels) with `reader`."""
-    line = find_line(grey, limits)
+    line = FINDERS[reader.name](grey, limits)
     return no_text() if line is None else reader.read(line, limits)
 
 

@@ -137,3 +137,35 @@ def finetuned(base: dict, *, name: str, command: str, members: list[dict], finet
         }
     )
     return card
+
+
+def line_card(name: str, config: Any, run: Any, command: str) -> dict:
+    """The card of a line network (`run` a training.lines.LineRun): it reads numbers whole, with
+    CTC's blank as class 0 before its labels; the figures are validation's, the test's are
+    benchmarks/read.py's to record."""
+    return {
+        "name": name,
+        "architecture": f"line-{config.width}",
+        "alphabet": "digits",
+        "reader": "line",
+        "input": {"recipe": "mnist", "line_height": 32},
+        "created": now(),
+        "ctc": {"blank": 0, "confidence": [1.0, 0.0]},
+        "dataset": {
+            "name": "written lines composed of MNIST's and EMNIST's training digits (docs/lines.md)",
+            "corpus_lines": config.corpus_size,
+            "validation_lines": config.validation_size,
+        },
+        "versions": {"model_core": __version__, "python": platform.python_version(), "numpy": np.__version__},
+        "training": {
+            "command": command,
+            "seed": config.seed,
+            "config": config.to_dict(),
+            "steps": run.step,
+            "minutes": round(run.seconds / 60, 1),
+            "curve": run.curve,
+        },
+        "metrics": {"validation_exact": run.best[0], "best_step": run.best[1]},
+        "members": [{"architecture": f"line-{config.width}", "seed": config.seed}],
+        "not_a_digit": {"method": "line", "threshold": 0.0, "temperature": 1.0},
+    }

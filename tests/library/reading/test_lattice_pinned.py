@@ -3,14 +3,14 @@ readings devtools/readings.py recorded (300 validation numbers, 300 texts) are r
 text, confidence to 6 places and boxes alike."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from devtools.readings import material, reading_record
 from model_core.reading import read_text
+from tests.conftest import FIXTURES
 
-PINNED = json.loads((Path(__file__).parent / "fixtures" / "readings" / "lattice.json").read_text())
+PINNED = json.loads((FIXTURES / "readings" / "lattice.json").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ every response form and the schema carry the two fields."""
 
 import io
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +12,7 @@ from PIL import Image, ImageDraw
 from devtools.images import data_url
 from model_core import load_model
 from model_core.data.synth import redraw_mnist
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.django_db
 PREDICT = "/api/predict-digit/"
@@ -92,7 +92,7 @@ HANDWRITTEN = [
     pytest.param(path, id=path.stem, marks=[pytest.mark.xfail(reason=KNOWN_MISSES[path.stem], strict=True)])
     if path.stem in KNOWN_MISSES
     else pytest.param(path, id=path.stem)
-    for path in sorted((Path(__file__).parent / "fixtures" / "handwritten").glob("*.png"))
+    for path in sorted((FIXTURES / "handwritten").glob("*.png"))
 ]
 
 

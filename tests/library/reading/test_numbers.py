@@ -10,6 +10,7 @@ from PIL import Image
 from model_core import load_model
 from model_core.data.numbers import compose
 from model_core.reading import read_text
+from tests.conftest import first_drawn
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +23,10 @@ def written(mnist_test, text: str, touching: bool) -> np.ndarray:
     with some pair touching or none, light on dark."""
     glyphs = [mnist_test.images[np.flatnonzero(mnist_test.labels == int(d))[0]] for d in text]
     rng = np.random.default_rng(0)
-    number = compose(glyphs, rng)
-    while number.touching != touching or number.dark_on_light:
-        number = compose(glyphs, rng)  # a composition of the asked kind, drawn light on dark
-    return number.canvas
+    # a composition of the asked kind, drawn light on dark
+    return first_drawn(
+        lambda r: compose(glyphs, r), lambda n: n.touching == touching and not n.dark_on_light, rng
+    ).canvas
 
 
 @pytest.mark.parametrize("text", ["42", "305", "2024"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "model_core"
 # Each layer may import its own and lower layers only.
 LAYERS = [
@@ -131,7 +131,9 @@ def test_the_cycle_check_sees_a_cycle_through_an_init():
 
 
 DOOR = {"model_core.serving", "model_core.paths"}
-MAX_DOOR_NAMES = 16  # 15, and read_images became read_digits and read_texts (one shape each)
+# 15, read_images became read_digits and read_texts (one shape each), and exported_image (an
+# export's bounded copy of a stored image)
+MAX_DOOR_NAMES = 17
 
 
 def backend_imports() -> dict[str, set[str]]:

@@ -10,6 +10,7 @@ import pytest
 from devtools.images import data_url
 from devtools.images import grey_png as png
 from model_core.data.numbers import compose
+from tests.conftest import apart_light_on_dark, first_drawn
 
 TEXT = "/api/predict-text/"
 
@@ -18,9 +19,7 @@ def number(mnist_test, text: str, seed: int = 0) -> np.ndarray:
     """`text` written apart in the first MNIST test glyph of each digit, light on dark."""
     glyphs = [mnist_test.images[np.flatnonzero(mnist_test.labels == int(d))[0]] for d in text]
     rng = np.random.default_rng(seed)
-    while (written := compose(glyphs, rng)).touching or written.dark_on_light:
-        pass
-    return written.canvas
+    return first_drawn(lambda r: compose(glyphs, r), apart_light_on_dark, rng).canvas
 
 
 def test_a_number_is_read_with_its_characters_boxes_and_images(client, mnist_test):

@@ -13,8 +13,7 @@ from devtools.browser import LETTERS, interpolate
 from devtools.images import data_url
 from model_core.data.datasets import read_corrections, read_csv
 from model_core.data.emnist import CHARACTER_LABELS, load_characters
-
-from .conftest import TOKEN
+from tests.conftest import TOKEN
 
 pytestmark = pytest.mark.django_db
 

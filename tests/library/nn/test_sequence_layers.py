@@ -7,7 +7,7 @@ import pytest
 from model_core.nn.layers import MaxPool2D
 from model_core.nn.network import Sequential
 from model_core.nn.sequence import Columns, TemporalConv
-from tests.test_gradients import check_layer
+from tests.library.nn.test_gradients import check_layer
 
 
 def test_columns():

@@ -18,8 +18,7 @@ from devtools.servers import ROOT, start_api
 from model_core import load_model
 from model_core.data.datasets import read_csv
 from model_core.imaging.encode import to_png
-
-from .conftest import TOKEN
+from tests.conftest import TOKEN
 
 pytestmark = pytest.mark.django_db
 

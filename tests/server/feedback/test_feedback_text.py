@@ -13,8 +13,7 @@ from PIL import Image
 from devtools.images import data_url
 from devtools.images import grey_png as png
 from model_core.data.datasets import read_corrections
-
-from .conftest import TOKEN
+from tests.conftest import TOKEN
 
 pytestmark = pytest.mark.django_db
 AUTH = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
@@ -82,3 +81,22 @@ def test_bad_text_corrections_are_refused_and_nothing_is_stored(client, write_wo
     response = client.post("/api/feedback/", {k: v for k, v in payload.items() if v is not None}, format="json")
     assert response.status_code == status and response.json()["code"] == code, response.content
     assert Feedback.objects.count() == 0
+
+
+def test_an_exported_image_cell_stays_under_100_kib_and_the_stored_image_is_kept(client):
+    from backend.feedback.models import Feedback
+
+    noise = np.random.default_rng(48).integers(0, 256, (900, 900, 3), dtype=np.uint8)  # 2.4 MB of noise
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, "PNG")
+    sent = {"image": data_url(buffer.getvalue()), "model": "characters", "true_text": "NOISE"}
+    response = client.post("/api/feedback/", sent, format="json")
+    assert response.status_code == 201, response.content
+    stored = bytes(Feedback.objects.get(pk=response.json()["id"]).original)
+    assert len(stored) > 100 * 1024  # what the user sent, kept as decoded pixels (bounded at 256 KiB)
+    csv.field_size_limit(131_072)  # Python's default: an export every csv reader takes
+    rows = list(csv.reader(io.StringIO(export(client, "?kind=text").decode())))
+    cell = rows[1][4]
+    assert cell.startswith("data:image/png;base64,") and len(cell) <= 100 * 1024
+    assert Image.open(io.BytesIO(base64.b64decode(cell.split(",", 1)[1]))).size[0] > 64  # a reduced copy
+    assert bytes(Feedback.objects.get(pk=response.json()["id"]).original) == stored

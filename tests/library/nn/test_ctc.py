@@ -3,15 +3,15 @@
 is installed), and decoding of hand-made score tables."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from model_core.nn.ctc import CTCLoss, beam_search, best_path, log_softmax
-from tests.test_gradients import numeric_grad
+from tests.conftest import FIXTURES
+from tests.library.nn.test_gradients import numeric_grad
 
-STORED = json.loads((Path(__file__).parent / "fixtures" / "ctc_reference.json").read_text())
+STORED = json.loads((FIXTURES / "ctc_reference.json").read_text())
 
 
 def test_the_loss_and_its_gradient_by_finite_differences():

@@ -10,15 +10,15 @@ import base64
 import io
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from devtools.golden import post, without_time
+from tests.conftest import FIXTURES
 
-GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+GOLDEN = FIXTURES / "golden"
 CASES = json.loads((GOLDEN / "cases.json").read_text())
 FILES = {name: (GOLDEN / name).read_bytes() for name in {c["file"] for c in CASES if "file" in c}}
 FLOAT_TOLERANCE = 1e-5  # float32 rounding, after softmax

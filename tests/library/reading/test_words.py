@@ -9,6 +9,7 @@ from devtools.images import grey_png as png
 from model_core.data.words import boxed
 from model_core.reading import read_text
 from model_core.reading.spelling import folded
+from tests.conftest import apart_light_on_dark, first_drawn
 
 
 @pytest.mark.parametrize("dark_on_light", [False, True])
@@ -49,8 +50,7 @@ def test_a_name_is_not_read_with_a_zero_for_its_o(characters_model, emnist_valid
     pick = candidates[np.flatnonzero((zero > o) & (o > zero / 20))[0]]
     glyphs = [clear_glyph("J"), emnist_validation.images[pick], clear_glyph("H"), clear_glyph("N")]
     rng = np.random.default_rng(4)
-    while (written := compose("JOHN", glyphs, rng, upright=True)).touching or written.dark_on_light:
-        pass
+    written = first_drawn(lambda r: compose("JOHN", glyphs, r, upright=True), apart_light_on_dark, rng)
     reading = read_text(characters_model, png(written.canvas), alphabet="characters")
     assert reading.characters[1].top_k[0][0] == "0"  # the network's own first choice
     assert reading.text == "JOHN"
