@@ -50,6 +50,10 @@ if not os.environ.get("MODEL_CORE_DECODE_SLOTS_DIR"):
 os.environ.setdefault("MODEL_CORE_DECODE_SLOTS", str(max(1, workers - 1)))
 # The workers share their throttle counts in one SQLite file (throttling.py) without Redis, or
 # while Redis is down or hung: a limit holds for the server as a whole, not per worker.
+# Health and readiness are the master's to answer (backend/health/watch.py): the workers mark
+# here the request each holds.
+if not os.environ.get("HEALTH_STATE_DIR"):
+    os.environ["HEALTH_STATE_DIR"] = _temporary_dir("digits-health-")
 if not os.environ.get("THROTTLE_DB"):
     os.environ["THROTTLE_DB"] = os.path.join(_temporary_dir("digits-throttles-"), "throttles.sqlite3")
 timeout = 30
@@ -113,6 +117,33 @@ def on_starting(server):
         server.log.warning("models not preloaded: %s", exc)
 
 
+def when_ready(server):
+    from backend.health import watch
+
+    watch.serve(server, watch.health_bind(bind))  # health never queues behind predictions
+
+
+def pre_request(worker, req):
+    from backend.health.watch import request_started
+
+    request_started(worker.pid)
+
+
+# A worker holding more than this after a request, freed memory handed back, is replaced by a
+# fresh fork once that request is answered (API_WORKER_MAX_RSS_MB; 0: never).
+worker_max_rss = int(float(os.environ.get("API_WORKER_MAX_RSS_MB", "300")) * (1 << 20))
+
+
+def post_request(worker, req, environ, resp):
+    from backend.health.watch import request_finished
+    from backend.runtime import over_memory
+
+    request_finished(worker.pid)
+    if over_memory(worker_max_rss):
+        worker.log.info("worker %s holds over %d MB: replaced by a fresh one", worker.pid, worker_max_rss >> 20)
+        worker.alive = False
+
+
 def pre_fork(server, worker):
     import gc
 
@@ -135,6 +166,9 @@ def child_exit(server, worker):
     from backend.common.metrics import archive_worker
 
     archive_worker(worker.pid)  # its counts into the archive, its files removed
+    from backend.health.watch import request_finished
+
+    request_finished(worker.pid)  # a worker killed mid-request holds none
 
 
 def on_exit(server):

@@ -53,6 +53,25 @@ def release_memory() -> bool:
     return bool(trim(0))
 
 
+def resident_bytes() -> int:
+    """This process's resident memory (Linux's /proc/self/statm; 0 where there is none)."""
+    try:
+        pages = int(open("/proc/self/statm").read().split()[1])  # noqa: SIM115  one read, closed at once
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def over_memory(limit: int) -> bool:
+    """Whether this process holds more than `limit` bytes even after handing freed memory back
+    (a flood of huge pixel bodies leaves Python's own allocator fragmented, which no trim
+    returns): a worker that is should be replaced, once its request is answered."""
+    if not limit or resident_bytes() <= limit:
+        return False
+    release_memory()
+    return resident_bytes() > limit
+
+
 class SharedSlots:
     """At most `count` big decodes at once among every process that uses one directory (a
     server's workers; gunicorn.conf.py sets MODEL_CORE_DECODE_SLOTS_DIR and, one fewer

@@ -45,6 +45,7 @@ from .imaging.decode import (
 from .imaging.encode import from_uint8_bytes, to_data_url, to_uint8
 from .imaging.preprocess import RECIPES, SIZE, located, preprocess
 from .model import Model, classify
+from .nn.parallel import watched
 from .reading import MAX_CHARACTERS, TooManyCharacters, model_reader_card, read_pixels, read_text, reader_for
 from .saved import ModelLoadError, available_models
 
@@ -98,8 +99,10 @@ def _each(sources: list[Any], limits: Limits, read: Callable[[Any], Any]) -> lis
     """The request's bookkeeping, shared by reading digits and reading text: every source read
     in order within the request's decode budget; in a batch an error names the item at fault."""
     out = []
-    with decode_budget(limits.max_request_decode_bytes):
+    with decode_budget(limits.max_request_decode_bytes), watched(limits.check):
         for index, source in enumerate(sources):
+            if limits.check is not None:
+                limits.check()
             try:
                 out.append(read(source))
             except ValueError as exc:
@@ -120,11 +123,12 @@ def read_digits(
     started = time.perf_counter()
     found = _each(sources, limits, lambda source: located(source, limits))
     images = [RECIPES[model.recipe](crop) for crop, _ in found]
-    predictions = classify(model, images, top_k)
-    counts = [
-        1 if p.is_digit else _character_count(counter or model, grey, limits)
-        for p, (_, grey) in zip(predictions, found, strict=True)
-    ]
+    with watched(limits.check):
+        predictions = classify(model, images, top_k)
+        counts = [
+            1 if p.is_digit else _character_count(counter or model, grey, limits)
+            for p, (_, grey) in zip(predictions, found, strict=True)
+        ]
     elapsed = round((time.perf_counter() - started) * 1000, 3)
     ref = {"name": model.name, "version": model.version}
     return [

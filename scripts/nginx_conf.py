@@ -18,6 +18,14 @@ TEMPLATE = ROOT / "docker" / "nginx.conf"
 MIME_TYPES = "/etc/nginx/mime.types"
 
 
+def health_of(upstream: str) -> str:
+    """Where an API server's master answers health (backend/health/watch.health_bind's rule)."""
+    if upstream.startswith("unix:"):
+        return upstream + ".health"
+    host, _, port = upstream.rpartition(":")
+    return f"{host}:{int(port) + 1}"
+
+
 def local_config(upstreams: list[str], listens: list[int], root: Path, workdir: Path) -> str:
     """The compose nginx.conf with these upstream servers and ports, serving `root`, keeping
     its temporary files, pid and error log in `workdir`."""
@@ -25,6 +33,10 @@ def local_config(upstreams: list[str], listens: list[int], root: Path, workdir: 
     upstream = re.search(r"^(\s*)server api:8000(.*);$", conf, re.M)
     indent, options = upstream.group(1), upstream.group(2)
     conf = conf.replace(upstream.group(0), "\n".join(f"{indent}server {u}{options};" for u in upstreams))
+    health = re.search(r"^(\s*)server api:8001(.*);$", conf, re.M)
+    conf = conf.replace(
+        health.group(0), "\n".join(f"{health.group(1)}server {health_of(u)}{health.group(2)};" for u in upstreams)
+    )
     listen = re.search(r"^(\s*)listen 80;$", conf, re.M)
     conf = conf.replace(listen.group(0), "\n".join(f"{listen.group(1)}listen 127.0.0.1:{p};" for p in listens))
     conf = conf.replace("root /usr/share/nginx/html;", f"root {Path(root).resolve()};")

@@ -119,6 +119,8 @@ _PREPROCESS_ERRORS = {
 def as_api_exception(exc: Exception) -> Exception:
     """Domain errors from model_core and the services → the API exception that reports them."""
     if isinstance(exc, PreprocessError):
+        if exc.code == "cancelled":  # nobody reads this answer: nginx has answered, or the client left
+            return ServiceUnavailable(str(exc), code="cancelled")
         if exc.code == "busy":
             busy = ServiceUnavailable(str(exc), code=exc.code)
             busy.wait = 1  # DRF's handler turns `wait` into Retry-After

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from model_core.serving import Limits, Model, ModelLoadError, available_models, load_model
 
+from . import watch
 from .errors import ModelNotReady, UnknownModel
 
 log = logging.getLogger("backend.api")
@@ -77,6 +78,7 @@ def run_each() -> None:
 
 def limits() -> Limits:
     return Limits(
+        check=watch.check,
         max_bytes=settings.MAX_IMAGE_BYTES,
         max_pixels=settings.MAX_IMAGE_PIXELS,
         max_request_decode_bytes=settings.MAX_REQUEST_DECODE_BYTES,

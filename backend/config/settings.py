@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "backend.common.middleware.SecurityHeadersMiddleware",
     "backend.common.middleware.ReleaseHeldMiddleware",
     "backend.common.middleware.RequestSizeLimitMiddleware",
+    "backend.common.watch.RequestWatchMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -226,7 +227,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_UI_SETTINGS": {"theme": {"typography": {"fontFamily": "system-ui, sans-serif"}}},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "ReadinessStatusEnum": ["ok", "degraded", "not_ready"],
+        "ReadinessStatusEnum": ["ok", "degraded", "busy", "not_ready"],
         # What a model reads, and the alphabet predict-text reads (one set: the name it had first).
         "ReadsEnum": "backend.reading.services.ALPHABETS",
         "NotADigitReasonEnum": ["several_characters", "not_a_digit"],
@@ -237,6 +238,10 @@ SPECTACULAR_SETTINGS = {
         "backend.common.schema.request_bodies_as_they_are_checked",
     ],
 }
+
+# A request's costly work stops this long after it began (nginx's proxy_read_timeout: by then
+# nginx has answered 504 and nobody reads the answer), or as soon as its client leaves.
+REQUEST_SECONDS = float(os.environ.get("API_REQUEST_SECONDS", "30"))
 
 # --- CORS: the SPA's origins; no credentials, since the API sets no cookies -----------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080")

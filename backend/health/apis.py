@@ -35,11 +35,18 @@ class ReadinessApi(APIView):
     class OutputSerializer(serializers.Serializer):
         ready = serializers.BooleanField(help_text="Every shipped model is loaded: predictions can be answered.")
         status = serializers.ChoiceField(
-            choices=["ok", "degraded", "not_ready"],
-            help_text="degraded: predictions are answered, but a dependency is out (see checks).",
+            choices=["ok", "degraded", "busy", "not_ready"],
+            help_text="degraded: predictions are answered, but a dependency is out (see checks). busy (answered "
+            "by the server's master, which never waits behind predictions): every worker holds a request, so "
+            "predictions queue; still ready.",
         )
         detail = serializers.CharField()
         models_loaded = serializers.ListField(child=serializers.CharField())
+        workers_alive = serializers.IntegerField(
+            required=False,
+            help_text="Workers whose heartbeat is within the timeout (from the master; absent when a worker answers).",
+        )
+        workers_busy = serializers.IntegerField(required=False, help_text="Of them, those holding a request now.")
         checks = serializers.DictField(
             child=serializers.CharField(),
             help_text='"ok" or "unavailable", for the model, the database (corrections) and the cache and Redis '

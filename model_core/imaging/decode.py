@@ -22,7 +22,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -73,6 +73,12 @@ class DecoderBusyError(PreprocessError):
     code = "busy"
 
 
+class Cancelled(PreprocessError):
+    """The work was stopped: its client left, or its time (the proxy's timeout) ran out."""
+
+    code = "cancelled"
+
+
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int = 8 * 1024 * 1024
@@ -84,6 +90,9 @@ class Limits:
     max_request_decode_bytes: int = 128 << 20
     min_contrast: float = 0.15  # ink must differ from the background by this much (of 0..1)
     min_extent: float = 0.06  # ink spanning less than this share of the image is a stray mark
+    # Called between the network's batches and between a request's images; raises Cancelled to
+    # stop costly work whose answer nobody waits for (a server's: the client left, time ran out).
+    check: Callable[[], None] | None = field(default=None, compare=False)
 
     def base64_too_long(self, text: str) -> bool:
         """Whether base64 text (a data URL's or bare) encodes more than `max_bytes`: refused

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .layers import Conv2D, Inference, Layer
-from .parallel import on_threads
+from .parallel import between_batches, on_threads
 
 NOMINAL_WIDTH = 128  # a network taking any width (None) is built, and its shapes described, at this width
 CACHE_BYTES = 4 << 20  # a batch's biggest im2col matrix stays within this: see batch_size()
@@ -90,7 +90,14 @@ class GroupedNetwork:
             x = x.reshape(-1, *self.input_shape)
         step = batch_size or self.batch_size
         batches = [x[i : i + step] for i in range(0, len(x), step)] or [x]
-        return np.concatenate(on_threads(self._forward, batches), axis=1)
+        check = between_batches()  # the caller's, taken on its own thread
+
+        def forward(batch: np.ndarray) -> np.ndarray:
+            if check is not None:
+                check()
+            return self._forward(batch)
+
+        return np.concatenate(on_threads(forward, batches), axis=1)
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         x = x[None]  # a member axis of 1 broadcasts against the stacked weights until the first GEMM

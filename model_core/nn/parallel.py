@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
@@ -68,6 +69,26 @@ def parallel_rows() -> Iterator[None]:
             yield
         finally:
             _active = False
+
+
+_watch = threading.local()
+
+
+@contextlib.contextmanager
+def watched(check: Callable[[], None] | None) -> Iterator[None]:
+    """While inside, `check()` runs before every inference batch this thread starts (on whichever
+    thread runs it): a caller's way to stop costly work between batches (it raises to stop)."""
+    previous = getattr(_watch, "check", None)
+    _watch.check = check
+    try:
+        yield
+    finally:
+        _watch.check = previous
+
+
+def between_batches() -> Callable[[], None] | None:
+    """The check the calling thread is watched with (see `watched`), if any."""
+    return getattr(_watch, "check", None)
 
 
 def on_threads(fn: Callable[[T], R], items: list[T]) -> list[R]:

@@ -1,6 +1,7 @@
 """Deployment artefacts: the compose file against the Compose Specification, nginx for real,
 the Dockerfiles' promises, and production settings under `check --deploy`."""
 
+import contextlib
 import json
 import os
 import secrets
@@ -13,10 +14,11 @@ import urllib.request
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 import yaml
 
-from devtools.images import data_url, seven_png
+from devtools.images import data_url, grey_png, seven_png
 from devtools.servers import NGINX, ROOT, api_server, drip_clients, nginx_server, stack, start_api
 
 
@@ -185,6 +187,73 @@ def test_behind_nginx_fifty_clients_dripping_bodies_do_not_stall_health_or_predi
 
 
 @pytest.mark.skipif(not os.path.exists(NGINX), reason="nginx is not installed (apt-get install nginx-light)")
+def costly_strip(mnist_test, digits: int = 48) -> bytes:
+    """A 28 px strip of overlapping MNIST digits: a few KB that cost the cutting reader seconds."""
+    strip = np.zeros((28, 15 * digits + 13), np.uint8)
+    for k in range(digits):
+        np.maximum(strip[:, 15 * k : 15 * k + 28], mnist_test.images[k], out=strip[:, 15 * k : 15 * k + 28])
+    return grey_png(strip)
+
+
+def test_behind_nginx_health_answers_at_once_while_every_worker_is_busy(mnist_test):
+    import threading
+
+    with api_server(workers=1) as api, nginx_server([api.removeprefix("http://")]) as base:
+        body = json.dumps({"image": data_url(costly_strip(mnist_test)), "model": "ensemble"}).encode()
+
+        def costly():
+            request = urllib.request.Request(f"{base}/api/predict-text/", body, {"Content-Type": "application/json"})
+            with contextlib.suppress(urllib.error.HTTPError):  # refused or answered: the worker spent its time
+                urllib.request.urlopen(request, timeout=60).read()
+
+        readers = [threading.Thread(target=costly) for _ in range(3)]
+        for thread in readers:
+            thread.start()
+        time.sleep(0.5)  # the one worker holds the first, two more wait behind it
+        times, states = [], []
+        for path in ["/api/health/", "/api/ready/"] * 4:
+            started = time.monotonic()
+            with urllib.request.urlopen(f"{base}{path}", timeout=10) as response:
+                answer = json.loads(response.read())
+            times.append(time.monotonic() - started)
+            states.append(answer.get("status"))
+        busy_now = any(thread.is_alive() for thread in readers)
+        for thread in readers:
+            thread.join()
+        assert busy_now, "the costly readings ended before health was asked: the test measured nothing"
+        assert max(times) < 0.25, times
+        assert "busy" in states, states  # readiness says predictions queue, not only that it is alive
+        with urllib.request.urlopen(f"{base}/api/ready/", timeout=10) as response:
+            idle = json.loads(response.read())
+        assert idle["status"] == "ok" and idle["workers_alive"] == 1 and idle["workers_busy"] == 0
+
+
+def test_a_worker_stops_a_costly_reading_soon_after_its_client_leaves(mnist_test):
+    body = json.dumps({"image": data_url(costly_strip(mnist_test)), "model": "ensemble"}).encode()
+    quick = json.dumps({"image": data_url(seven_png())}).encode()
+    with api_server(workers=1) as api:
+        host, port = api.removeprefix("http://").split(":")
+
+        def post(payload: bytes, timeout: float) -> float:
+            started = time.monotonic()
+            path = "/api/predict-digit/" if payload is quick else "/api/predict-text/"
+            request = urllib.request.Request(f"{api}{path}", payload, {"Content-Type": "application/json"})
+            with contextlib.suppress(urllib.error.HTTPError):
+                urllib.request.urlopen(request, timeout=timeout).read()
+            return time.monotonic() - started
+
+        whole = post(body, 60)  # what the costly reading takes when its client waits
+        assert whole > 2.0, f"the reading took {whole:.2f} s: too cheap to show anything"
+        leaver = socket.create_connection((host, int(port)))
+        head = "POST /api/predict-text/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        leaver.sendall(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        time.sleep(0.3)
+        leaver.close()  # gone before the answer
+        left = time.monotonic()
+        post(quick, 60)  # waits for the one worker
+        assert time.monotonic() - left < 0.3 + 1.0 + 0.5, "the worker went on reading for nobody"
+
+
 def test_behind_nginx_a_throttle_is_exact_across_two_workers_without_redis():
     """make run's topology with two workers and no Redis: 30 a minute lets 30 of 120 through,
     wherever they land (each worker counting alone let 60 through)."""
@@ -316,3 +385,24 @@ def test_workers_replaced_after_max_requests_answer_from_the_models_the_master_l
         process.wait(timeout=15)
     assert answers == ["7"] * 12
     assert first and later  # the first worker was replaced, and its successors answered
+
+
+def test_a_worker_over_its_memory_bound_is_replaced_and_the_next_request_is_served():
+    """API_WORKER_MAX_RSS_MB: a worker that still holds more after handing freed memory back is
+    replaced once its answer is sent (here a bound every worker exceeds, so each is replaced)."""
+    process, base = start_api({"API_WORKER_MAX_RSS_MB": "1", "API_LOG_LEVEL": "WARNING"}, workers=1)
+    try:
+        first = children(process.pid)
+        body = json.dumps({"image": data_url(seven_png())}).encode()
+        answers = []
+        for _ in range(3):
+            request = urllib.request.Request(f"{base}/api/predict-digit/", body, {"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=20) as response:
+                answers.append(json.load(response)["prediction"])
+        deadline = time.monotonic() + 10
+        while not (later := children(process.pid) - first) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    assert answers == ["7"] * 3 and first and later
