@@ -161,6 +161,7 @@ def summary(card: dict, default: str) -> dict:
         "parameter_count": card.get("parameter_count"),
         "default": name(card) == default,
         "reads": alphabet(card),
+        "reads_lines": reader(card) == "line",
         "one_image_ms": (card.get("speed") or {}).get("one_image_ms"),
     }
 

@@ -188,6 +188,11 @@ class Model:
         return self.scores(x, batch_size).probabilities
 
     @property
+    def networks(self) -> int:
+        """The networks one input runs through (a gate's included): what an input costs it."""
+        return len(self.members) + (self.gate.networks if self.gate is not None else 0)
+
+    @property
     def reads_lines(self) -> bool:
         """A line network (its card's reader "line"): it reads a whole line, not one 28×28."""
         return cards.reader(self.card) == "line"

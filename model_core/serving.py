@@ -33,20 +33,21 @@ from .card import ALPHABETS
 from .data.datasets import SPLITS, SampleSet, csv_header, csv_row
 from .data.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS, character_samples
 from .imaging.decode import HOOKS as DECODE_HOOKS
-from .imaging.decode import (
-    Limits,
-    PreprocessError,
-    decode_base64,
-    decode_budget,
-    keepsake_png,
-    load_pixels,
-    reduced_png,
-)
+from .imaging.decode import Limits, PreprocessError, TooCostly, decode_base64, decode_budget, load_pixels
 from .imaging.encode import from_uint8_bytes, to_data_url, to_uint8
+from .imaging.keepsake import keepsake_png, reduced_png
 from .imaging.preprocess import RECIPES, SIZE, located, preprocess
 from .model import Model, classify
 from .nn.parallel import watched
-from .reading import MAX_CHARACTERS, TooManyCharacters, model_reader_card, read_pixels, read_text, reader_for
+from .reading import (
+    MAX_CHARACTERS,
+    TooManyCharacters,
+    find_for,
+    model_reader_card,
+    read_line,
+    read_pixels,
+    reader_for,
+)
 from .saved import ModelLoadError, available_models
 
 __all__ = [
@@ -112,16 +113,37 @@ def _each(sources: list[Any], limits: Limits, read: Callable[[Any], Any]) -> lis
     return out
 
 
+def priced(price: int, limits: Limits, pay: Callable[[int], None] | None) -> None:
+    """A request's price settled before any network runs: over `limits.max_price` it is refused
+    (TooCostly, naming both in units); `pay(price)` charges the client's budget (a server's: it
+    raises when that is spent)."""
+    if limits.max_price and price > limits.max_price:
+        raise TooCostly(
+            f"this request costs {price} units (network evaluations of a 28×28); one request may cost at "
+            f"most {limits.max_price}: send fewer or smaller images, or read with a cheaper model"
+        )
+    if pay is not None:
+        pay(price)
+
+
 def read_digits(
-    model: Model, sources: list[Any], *, limits: Limits, top_k: int = 3, counter: Model | None = None
+    model: Model,
+    sources: list[Any],
+    *,
+    limits: Limits,
+    top_k: int = 3,
+    counter: Model | None = None,
+    pay: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Read each source (encoded bytes, a data URL or base64 text, a pixel array) as one
     character with `model`: one answer per source, in order, each a plain dict of
     `ANSWER_FIELDS`. What is not a digit has its characters counted on the pixels already
     decoded (a number is several; a letter or a shape, one), by `counter` (a line network)
-    where given, else by `model` over the line's cuts."""
+    where given, else by `model` over the line's cuts. Priced before the network runs: each
+    image through each of the model's networks (`priced`)."""
     started = time.perf_counter()
     found = _each(sources, limits, lambda source: located(source, limits))
+    priced(len(found) * model.networks, limits, pay)
     images = [RECIPES[model.recipe](crop) for crop, _ in found]
     with watched(limits.check):
         predictions = classify(model, images, top_k)
@@ -167,17 +189,28 @@ TEXT_FIELDS = ("text", "written", "confidence", "characters", "alternatives", "i
 
 
 def read_texts(
-    model: Model, sources: list[Any], *, limits: Limits, alphabet: str, top_k: int = 3
+    model: Model,
+    sources: list[Any],
+    *,
+    limits: Limits,
+    alphabet: str,
+    top_k: int = 3,
+    pay: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Read the characters written in each source, left to right, with `model` (`alphabet`
     "digits": a number; "characters": words): one answer per source, in order, a dict of
-    `TEXT_FIELDS` each (a blank one: no text)."""
+    `TEXT_FIELDS` each (a blank one: no text). Every line is found and priced (the reader's
+    `price`) before any network runs (`priced`)."""
     reader = reader_for(model, alphabet, top_k=top_k)
     ref = {"name": model.name, "version": model.version}
+    found = _each(
+        sources, limits, lambda source: (time.perf_counter(), find_for(reader, load_pixels(source, limits), limits))
+    )
+    priced(sum(reader.price(line) for _, line in found if line is not None), limits, pay)
 
-    def answer(source: Any) -> dict[str, Any]:
-        started = time.perf_counter()
-        reading = read_pixels(reader, load_pixels(source, limits), limits)
+    def answer(item: tuple[float, Any]) -> dict[str, Any]:
+        started, line = item
+        reading = read_line(reader, line, limits)
         return {
             "text": reading.text,
             "written": reading.written if reading.written is not None else reading.text,
@@ -198,20 +231,30 @@ def read_texts(
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
         }
 
-    return _each(sources, limits, answer)
+    return _each(found, limits, answer)
 
 
 def correction_images(
-    model: Model, source: bytes | np.ndarray, limits: Limits, *, text: bool = False
+    model: Model,
+    source: bytes | np.ndarray,
+    limits: Limits,
+    *,
+    text: bool = False,
+    pay: Callable[[int], None] | None = None,
 ) -> tuple[bytes, bytes]:
     """What a stored correction keeps of its image: the 28×28 `model` would see (MNIST's
     bytes) and the user's image as decoded pixels in a bounded PNG. With `text` (a correction
     of a reading), the 28×28 of each character the reader finds, left to right, one after
     another (784 bytes each; none for a blank image)."""
-    if text:
-        reading = read_text(model, source, limits, alphabet=model.alphabet)
+    if text:  # a text correction is read on arrival, and pays what a reading does
+        reader = reader_for(model, model.alphabet)
+        line = find_for(reader, load_pixels(source, limits), limits)
+        priced(reader.price(line) if line is not None else 0, limits, pay)
+        with watched(limits.check):
+            reading = read_line(reader, line, limits)
         processed = b"".join(to_uint8(c.image).tobytes() for c in reading.characters)
     else:
+        priced(model.networks, limits, pay)
         processed = to_uint8(preprocess(source, limits, model.recipe)).tobytes()
     return processed, keepsake_png(source, limits)
 

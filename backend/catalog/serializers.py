@@ -11,7 +11,10 @@ ALPHABETS = LABELS["alphabets"]
 
 class LayerSerializer(serializers.Serializer):
     type = serializers.CharField()
-    output_shape = serializers.ListField(child=serializers.IntegerField())
+    output_shape = serializers.ListField(
+        child=serializers.IntegerField(allow_null=True),
+        help_text="Its output's shape for one input; null where it follows the input's width (a line network's).",
+    )
     parameters = serializers.IntegerField()
     config = serializers.SerializerMethodField()
 
@@ -93,8 +96,9 @@ class MemberSerializer(serializers.Serializer):
 
 class NotADigitSerializer(serializers.Serializer):
     method = serializers.ChoiceField(
-        choices=["class", "max_softmax", "digit_labels", "gate"],
+        choices=["class", "max_softmax", "digit_labels", "gate", "line"],
         help_text="class: the network has its own 'not a digit' output; max_softmax: the highest probability; "
+        "line: a line network, which reads lines (POST /api/predict-text/) and tells no single digit apart; "
         "digit_labels (characters): digit_score is the ten digits' summed probability, is_digit whether the "
         "best label is a digit; gate: digit_score and is_digit are those of the model named by `gate`.",
     )
@@ -133,6 +137,9 @@ class ModelSummarySerializer(serializers.Serializer):
     reads = serializers.ChoiceField(
         choices=ALPHABETS, help_text="digits: 0-9; characters: EMNIST's 47 handwritten characters."
     )
+    reads_lines = serializers.BooleanField(
+        help_text="A line network: it reads a whole line (POST /api/predict-text/), not one character."
+    )
     one_image_ms = serializers.FloatField(
         allow_null=True, help_text="One image through it, as measured on the development machine (null: not measured)."
     )
@@ -147,7 +154,10 @@ class ModelInfoSerializer(serializers.Serializer):
     default_model = serializers.CharField()
     available_models = serializers.ListField(child=serializers.CharField())
     architecture = serializers.CharField(
-        help_text="A named architecture (cnn, cnn-deep, mlp); an ensemble of several joins them with +."
+        help_text="A named architecture (cnn, cnn-deep, mlp, line-wide); an ensemble of several joins them with +."
+    )
+    alphabet = serializers.ChoiceField(
+        choices=ALPHABETS, help_text="What the model reads as text: digits or characters (a fact of its card)."
     )
     input_recipe = serializers.SerializerMethodField(
         help_text="How an image becomes the 28×28 input: mnist (20×20 box, centre of mass) or emnist (square "

@@ -112,6 +112,7 @@ _PREPROCESS_ERRORS = {
     "empty_image": EmptyImage,
     "image_too_large": PayloadTooLarge,
     "too_many_characters": PayloadTooLarge,
+    "too_costly": PayloadTooLarge,
     "unsupported_image_type": UnsupportedImage,
 }
 
@@ -225,6 +226,12 @@ def bad_request(request, exception=None, *args, **kwargs):
 
 def not_found(request, exception=None, *args, **kwargs):
     return django_error(404)
+
+
+class PriceBudgetSpent(exceptions.Throttled):
+    """A client's budget of work per minute (PRICE_BUDGET_PER_MINUTE units) is spent."""
+
+    default_code = "price_budget"
 
 
 class FeedbackQuota(exceptions.Throttled):

@@ -79,6 +79,7 @@ def run_each() -> None:
 def limits() -> Limits:
     return Limits(
         check=watch.check,
+        max_price=settings.MAX_REQUEST_PRICE,
         max_bytes=settings.MAX_IMAGE_BYTES,
         max_pixels=settings.MAX_IMAGE_PIXELS,
         max_request_decode_bytes=settings.MAX_REQUEST_DECODE_BYTES,

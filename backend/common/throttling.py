@@ -42,6 +42,7 @@ import math
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
@@ -97,6 +98,39 @@ return {0, tostring(tonumber(oldest[2]) + period - now)}
 """
 
 
+# A budget spent by amount: each spend is a member "<unique>:<amount>" at its time. Answers {1, 0}
+# when the spend fits in what the last period has left (recorded), else {0, seconds until it does}.
+_SPENDING_LOG = """
+local key, now, period = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local limit, amount = tonumber(ARGV[3]), tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+local items = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+local used = 0
+for i = 1, #items, 2 do used = used + tonumber(string.match(items[i], ':([%d.]+)$')) end
+if used + amount <= limit then
+  redis.call('ZADD', key, now, ARGV[4] .. ':' .. ARGV[5])
+  redis.call('PEXPIRE', key, math.ceil(period * 1000))
+  return {1, '0'}
+end
+local freed = 0
+for i = 1, #items, 2 do
+  freed = freed + tonumber(string.match(items[i], ':([%d.]+)$'))
+  if used - freed + amount <= limit then return {0, tostring(tonumber(items[i + 1]) + period - now)} end
+end
+return {0, tostring(period)}
+"""
+
+
+def _wait_to_spend(spends: list[tuple[float, float]], amount: float, limit: float, period: float, now: float) -> float:
+    """Seconds until `amount` fits beside these (time, amount) spends, oldest first."""
+    used = sum(a for _, a in spends)
+    for t, a in spends:
+        used -= a
+        if used + amount <= limit:
+            return t + period - now
+    return period
+
+
 class RedisLog:
     """The sliding logs in Redis, shared by every worker and replica."""
 
@@ -105,6 +139,13 @@ class RedisLog:
 
         self.client = redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.25)
         self.script = self.client.register_script(_SLIDING_LOG)
+        self.spending = self.client.register_script(_SPENDING_LOG)
+
+    def spend(self, key: str, amount: float, limit: float, period: int) -> tuple[bool, float]:
+        allowed, wait = self.spending(
+            keys=[f"budget:{key}"], args=[time.time(), period, limit, uuid.uuid4().hex, repr(float(amount))]
+        )
+        return bool(allowed), float(wait)
 
     def take(self, key: str, limit: int, period: int, record: bool = True) -> tuple[bool, float]:
         allowed, wait = self.script(
@@ -119,6 +160,7 @@ class LocalLog:
     def __init__(self):
         self.lock = threading.Lock()
         self.logs: dict[str, collections.deque[float]] = {}
+        self.spends: dict[str, collections.deque[tuple[float, float]]] = {}
 
     def take(self, key: str, limit: int, period: int, record: bool = True) -> tuple[bool, float]:
         now = time.monotonic()
@@ -132,9 +174,21 @@ class LocalLog:
                 return True, 0.0
             return False, log_[0] + period - now
 
+    def spend(self, key: str, amount: float, limit: float, period: int) -> tuple[bool, float]:
+        now = time.monotonic()
+        with self.lock:
+            spends = self.spends.setdefault(key, collections.deque())
+            while spends and spends[0][0] <= now - period:
+                spends.popleft()
+            if sum(a for _, a in spends) + amount <= limit:
+                spends.append((now, amount))
+                return True, 0.0
+            return False, _wait_to_spend(list(spends), amount, limit, period, now)
+
     def clear(self) -> None:
         with self.lock:
             self.logs.clear()
+            self.spends.clear()
 
 
 class SqliteLog:
@@ -156,6 +210,8 @@ class SqliteLog:
             conn.execute("PRAGMA synchronous=OFF")
             conn.execute("CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, t REAL NOT NULL)")
             conn.execute("CREATE INDEX IF NOT EXISTS hits_key_t ON hits (key, t)")
+            conn.execute("CREATE TABLE IF NOT EXISTS spends (key TEXT NOT NULL, t REAL NOT NULL, amount REAL NOT NULL)")
+            conn.execute("CREATE INDEX IF NOT EXISTS spends_key_t ON spends (key, t)")
             self.local.conn = conn
         return conn
 
@@ -173,6 +229,21 @@ class SqliteLog:
             conn.execute("ROLLBACK")
             raise
         return allowed, 0.0 if allowed else oldest + period - now
+
+    def spend(self, key: str, amount: float, limit: float, period: int) -> tuple[bool, float]:
+        conn, now = self.connection(), time.time()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM spends WHERE key = ? AND t <= ?", (key, now - period))
+            spends = conn.execute("SELECT t, amount FROM spends WHERE key = ? ORDER BY t", (key,)).fetchall()
+            allowed = sum(a for _, a in spends) + amount <= limit
+            if allowed:
+                conn.execute("INSERT INTO spends (key, t, amount) VALUES (?, ?, ?)", (key, now, amount))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return allowed, 0.0 if allowed else _wait_to_spend(spends, amount, limit, period, now)
 
 
 @functools.cache
@@ -212,15 +283,29 @@ def take(scope: str, client: str, record: bool = True) -> tuple[bool, float]:
     if rate is None:
         return True, 0.0
     limit, period = parse_rate(rate)
-    key, counts = f"{scope}:{client}", _counts()
+    return _counted(lambda counts: counts.take(f"{scope}:{client}", limit, period, record))
+
+
+def spend(client: str, amount: float) -> tuple[bool, float]:
+    """Whether `client` may spend `amount` of its budget of work now (PRICE_BUDGET_PER_MINUTE
+    units in any 60 seconds, counted where the throttles count); else the seconds until it may."""
+    budget = settings.PRICE_BUDGET_PER_MINUTE
+    if not budget or amount <= 0:
+        return True, 0.0
+    return _counted(lambda counts: counts.spend(f"price:{client}", float(amount), float(budget), 60))
+
+
+def _counted(operation) -> tuple[bool, float]:
+    """`operation(store)` where the counts live now; while Redis is out, in its fallback."""
+    counts = _counts()
     try:
-        answer = counts.take(key, limit, period, record)
+        answer = operation(counts)
     except Exception as exc:  # noqa: BLE001  Redis down or hung: the fallback counts meanwhile
         if not isinstance(counts, RedisLog):
             log.warning("throttle store unavailable, not throttling: %s", exc)
             return True, 0.0
         _redis_failing(exc)
-        return take(scope, client, record)
+        return _counted(operation)
     if isinstance(counts, RedisLog) and _redis_failed[0]:
         _redis_failed[0] = 0.0
         log.warning("Redis answers again: throttles count there")
@@ -246,3 +331,22 @@ class ScopedRateThrottle(BaseThrottle):
 def client_key(request) -> str:
     """A stable, non-reversible name for the client (its address, hashed), to count what it stores."""
     return hashlib.sha256(f"digits-client:{client_ip(request)}".encode()).hexdigest()[:32]
+
+
+def payer(request) -> Callable[[float], None]:
+    """What a request's priced work is charged to: its client's budget (`spend`); a spent one
+    raises the 429 price_budget, with the seconds until the price fits as Retry-After."""
+    from .errors import PriceBudgetSpent
+
+    client = client_ip(request)
+
+    def pay(units: float) -> None:
+        allowed, wait = spend(client, units)
+        if not allowed:
+            raise PriceBudgetSpent(
+                wait=math.ceil(wait),
+                detail=f"this client's budget of {settings.PRICE_BUDGET_PER_MINUTE} units a minute is spent; this "
+                f"request costs {units:g}",
+            )
+
+    return pay

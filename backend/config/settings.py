@@ -144,7 +144,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES
 # them for the server and the command line alike).
 MODEL_DIR = model_paths.MODEL_DIR
 DEFAULT_MODEL = model_paths.DEFAULT_MODEL
-# Threads: model_core's own setting, MODEL_CORE_THREADS (model_core/parallel.py; it still reads
+# Threads: model_core's own setting, MODEL_CORE_THREADS (model_core/nn/parallel.py; it still reads
 # API_INFERENCE_THREADS, its former name here).
 FEEDBACK_READ_TOKEN = os.environ.get("FEEDBACK_READ_TOKEN", "")
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # GET /api/metrics/ (Prometheus) with it; off when empty
@@ -238,6 +238,14 @@ SPECTACULAR_SETTINGS = {
         "backend.common.schema.request_bodies_as_they_are_checked",
     ],
 }
+
+# Work is priced before any network runs, in units of one network evaluation of a 28×28 (a
+# digit through the cnn: 1; through the ensemble's 15 networks: 15; a line network's column: its
+# card's column_units). A request over MAX_REQUEST_PRICE is a 413 too_costly; a client (its
+# address) may spend PRICE_BUDGET_PER_MINUTE in any 60 s, across workers and replicas (where the
+# throttles count), then 429 price_budget with Retry-After. 0: no ceiling, no budget.
+MAX_REQUEST_PRICE = int(os.environ.get("API_MAX_REQUEST_PRICE", "2000"))
+PRICE_BUDGET_PER_MINUTE = int(os.environ.get("API_PRICE_BUDGET_PER_MINUTE", "20000"))
 
 # A request's costly work stops this long after it began (nginx's proxy_read_timeout: by then
 # nginx has answered 504 and nobody reads the answer), or as soon as its client leaves.

@@ -28,7 +28,7 @@ from backend.common.serializers import (
     label_field,
     model_name_field,
 )
-from backend.common.throttling import client_key
+from backend.common.throttling import client_key, payer
 from model_core.serving import LABELS
 
 from . import selectors, services
@@ -223,6 +223,7 @@ class FeedbackApi(JsonOrFormApi):
             model_version=data["model_version"],
             client=client_key(request),
             idempotency_key=key,
+            pay=payer(request),
         )
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(self.OutputSerializer(entry).data, status=201, headers=headers)

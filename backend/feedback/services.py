@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -75,6 +76,7 @@ def feedback_create(
     model_version: str = "",
     client: str = "",
     idempotency_key: str | None = None,
+    pay: Callable[[int], None] | None = None,
 ) -> tuple[Feedback, bool]:
     """Store a correction with its 28×28 network input and the user's image, kept as a
     bounded PNG; committed before this returns. A correction of one character has a
@@ -110,7 +112,9 @@ def feedback_create(
     feedback_purge_expired()
     _check_budgets(client, PROCESSED_BYTES)  # a sender already over its budget costs no decoding
     # What this model would see (a reading's characters, for a text), and the user's image.
-    image, original = correction_images(loaded, source, limits(), text=bool(true_text))
+    # What this model would see (a reading's characters, for a text), and the user's image: priced
+    # as a prediction or a reading is, and paid for by the sender (`pay`).
+    image, original = correction_images(loaded, source, limits(), text=bool(true_text), pay=pay)
     size = len(image) + len(original)
     _check_budgets(client, size)
     try:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from backend.common.apis import TINY_PNG, JsonOrFormApi, batch_of, one_or_batch_responses
 from backend.common.image_inputs import ImageInputSerializer, ImageUploadSerializer, ModelRefSerializer, TopKSerializer
+from backend.common.throttling import payer
 
 from . import services
 
@@ -111,7 +112,9 @@ class PredictDigitApi(JsonOrFormApi):
     )
     def post(self, request):
         data = self.valid_input(request)
-        results = services.predict(sources=data["sources"], model=data.get("model"), top_k=data["top_k"])
+        results = services.predict(
+            sources=data["sources"], model=data.get("model"), top_k=data["top_k"], pay=payer(request)
+        )
         # The answers are model_core's plain records as they stand (OutputSerializer documents
         # them; a test holds the two to the same fields, serving.ANSWER_FIELDS): building DRF's
         # output serializer, a dozen fields deep-copied, cost a fifth of a prediction's own time.

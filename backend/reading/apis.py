@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from backend.common.apis import TINY_PNG, JsonOrFormApi, batch_of, one_or_batch_responses
 from backend.common.image_inputs import ImageInputSerializer, ImageUploadSerializer, ModelRefSerializer, TopKSerializer
+from backend.common.throttling import payer
 
 from . import services
 
@@ -160,6 +161,10 @@ class PredictTextApi(JsonOrFormApi):
     def post(self, request):
         data = self.valid_input(request)
         results = services.read(
-            sources=data["sources"], alphabet=data["alphabet"], model=data.get("model"), top_k=data["top_k"]
+            pay=payer(request),
+            sources=data["sources"],
+            alphabet=data["alphabet"],
+            model=data.get("model"),
+            top_k=data["top_k"],
         )
         return Response({"results": results} if data["batch"] else results[0])

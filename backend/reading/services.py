@@ -3,6 +3,7 @@ the API's OutputSerializer documents. All numerical work happens in model_core."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from backend.common.errors import BatchTooCostly, InvalidAlphabet
@@ -16,9 +17,16 @@ CHARACTERS_MODEL = "characters"  # the model that reads words when none is named
 ALPHABETS = LABELS["alphabets"]  # what a model may read: its card says which (model.alphabet)
 
 
-def read(*, sources: list[Any], alphabet: str = "digits", model: str | None = None, top_k: int = 3) -> list[dict]:
+def read(
+    *,
+    sources: list[Any],
+    alphabet: str = "digits",
+    model: str | None = None,
+    top_k: int = 3,
+    pay: Callable[[int], None] | None = None,
+) -> list[dict]:
     """Read the characters written in each source: one answer per source, in order
-    (model_core.serving.TEXT_FIELDS)."""
+    (model_core.serving.TEXT_FIELDS); every line priced and paid by `pay` before a network runs."""
     default = CHARACTERS_MODEL if alphabet == "characters" else getattr(line_model(), "name", None)
     loaded = get_model(model or default)
     if loaded.alphabet != alphabet:
@@ -29,4 +37,4 @@ def read(*, sources: list[Any], alphabet: str = "digits", model: str | None = No
         raise BatchTooCostly(
             f"a batch of text for {loaded.name} holds at most {limit} images; send the rest in another request"
         )
-    return read_texts(loaded, sources, limits=limits(), alphabet=alphabet, top_k=top_k)
+    return read_texts(loaded, sources, limits=limits(), alphabet=alphabet, top_k=top_k, pay=pay)

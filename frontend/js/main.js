@@ -6,14 +6,13 @@
 import * as api from "./api.js";
 import { showError, showIdle, showResult, showStatus } from "./answer.js";
 import { DrawingPad } from "./canvas.js";
-import { offerCorrections } from "./corrections.js";
-import { renderModel } from "./model-panel.js";
+import { wireFiles, wireKeys } from "./inputs.js";
+import { modes } from "./modes.js";
 import { hideReading, showReading } from "./reading.js";
-import { loadSamples, markSample, offerSampleLabels } from "./samples.js";
+import { loadSamples, markSample } from "./samples.js";
 
 const $ = (selector) => document.querySelector(selector);
 const LIVE_DELAY_MS = 120; // while drawing: at most one request per pause this long
-const MODEL_RETRY_MS = 5000; // the API unreachable: the model list is asked for again this often
 const TEXT = "@text"; // the "Read as" choice "Numbers & words"
 const LINE_UPLOAD_HEIGHT = 112; // a line of writing is sent this many pixels tall at most
 const wide = () => (window.matchMedia("(max-width: 759px)").matches ? 2.2 : 3); // the line pad's width / height
@@ -105,16 +104,7 @@ pad.addEventListener("change", (event) => {
 });
 $("#clear").addEventListener("click", () => pad.clear());
 $("#undo").addEventListener("click", () => pad.undo());
-document.addEventListener("keydown", (event) => {
-  const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName);
-  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z" && !typing) {
-    event.preventDefault();
-    pad.undo();
-  } else if (event.key === "Escape" && !typing) {
-    pad.clear();
-  }
-});
-
+wireKeys(pad);
 // --- Upload: a photo of paper, or any image --------------------------------------------------
 
 function recogniseFile(file) {
@@ -130,23 +120,7 @@ function recogniseFile(file) {
   else recognise((signal) => api.predictFile(file, options(signal)), { photo: true });
 }
 
-for (const input of [$("#upload"), $("#camera")]) {
-  input.addEventListener("change", (event) => {
-    recogniseFile(event.target.files[0]);
-    event.target.value = "";
-  });
-}
-const drop = $("#drop");
-drop.addEventListener("dragover", (event) => {
-  event.preventDefault();
-  drop.classList.add("over");
-});
-drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-drop.addEventListener("drop", (event) => {
-  event.preventDefault();
-  drop.classList.remove("over");
-  recogniseFile(event.dataTransfer.files[0]);
-});
+wireFiles(recogniseFile);
 
 // --- Samples -----------------------------------------------------------------------------
 
@@ -174,44 +148,6 @@ $("#sample-label").addEventListener("change", refreshSamples);
 
 // --- The model choice: one control, beside the pad ----------------------------------------------
 
-const KINDS = { digits: "Digits", characters: "Letters & digits" };
-
-function offerModels(models, chosen) {
-  const select = $("#model-choice");
-  const text = document.createElement("optgroup");
-  text.label = "Numbers & words";
-  text.append(new Option("Numbers & words (read a whole line)", TEXT, false, state.text));
-  select.replaceChildren(
-    ...Object.entries(KINDS)
-      .map(([kind, title]) => {
-        const group = document.createElement("optgroup");
-        group.label = title;
-        for (const m of models.filter((m) => (m.reads ?? "digits") === kind)) {
-          const facts = [m.default ? "default" : "", m.networks > 1 ? `${m.networks} networks` : ""].filter(Boolean);
-          const label = `${title}: ${m.name}${facts.length ? ` (${facts.join(", ")})` : ""}`;
-          group.append(new Option(label, m.name, false, !state.text && m.name === chosen));
-        }
-        return group;
-      })
-      .filter((group) => group.children.length),
-    text,
-  );
-}
-
-/** "Numbers & words" on or off: the pad widens for a line, the answer becomes a reading. */
-function setTextMode(on) {
-  // Back to the square pad: writing that ran past its right edge would be read cut off.
-  if (!on && state.text && pad.strokes.flat().some(([x]) => x > 1)) pad.clear();
-  state.text = on;
-  $("#text-kind").hidden = !on;
-  $("#pad").classList.toggle("wide", on);
-  pad.setAspect(on ? wide() : 1);
-  $("#draw-title").textContent = on ? "Write a number or a word" : state.reads === "characters" ? "Draw a letter or a digit" : "Draw a digit";
-  $("#pad").setAttribute("aria-label", on ? "Writing area: write a number or a word" : state.reads === "characters" ? "Drawing area: draw one letter or digit" : "Drawing area: draw one digit, 0 to 9");
-  $("#result-title").textContent = on ? "What the reader reads" : "What the network sees";
-  if (!on) hideReading();
-}
-
 /** Read what is on the pad (or the photo last read) again, as it is chosen now. */
 function readAgain() {
   if (state.lastFile) recogniseFile(state.lastFile);
@@ -219,47 +155,7 @@ function readAgain() {
   else if (!pad.picture) idle();
 }
 
-async function chooseModel(name) {
-  try {
-    const info = await api.modelInfo(name);
-    const before = dataset();
-    state.model = info.name;
-    state.reads = info.input_recipe === "emnist" ? "characters" : "digits";
-    state.labels = info.labels;
-    setTextMode(false); // a model chosen: one character at a time again
-    offerModels(info.models, info.name);
-    renderModel(info);
-    offerCorrections(info.labels, { reads: state.reads, current: () => ({ result: state.lastResult, input: state.lastInput }) });
-    offerSampleLabels(info.labels, dataset());
-    showStatus(null);
-    if (dataset() !== before || !$("#gallery").children.length) refreshSamples();
-    readAgain();
-  } catch (error) {
-    showStatus(error.code === "unreachable" ? error.message : `Model information unavailable: ${error.message}`);
-    if (!$("#model-choice").options.length) {
-      // Never an empty list: say why there is no choice yet, and try again until the API answers.
-      const waiting = new Option("Digits (waiting for the API…)", "", true, true);
-      waiting.disabled = true;
-      $("#model-choice").replaceChildren(waiting);
-    }
-    clearTimeout(state.retry);
-    state.retry = setTimeout(() => chooseModel(name), MODEL_RETRY_MS);
-  }
-}
-
-/** "Numbers & words": the model panel shows the model that reads the kind chosen. */
-async function chooseText(alphabet = state.alphabet) {
-  state.alphabet = alphabet;
-  for (const radio of document.querySelectorAll('input[name="text-kind"]')) radio.checked = radio.value === alphabet;
-  $("#model-choice").value = TEXT;
-  setTextMode(true);
-  readAgain();
-  try {
-    renderModel(await api.modelInfo(alphabet === "characters" ? "characters" : undefined));
-  } catch (error) {
-    showStatus(`Model information unavailable: ${error.message}`);
-  }
-}
+const { chooseModel, chooseText } = modes({ state, pad, readAgain, refreshSamples, dataset, wide, TEXT });
 
 $("#model-choice").addEventListener("change", (event) =>
   event.target.value === TEXT ? chooseText() : chooseModel(event.target.value),

@@ -116,7 +116,7 @@ def parser() -> argparse.ArgumentParser:
     ln.add_argument("--batch-size", type=int, default=32)
     ln.add_argument("--lr", type=float, default=2e-3)
     ln.add_argument("--width", choices=["lean", "wide"], default="lean")
-    ln.add_argument("--corpus", type=int, default=60000, help="composed training lines (cached in var/lines)")
+    ln.add_argument("--corpus", type=int, default=60000, help="composed training lines (cached in var/cache/lines)")
     ln.add_argument("--validation", type=int, default=600, help="composed validation lines, for choosing")
     ln.add_argument("--validate-every", type=int, default=250)
     ln.add_argument("--seed", type=int, default=0)

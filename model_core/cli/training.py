@@ -213,7 +213,7 @@ def train_lines_command(args: argparse.Namespace) -> int:
     name = Path(args.out).name
     checkpoint = Path(args.checkpoint or PROJECT_ROOT / "var" / f"{name}.checkpoint.npz")
     run = train_lines(config, checkpoint)
-    card = new_cards.line_card(name, config, run, command_line(args))
+    card = new_cards.line_card(name, config, run, command_line(args), run.train_lines, DIGIT_LABELS)
     if args.float16:
         round_to_half([run.net])
         card["weights_storage"] = HALF

@@ -33,14 +33,16 @@ DARK_ON_LIGHT_SHARE = 0.2
 
 
 @dataclass
-class Number:
+class Written:
+    """A line of handwriting composed on its canvas: a number (here) or words (data.words)."""
+
     canvas: np.ndarray  # uint8, white ink on black
     boxes: list[tuple[int, int, int, int]]  # each digit's x, y, width, height
     touching: bool  # some pair touches or overlaps
     dark_on_light: bool  # the caller should invert the canvas
 
 
-def compose(glyphs: list[np.ndarray], rng: np.random.Generator, scale: float = 1.0) -> Number:
+def compose(glyphs: list[np.ndarray], rng: np.random.Generator, scale: float = 1.0) -> Written:
     """The glyphs written as one number, by the composition above; `scale` < 1 draws it smaller
     (training data for a reader that shrinks every line to a few dozen pixels anyway)."""
     height = rng.uniform(60, 140) * scale
@@ -77,11 +79,11 @@ def write_line(
     slant: float,
     rng: np.random.Generator,
     below: float = 0.0,
-) -> Number:
+) -> Written:
     """Scaled glyphs (ink in [0, 1], each with its bottom's shift below the baseline) written
     left to right on one baseline with these gaps (negative: overlapping), sheared by `slant`,
     on a page with a margin (and `below` heights more under the line, for descenders): the
-    Number, its boxes moved with the shear."""
+    Written line, its boxes moved with the shear."""
     width = sum(p.shape[1] for p, _ in parts) + sum(gaps) + abs(slant) * height * 1.2
     margin = rng.uniform(0.1, 0.5)
     page_w, page_h = int(width * (1 + 2 * margin)) + 4, int(height * 1.2 * (1 + 2 * margin)) + 4
@@ -106,7 +108,7 @@ def write_line(
             xs = [x0 - slant * (base - y0) for x0 in (bx, bx + bw) for y0 in (by, by + bh)]
             moved.append((int(min(xs)), by, int(max(xs) - min(xs)), bh))
         boxes = moved
-    return Number(
+    return Written(
         canvas=np.clip(canvas * 255, 0, 255).astype(np.uint8),
         boxes=boxes,
         touching=any(g <= 0 for g in gaps),
@@ -114,7 +116,7 @@ def write_line(
     )
 
 
-def numbers(images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> list[tuple[str, Number]]:
+def numbers(images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> list[tuple[str, Written]]:
     """`count` numbers composed of these digit glyphs (labels 0-9), with their text."""
     rng = np.random.default_rng(seed)
     out = []

@@ -33,7 +33,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .emnist import CHARACTER_LABELS
-from .numbers import Number, write_line, written_glyph
+from .numbers import Written, write_line, written_glyph
 
 WORDS = """
 about above after again air all also always and animal answer any apple area arm around art ask
@@ -98,7 +98,7 @@ def _place(letter: str, rng: np.random.Generator) -> tuple[float, float]:
     return rng.uniform(0.55, 0.65), rng.uniform(-0.03, 0.03)
 
 
-def compose(text: str, glyphs: list[np.ndarray], rng: np.random.Generator, upright: bool = False) -> Number:
+def compose(text: str, glyphs: list[np.ndarray], rng: np.random.Generator, upright: bool = False) -> Written:
     """The text (letters, digits and single spaces) written on one line with these glyphs (one
     per character, in order), by the composition above (`upright`: without its slant)."""
     height = rng.uniform(60, 140)
@@ -135,7 +135,7 @@ def _by_class(labels: np.ndarray) -> dict[int, np.ndarray]:
     return {k: np.flatnonzero(labels == k) for k in range(len(CHARACTER_LABELS))}
 
 
-def words(images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> list[tuple[str, str, Number]]:
+def words(images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> list[tuple[str, str, Written]]:
     """`count` texts composed of these EMNIST glyphs (labels into CHARACTER_LABELS): (text,
     "capitals" or "lower case", the written line)."""
     rng = np.random.default_rng(seed)

@@ -67,16 +67,16 @@ class EmptyImageError(PreprocessError):
     code = "empty_image"
 
 
+class TooCostly(PreprocessError):
+    """The request would cost more network work than one request may (Limits.max_price)."""
+
+    code = "too_costly"
+
+
 class DecoderBusyError(PreprocessError):
     """No slot for a big decode came free (in this process, or among the server's): try again in a moment."""
 
     code = "busy"
-
-
-class Cancelled(PreprocessError):
-    """The work was stopped: its client left, or its time (the proxy's timeout) ran out."""
-
-    code = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,10 @@ class Limits:
     max_request_decode_bytes: int = 128 << 20
     min_contrast: float = 0.15  # ink must differ from the background by this much (of 0..1)
     min_extent: float = 0.06  # ink spanning less than this share of the image is a stray mark
-    # Called between the network's batches and between a request's images; raises Cancelled to
-    # stop costly work whose answer nobody waits for (a server's: the client left, time ran out).
+    # Run between the network's batches and a request's images: it raises (a PreprocessError,
+    # code "cancelled") to stop work whose answer nobody waits for (the client left, time ran out).
     check: Callable[[], None] | None = field(default=None, compare=False)
+    max_price: int = 0  # what one request may cost, in network evaluations of a 28×28 (0: no ceiling)
 
     def base64_too_long(self, text: str) -> bool:
         """Whether base64 text (a data URL's or bare) encodes more than `max_bytes`: refused
@@ -400,54 +401,3 @@ def load_pixels(source: object, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
     if isinstance(source, bytes | bytearray | memoryview):
         return grey_pixels(decode_bytes(bytes(source), limits))
     raise ImageDecodeError(f"cannot read an image from {type(source).__name__}")
-
-
-# --- What is kept of a user's image -------------------------------------------------------------
-
-KEEP_SIDE, KEEP_BYTES = 1024, 256 * 1024
-
-
-def reduced_png(png: bytes, max_bytes: int) -> bytes:
-    """A stored PNG as a copy of at most `max_bytes`: grey, then smaller by quarters (the
-    original stays as it was stored); the PNG itself when it fits."""
-    if len(png) <= max_bytes:
-        return png
-    image = Image.open(io.BytesIO(png))
-    image.load()
-    return _fitted_png(image, max_bytes, smallest=8)
-
-
-def _fitted_png(image: Image.Image, max_bytes: int, smallest: int) -> bytes:
-    """`image` as PNG within `max_bytes`: colour given up, then size, until it fits (or its
-    long side reaches `smallest`)."""
-    while True:
-        buffer = io.BytesIO()
-        image.save(buffer, "PNG", optimize=True)
-        if buffer.tell() <= max_bytes or max(image.size) <= smallest:
-            return buffer.getvalue()
-        if image.mode not in ("L", "LA"):
-            image = image.convert("LA" if "A" in image.getbands() else "L")
-        else:
-            image = image.resize(
-                (max(1, image.width * 3 // 4), max(1, image.height * 3 // 4)), Image.Resampling.LANCZOS
-            )
-
-
-def keepsake_png(source: object, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """What a user drew or photographed, kept as decoded pixels re-encoded as a lossless PNG:
-    long side at most KEEP_SIDE, at most KEEP_BYTES (colour given up, then size, until it
-    fits). Everything drawn survives; whatever else the file carried (appended bytes,
-    metadata) does not."""
-    if isinstance(source, str):
-        source = decode_base64(source, limits)
-    if isinstance(source, bytes | bytearray | memoryview):
-        image = decode_bytes(bytes(source), limits, colour=True)
-        if image.mode not in ("L", "LA", "RGB", "RGBA"):
-            image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
-    elif isinstance(source, Image.Image):
-        image = source.convert("RGBA")
-    else:
-        grey = load_pixels(source, limits)
-        image = Image.fromarray(grey if grey.dtype == np.uint8 else np.rint(grey * 255).astype(np.uint8), "L")
-    image.thumbnail((KEEP_SIDE, KEEP_SIDE), Image.Resampling.LANCZOS)
-    return _fitted_png(image, KEEP_BYTES, smallest=64)

@@ -12,7 +12,7 @@ the order imports point:
 
 from .answer import MAX_CHARACTERS, Character, Reading, TooManyCharacters
 from .cards import READER_CARD, reader_card_path
-from .readers import model_reader_card, read_pixels, read_text, reader_for
+from .readers import find_for, model_reader_card, read_line, read_pixels, read_text, reader_for
 
 __all__ = [
     "MAX_CHARACTERS",
@@ -20,7 +20,9 @@ __all__ = [
     "Character",
     "Reading",
     "TooManyCharacters",
+    "find_for",
     "model_reader_card",
+    "read_line",
     "read_pixels",
     "read_text",
     "reader_card_path",

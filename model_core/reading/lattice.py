@@ -204,14 +204,23 @@ class LatticeReader:
                             candidates.append((first[b] + i, first[last] + j))
                     if far:
                         break
-        if len(blobs) > MAX_CHARACTERS or len(candidates) > MAX_CANDIDATES:
-            raise TooManyCharacters(f"an image may hold at most {MAX_CHARACTERS} characters; this one holds more")
+        if len(blobs) > MAX_CHARACTERS:
+            raise TooManyCharacters(
+                f"an image may hold at most {MAX_CHARACTERS} characters; this one holds {len(blobs)} pieces of writing"
+            )
+        if len(candidates) > MAX_CANDIDATES:  # the limit hit is the cutting reader's, not the characters'
+            raise TooManyCharacters(
+                f"the cutting reader tries at most {MAX_CANDIDATES} candidate characters a line; this one needs "
+                f"{len(candidates)}: read it with a line network"
+            )
         return Lattice(strength, labels, blobs, nodes, first, at, candidates)
 
     def price(self, line: Line) -> int:
-        """What reading the line costs: the candidates the network reads (one 28×28 each)."""
+        """What reading the line costs, in network evaluations of a 28×28: each candidate
+        through each of the model's networks (and the scorer's)."""
         found = self.lattice(line)
-        return len(found.candidates) if found is not None else 0
+        networks = self.model.networks + (self.scorer.networks if self.scorer is not None else 0)
+        return len(found.candidates) * networks if found is not None else 0
 
     def read(self, line: Line, limits: Limits) -> Reading:
         model, alphabet, rules, cells = self.model, self.alphabet, self.rules, line.cells

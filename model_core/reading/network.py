@@ -31,6 +31,7 @@ from .line import Line
 LINE_HEIGHT = 32  # rows of the network's input
 COLUMN_PIXELS = 4  # input columns per step of the network's output
 MAX_COLUMNS = 512  # steps one line may hold (2,048 input columns: some 90 characters); more is refused
+COLUMN_UNITS = 0.25  # a column's price where the card does not say: a quarter of a 28×28's network evaluation
 BEAM_WIDTH = 10
 HOW = {
     "digits": "A line network of our own reads the line whole: the writing's band found (rulings, a column's "
@@ -67,9 +68,15 @@ class LineReader:
             raise ValueError(f"model {model.name!r} reads {model.alphabet}, not {alphabet}")
         self.model, self.alphabet, self.top_k = model, alphabet, top_k
 
-    def price(self, line: Line) -> int:
-        """What reading the line costs: the network's output steps (one column of its map each)."""
+    def steps(self, line: Line) -> int:
+        """The network's output steps for the line (one column of its feature map each)."""
         return steps_of(max(COLUMN_PIXELS, round(line.width * LINE_HEIGHT / max(1, line.height))))
+
+    def price(self, line: Line) -> int:
+        """What reading the line costs, in network evaluations of a 28×28: its steps, each worth
+        the card's measured `ctc.column_units` (benchmarks/price.py)."""
+        units = float(self.model.card.get("ctc", {}).get("column_units", COLUMN_UNITS))
+        return max(1, math.ceil(self.steps(line) * units))
 
     def scores(self, image: np.ndarray) -> np.ndarray:
         """Log-probabilities (steps, labels + blank) for one line's input."""
@@ -77,10 +84,10 @@ class LineReader:
         return log_softmax(logits.astype(np.float64))
 
     def read(self, line: Line, limits: Limits) -> Reading:
-        if self.price(line) > MAX_COLUMNS:
+        if self.steps(line) > MAX_COLUMNS:
             raise TooManyCharacters(
                 f"a line may be at most {MAX_COLUMNS} columns of the line network wide "
-                f"({MAX_COLUMNS * COLUMN_PIXELS} pixels at {LINE_HEIGHT} px tall); this one is {self.price(line)}"
+                f"({MAX_COLUMNS * COLUMN_PIXELS} pixels at {LINE_HEIGHT} px tall); this one is {self.steps(line)}"
             )
         image = line_input(line)
         log_probs = self.scores(image)

@@ -69,7 +69,15 @@ FINDERS = {"lattice": find_line, "line": find_written_line}  # where each reader
 
 def read_pixels(reader: Reader, grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> Reading:
     """Read a picture already decoded to grey pixels (decode.load_pixels) with `reader`."""
-    line = FINDERS[reader.name](grey, limits)
+    return read_line(reader, find_for(reader, grey, limits), limits)
+
+
+def find_for(reader: Reader, grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> Line | None:
+    """The picture's written line as `reader` takes it (None: nothing drawn): priced, then read."""
+    return FINDERS[reader.name](grey, limits)
+
+
+def read_line(reader: Reader, line: Line | None, limits: Limits = DEFAULT_LIMITS) -> Reading:
     return no_text() if line is None else reader.read(line, limits)
 
 

@@ -139,10 +139,13 @@ def finetuned(base: dict, *, name: str, command: str, members: list[dict], finet
     return card
 
 
-def line_card(name: str, config: Any, run: Any, command: str) -> dict:
+def line_card(name: str, config: Any, run: Any, command: str, train_lines: int, labels: list[str]) -> dict:
     """The card of a line network (`run` a training.lines.LineRun): it reads numbers whole, with
-    CTC's blank as class 0 before its labels; the figures are validation's, the test's are
-    benchmarks/read.py's to record."""
+    CTC's blank as class 0 before its labels. Shaped as every card is: a member's best_epoch is
+    the validation point kept (one every validate_every steps), its validation_accuracy that
+    point's exact lines; metrics.test is benchmarks/read.py's to record (--lines --split test
+    --record), empty until then."""
+    point = run.best[1] // max(1, config.validate_every)
     return {
         "name": name,
         "architecture": f"line-{config.width}",
@@ -152,20 +155,34 @@ def line_card(name: str, config: Any, run: Any, command: str) -> dict:
         "created": now(),
         "ctc": {"blank": 0, "confidence": [1.0, 0.0]},
         "dataset": {
-            "name": "written lines composed of MNIST's and EMNIST's training digits (docs/lines.md)",
-            "corpus_lines": config.corpus_size,
-            "validation_lines": config.validation_size,
+            "name": "written lines composed of MNIST's and EMNIST's digits (docs/lines.md)",
+            "train_size": train_lines,
+            "validation_size": config.validation_size,
+            "test_size": 0,
         },
         "versions": {"model_core": __version__, "python": platform.python_version(), "numpy": np.__version__},
         "training": {
             "command": command,
             "seed": config.seed,
             "config": config.to_dict(),
+            "history": [],
             "steps": run.step,
             "minutes": round(run.seconds / 60, 1),
             "curve": run.curve,
         },
-        "metrics": {"validation_exact": run.best[0], "best_step": run.best[1]},
-        "members": [{"architecture": f"line-{config.width}", "seed": config.seed}],
+        "metrics": {
+            "validation_accuracy": run.best[0],
+            "test": {"accuracy": 0.0, "samples": 0, "per_class": [], "confusion_matrix": []},
+        },
+        "members": [
+            {
+                "architecture": f"line-{config.width}",
+                "seed": config.seed,
+                "best_epoch": point,
+                "validation_accuracy": run.best[0],
+                "history": [],
+            }
+        ],
         "not_a_digit": {"method": "line", "threshold": 0.0, "temperature": 1.0},
+        "labels": labels,
     }

@@ -2,7 +2,7 @@
 
 The corpus is composed once (data.lines, by its seed and the generator's version), each line
 found as a reader finds it (reading.line.find_written_line) and scaled to the network's input
-(reading.network.line_input), and cached in var/lines/ as uint8; training draws batches of
+(reading.network.line_input), and cached in var/cache/lines/ as uint8; training draws batches of
 lines of like width (bucketed: no padding to the widest line of the corpus) and augments them
 cheaply on the fly (width stretched, contrast, noise). Validation reads composed lines of the
 validation digits by best path, every `validate_every` steps; the best weights are kept. A run
@@ -31,12 +31,12 @@ from ..imaging.decode import PreprocessError, load_pixels
 from ..nn.ctc import CTCLoss, best_path
 from ..nn.network import Sequential
 from ..nn.optim import OPTIMIZERS, SCHEDULES
-from ..paths import PROJECT_ROOT
+from ..paths import CACHE_DIR
 from ..reading.line import find_written_line
 from ..reading.network import COLUMN_PIXELS, LINE_HEIGHT, line_input
 
 GENERATOR_VERSION = 1  # bump when data.lines or the line finder changes what a line looks like
-CACHE = PROJECT_ROOT / "var" / "lines"
+CACHE = CACHE_DIR / "lines"  # var/cache/lines (MODEL_CORE_CACHE_DIR moves it)
 DIGIT_LABELS = list("0123456789" + MARKS)  # class k + 1; class 0 the blank
 
 
@@ -178,6 +178,7 @@ class LineRun:
     curve: list[dict] = field(default_factory=list)
     best: tuple[float, int] = (-1.0, 0)
     seconds: float = 0.0
+    train_lines: int = 0  # the corpus's lines it trained on
 
 
 def batches(widths: np.ndarray, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -241,7 +242,7 @@ def train_lines(
         line_architecture(len(labels) + 1, config.width), seed=config.seed, input_shape=(LINE_HEIGHT, None, 1)
     )
     optimizer = OPTIMIZERS["adamw"](net.layers, lr=config.lr, weight_decay=config.weight_decay)
-    run = LineRun(net, optimizer, rng=np.random.default_rng(config.seed))
+    run = LineRun(net, optimizer, rng=np.random.default_rng(config.seed), train_lines=len(train.images))
     best_weights = None
     if checkpoint.is_file():
         run, best_weights = _resume(run, checkpoint)

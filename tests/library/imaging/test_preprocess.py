@@ -14,9 +14,9 @@ from model_core.imaging.decode import (
     Limits,
     UnsupportedImageError,
     decode_base64,
-    keepsake_png,
 )
 from model_core.imaging.encode import from_uint8_bytes, to_data_url, to_png, to_uint8
+from model_core.imaging.keepsake import keepsake_png
 from model_core.imaging.preprocess import deskew, preprocess
 
 

@@ -1,0 +1,85 @@
+// The "Read as" choice: a model that reads one character, or "Numbers & words" (a wider pad
+// read whole by predict-text); what each choice changes on the page.
+import * as api from "./api.js";
+import { showStatus } from "./answer.js";
+import { offerCorrections } from "./corrections.js";
+import { offerModels } from "./inputs.js";
+import { renderModel } from "./model-panel.js";
+import { hideReading } from "./reading.js";
+import { offerSampleLabels } from "./samples.js";
+
+const $ = (selector) => document.querySelector(selector);
+const MODEL_RETRY_MS = 5000; // the API unreachable: the model list is asked for again this often
+
+/** The line network that reads numbers, where the server ships one (undefined: the default model). */
+async function lineModel() {
+  try {
+    const info = await api.modelInfo();
+    return info.models.find((m) => m.reads_lines && m.reads === "digits")?.name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The choice's two verbs over the page's shared `state` and `pad`. */
+export function modes({ state, pad, readAgain, refreshSamples, dataset, wide, TEXT }) {
+  /** "Numbers & words" on or off: the pad widens for a line, the answer becomes a reading. */
+  function setTextMode(on) {
+    // Back to the square pad: writing that ran past its right edge would be read cut off.
+    if (!on && state.text && pad.strokes.flat().some(([x]) => x > 1)) pad.clear();
+    state.text = on;
+    $("#text-kind").hidden = !on;
+    $("#pad").classList.toggle("wide", on);
+    pad.setAspect(on ? wide() : 1);
+    $("#draw-title").textContent = on ? "Write a number or a word" : state.reads === "characters" ? "Draw a letter or a digit" : "Draw a digit";
+    $("#pad").setAttribute("aria-label", on ? "Writing area: write a number or a word" : state.reads === "characters" ? "Drawing area: draw one letter or digit" : "Drawing area: draw one digit, 0 to 9");
+    $("#result-title").textContent = on ? "What the reader reads" : "What the network sees";
+    if (!on) hideReading();
+  }
+
+  async function chooseModel(name) {
+    try {
+      const info = await api.modelInfo(name);
+      const before = dataset();
+      state.model = info.name;
+      state.reads = info.alphabet ?? "digits"; // a fact of its card
+      state.labels = info.labels;
+      setTextMode(false); // a model chosen: one character at a time again
+      offerModels(info.models, info.name, { text: state.text, textValue: TEXT });
+      renderModel(info);
+      offerCorrections(info.labels, { reads: state.reads, current: () => ({ result: state.lastResult, input: state.lastInput }) });
+      offerSampleLabels(info.labels, dataset());
+      showStatus(null);
+      if (dataset() !== before || !$("#gallery").children.length) refreshSamples();
+      readAgain();
+    } catch (error) {
+      showStatus(error.code === "unreachable" ? error.message : `Model information unavailable: ${error.message}`);
+      if (!$("#model-choice").options.length) {
+        // Never an empty list: say why there is no choice yet, and try again until the API answers.
+        const waiting = new Option("Digits (waiting for the API…)", "", true, true);
+        waiting.disabled = true;
+        $("#model-choice").replaceChildren(waiting);
+      }
+      clearTimeout(state.retry);
+      state.retry = setTimeout(() => chooseModel(name), MODEL_RETRY_MS);
+    }
+  }
+
+  /** "Numbers & words": the model panel shows the model that reads the kind chosen. */
+  async function chooseText(alphabet = state.alphabet) {
+    state.alphabet = alphabet;
+    for (const radio of document.querySelectorAll('input[name="text-kind"]')) radio.checked = radio.value === alphabet;
+    $("#model-choice").value = TEXT;
+    setTextMode(true);
+    readAgain();
+    try {
+      // The model that reads it: the characters model for words; for numbers the line network
+      // where the server ships one (predict-text's default), else the default model.
+      renderModel(await api.modelInfo(alphabet === "characters" ? "characters" : await lineModel()));
+    } catch (error) {
+      showStatus(`Model information unavailable: ${error.message}`);
+    }
+  }
+
+  return { chooseModel, chooseText };
+}
