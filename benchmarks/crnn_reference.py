@@ -6,6 +6,7 @@ character error rate, by touching or apart, beside its training curve. Never a r
 dependency: `pip install -e '.[bench]'` brings torch.
 
     python benchmarks/crnn_reference.py [--minutes 20] [--split validation|test] [--count 1000]
+    python benchmarks/crnn_reference.py --lines --minutes 45   # on the line network's corpus, its curve
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def line(canvas: np.ndarray, dark_on_light: bool) -> np.ndarray:
     return out
 
 
-def build(torch):
+def build(torch, classes: int = 11):
     nn = torch.nn
 
     class CRNN(nn.Module):
@@ -56,7 +57,7 @@ def build(torch):
                 *block(1, 32, (2, 2)), *block(32, 64, (2, 2)), *block(64, 128, (2, 1)), *block(128, 128, (2, 1))
             )
             self.rnn = nn.LSTM(128 * 2, 128, bidirectional=True, batch_first=True)
-            self.out = nn.Linear(256, 11)  # blank, then the ten digits
+            self.out = nn.Linear(256, classes)  # blank, then the labels
 
         def forward(self, x):  # (N, 1, 32, W) → (W/4, N, 11) log-probabilities
             f = self.conv(x)  # (N, 128, 2, W/4)
@@ -100,17 +101,84 @@ def figures(model, torch, items) -> dict:
     }
 
 
+def train_on_lines(args, torch) -> None:
+    """The reference on the line network's own material: the same cached corpus (training.lines,
+    docs/lines.md), the same 32-px lines, the same validation lines and labels (digits and marks),
+    its validation curve by wall time beside ours (the line card's curve)."""
+    from model_core.training.lines import DIGIT_LABELS, assemble, batches, corpus
+
+    train = corpus("train", args.corpus, 0)
+    val = corpus("validation", 600, 1)
+    targets = train.encode(DIGIT_LABELS)
+    widths = np.array([im.shape[1] for im in train.images])
+    model = build(torch, classes=len(DIGIT_LABELS) + 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    rng = np.random.default_rng(0)
+    curve, started, step, queue = [], time.monotonic(), 0, []
+    clock = 0.0  # training seconds, validation left out (as our curve counts them)
+    while clock < args.minutes * 60:
+        tick = time.monotonic()
+        if not queue:
+            queue = batches(widths, 32, rng)
+        idx = queue.pop()
+        x, steps = assemble([train.images[i] for i in idx], rng)
+        log_probs = model(torch.from_numpy(x)[:, None])
+        flat = torch.tensor([k for i in idx for k in targets[i]])
+        loss = ctc(log_probs, flat, torch.tensor(steps), torch.tensor([len(targets[i]) for i in idx]))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        step += 1
+        clock += time.monotonic() - tick
+        if step % 500 == 0:
+            read = read_lines(model, torch, val.images, DIGIT_LABELS)
+            exact = float(np.mean([r == t for r, t in zip(read, val.written, strict=True)]))
+            curve.append({"step": step, "minutes": round(clock / 60, 2), "validation_exact": round(exact, 4)})
+            print(curve[-1], flush=True)
+    OUT.parent.mkdir(exist_ok=True)
+    result = {"material": "lines", "corpus": args.corpus, "steps": step, "curve": curve,
+              "wall_minutes": round((time.monotonic() - started) / 60, 1)}  # fmt: skip
+    (OUT.parent / "crnn-reference-lines.json").write_text(json.dumps(result, indent=1))
+
+
+def read_lines(model, torch, images, labels) -> list[str]:
+    from model_core.training.lines import assemble
+
+    model.eval()
+    out = {}
+    order = np.argsort([im.shape[1] for im in images], kind="stable")
+    with torch.no_grad():
+        for start in range(0, len(order), 64):
+            idx = order[start : start + 64]
+            x, steps = assemble([images[i] for i in idx], None)
+            best = model(torch.from_numpy(x)[:, None]).argmax(-1).transpose(0, 1).tolist()
+            for i, seq, n in zip(idx, best, steps, strict=True):
+                chars, last = [], 0
+                for k in seq[:n]:
+                    if k != last and k != 0:
+                        chars.append(labels[k - 1])
+                    last = k
+                out[int(i)] = "".join(chars)
+    model.train()
+    return [out[i] for i in range(len(images))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=20)
     parser.add_argument("--split", choices=["validation", "test"], default="validation")
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=39, help="the material's seed, as read.py's")
+    parser.add_argument("--lines", action="store_true", help="train on the line network's corpus (docs/lines.md)")
+    parser.add_argument("--corpus", type=int, default=100000, help="with --lines: the cached corpus's size")
     args = parser.parse_args()
     import torch
 
     torch.manual_seed(0)
     torch.set_num_threads(2)
+    if args.lines:
+        return train_on_lines(args, torch)
     mnist_train, _ = train_val_split(load_mnist("train"), 5000, 0)
     emnist = load_characters("train")
     keep = emnist.labels < 10

@@ -48,7 +48,7 @@ from model_core.data.emnist import load_characters  # noqa: E402
 from model_core.data.numbers import numbers  # noqa: E402
 from model_core.data.words import forms, words  # noqa: E402
 from model_core.imaging.decode import PreprocessError  # noqa: E402
-from model_core.reading import read_text, reader_card_path  # noqa: E402
+from model_core.reading import figures_key, read_text, reader_card_path  # noqa: E402
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -91,10 +91,19 @@ def typical_ms(sources: list, read, count: int = 20) -> float:
     return float(np.median([median_ms(lambda source=source: read(source), 5) for source in sources[:count]]))
 
 
-def fitted(raw: list[float], right: list[bool], split: str, alphabet: str) -> None:
+def fitted(raw: list[float], right: list[bool], split: str, alphabet: str, model=None) -> None:
+    """Fit the reading's calibration on this (validation) material: a line network's goes into
+    its card (ctc.confidence); the cutting reader's is printed for reading.lattice.ALPHABETS."""
     if split == "test":
         raise SystemExit("the confidence is fitted on validation, never on the test part")
     a, b = fit_confidence(raw, right)
+    if model is not None and model.reads_lines:
+        from model_core.saved import resolve, save_card
+
+        model.card.setdefault("ctc", {})["confidence"] = [round(a, 4), round(b, 4)]
+        save_card(model, resolve(model.name))
+        print(f"fitted: {model.name}'s ctc.confidence = ({a:.4f}, {b:.4f}), written into its card")
+        return
     print(f"fitted: ALPHABETS[{alphabet!r}].confidence = ({a:.4f}, {b:.4f})")
 
 
@@ -137,12 +146,28 @@ def record(args, alphabet: str, model, figures: dict, part: str | None = None) -
         "command": command,
         **figures,
     }
+    key = figures_key("line" if model.reads_lines else "lattice", alphabet)
     if part:
-        card.setdefault(alphabet, {})[part] = measured
+        card.setdefault(key, {})[part] = measured
     else:
-        card[alphabet] = {**measured, **{k: v for k, v in card.get(alphabet, {}).items() if k == "photos"}}
+        card[key] = {**measured, **{k: v for k, v in card.get(key, {}).items() if k in ("photos", "lines")}}
     path.write_text(json.dumps(card, indent=2) + "\n")
     print(f"recorded in {path}")
+    if model.reads_lines and not part:  # a line network's own card: its test figure is the numbers' exact share
+        line_test_metrics(model, figures["numbers"]["all"])
+
+
+def line_test_metrics(model, numbers: dict) -> None:
+    """A line network's card says its test figure as every card does (metrics.test, dataset.test_size)."""
+    from model_core.saved import resolve, save_card
+
+    model.card["metrics"]["test"] = {
+        **model.card["metrics"]["test"],
+        "accuracy": numbers["exact"],
+        "samples": numbers["count"],
+    }
+    model.card["dataset"]["test_size"] = numbers["count"]
+    save_card(model, resolve(model.name))
 
 
 def read_photos(args) -> None:
@@ -268,10 +293,13 @@ def read_lines(args) -> None:
     print(f"model {model.name} {model.version}; {args.split}: {args.count} written lines (docs/lines.md)")
     order = ["all", "plain", "touching", "separators", "currency", "security_paper", "rulings", "underline",
              "column_line", "page_edge", "printed_words", "small_scan", "photo", "light_on_dark", "turned"]  # fmt: skip
-    table(rows, order, "lines (digits)")
+    figures = table(rows, order, "lines (digits)")
     shares = {k: sum(v) / len(v) for k, v in written_right.items() if k in ("all", "separators")}
     print("\nwritten exact (marks included): " + ", ".join(f"{k} {v * 100:.2f}%" for k, v in shares.items()))
     print(f"nothing drawn: {nothing} of {args.count}; refused: {dict(refused) or 'none'}")
+    if args.record:
+        written = {k: round(v, 4) for k, v in shares.items()}
+        record(args, "digits", model, {"lines": figures, "written_exact": written, "nothing_drawn": nothing}, "lines")
 
 
 def main() -> None:
@@ -323,13 +351,58 @@ def main() -> None:
     figures = table(rows, ["all", "apart", "touching", *(f"{n} digits" for n in range(2, 9))], "numbers")
     ece = calibration_error(confidences, right)
     print(f"\nconfidence: expected calibration error {ece * 100:.2f}% (15 bins)")
+    coverage = covered_accuracy(confidences, right, 0.9)
+    clear = best_written_half(items, confidences)
+    print(f"the most confident 90%: {coverage * 100:.2f}% exact; the best-written half's median confidence {clear:.3f}")
     if args.fit_confidence:
-        fitted(raw, right, args.split, "digits")
+        fitted(raw, right, args.split, "digits", model)
     ms = typical_ms([png(n) for t, n in items if len(t) == 5], lambda source: read_text(model, source))
     print(f"\na 5-digit number read in {ms:.1f} ms (the median over 20 of them, one thread)")
+    long_ms = None
+    if model.reads_lines:  # a 30-digit line: three numbers of the draw side by side
+        long_ms = typical_ms(thirty_digit_lines(part, args.seed), lambda source: read_text(model, source), 10)
+        print(f"a 30-digit line read in {long_ms:.1f} ms (the median over 10, one thread)")
     if args.record:
-        figures = {"numbers": figures, "calibration_error": round(ece, 4), "five_digit_ms": round(ms, 2)}
+        figures = {"numbers": figures, "calibration_error": round(ece, 4), "five_digit_ms": round(ms, 2),
+                   "covered_90_exact": round(coverage, 4), "best_written_half_median_confidence": round(clear, 4),
+                   "thirty_digit_ms": long_ms and round(long_ms, 2)}  # fmt: skip
         record(args, "digits", model, figures)
+
+
+def covered_accuracy(confidences: list[float], right: list[bool], share: float) -> float:
+    """The exact share among the most confident `share` of the readings."""
+    order = np.argsort(-np.asarray(confidences), kind="stable")[: max(1, int(len(confidences) * share))]
+    return float(np.mean(np.asarray(right)[order]))
+
+
+def best_written_half(items, confidences: list[float]) -> float:
+    """The median confidence over the best-written half of the numbers: those whose digits, each
+    cut from the canvas by its box, the shipped cnn reads most surely on average (a measure of
+    the writing independent of the reader)."""
+    from model_core.imaging.preprocess import place
+
+    cnn = load_model("cnn")
+    clarity = []
+    for _, number in items:
+        crops = [number.canvas[y : y + h, x : x + w].astype(np.float32) / 255 for x, y, w, h in number.boxes]
+        images = np.stack([place(c) for c in crops if c.size and c.max() > 0])
+        clarity.append(float(cnn.predict_proba(images).max(axis=1).mean()))
+    half = np.argsort(-np.asarray(clarity), kind="stable")[: len(items) // 2]
+    return float(np.median(np.asarray(confidences)[half]))
+
+
+def thirty_digit_lines(part, seed: int, count: int = 10) -> list[bytes]:
+    """Lines of 30 digits: numbers of this part composed 10 digits long, three side by side."""
+    digits = part.labels < 10
+    rng = np.random.default_rng(seed + 30)
+    from model_core.data.numbers import compose
+
+    out = []
+    for _ in range(count):
+        picks = rng.integers(0, int(digits.sum()), 30)
+        written = compose([part.images[digits][i] for i in picks], rng)
+        out.append(png_of(written.canvas))
+    return out
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ def model_card(*, name: str | None = None) -> dict[str, Any]:
         "not_a_digit": model.not_a_digit,
         "deskews_input": model.deskews,
         "input_recipe": model.recipe,
+        "alphabet": model.alphabet,  # a fact of the card; an older card's, by its labels
         "reader": model.reader,
         "available_models": model_names(),
         "default_model": settings.DEFAULT_MODEL,

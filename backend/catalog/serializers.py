@@ -115,6 +115,12 @@ class ReaderSerializer(serializers.Serializer):
     alphabet = serializers.ChoiceField(
         choices=ALPHABETS, help_text="What POST /api/predict-text/ reads with this model."
     )
+    reader = serializers.ChoiceField(
+        choices=["lattice", "line"],
+        required=False,
+        help_text="Which reader: lattice (a character classifier over the line's cuts) or line (a line network "
+        "read whole with CTC).",
+    )
     how = serializers.CharField(help_text="How a line is read into text.")
     figures = serializers.DictField(
         allow_null=True,

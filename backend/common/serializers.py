@@ -20,11 +20,13 @@ from .errors import PayloadTooLarge
 from .registry import model_names
 
 MIN_SIDE = 8  # fewer pixels than this a side cannot hold a recognisable digit
-# Base64 as the API decodes it: an optional data-URL header, then whole groups of four
-# characters (white space anywhere between them), the last group padded with = if need be.
+# Base64 as the API decodes it: an optional data-URL header (an image's media type, or none),
+# then whole groups of four characters (white space anywhere between them), the last group
+# padded with = if need be.
 _B64 = r"[A-Za-z0-9+/]\s*"
+_DATA_URL = r"data:\s*(?:[Ii][Mm][Aa][Gg][Ee]/[^,;]*)?(?:;[^,]*)?;base64,"
 BASE64_PATTERN = (
-    rf"^\s*(?:data:[^,]*;base64,)?\s*(?:(?:{_B64}){{4}})*(?:(?:{_B64}){{4}}|(?:{_B64}){{2}}=\s*=|(?:{_B64}){{3}}=)\s*$"
+    rf"^\s*(?:{_DATA_URL})?\s*(?:(?:{_B64}){{4}})*(?:(?:{_B64}){{4}}|(?:{_B64}){{2}}=\s*=|(?:{_B64}){{3}}=)\s*$"
 )
 IMAGE_STRING = {
     "type": "string",
@@ -199,7 +201,7 @@ class UploadSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         files = getattr(self.initial_data, "getlist", None)
-        if files is not None and len(files("image")) + len(files("file")) > 1:
+        if files is not None and (len(files("image")) > 1 or len(files("file")) > 1):  # which would be read?
             raise serializers.ValidationError("send one image file (one multipart part named 'image' or 'file')")
         upload = attrs.get("image") or attrs.get("file")
         if upload is None:

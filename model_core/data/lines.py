@@ -85,7 +85,7 @@ def _amount(rng: np.random.Generator) -> str:
     return text
 
 
-def _mark(mark: str, height: float, width_px: float, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+def mark(mark: str, height: float, width_px: float, rng: np.random.Generator) -> tuple[np.ndarray, float]:
     """A separator or mark drawn as a pen stroke `width_px` wide for a line `height` tall: its
     ink in [0, 1] and its bottom's shift below the baseline."""
     pen = max(1.0, width_px)
@@ -116,7 +116,7 @@ def _mark(mark: str, height: float, width_px: float, rng: np.random.Generator) -
     return np.asarray(image, np.float32) / 255.0, shift
 
 
-def _printed(text: str, font: Path | None, height: float) -> np.ndarray:
+def printed(text: str, font: Path | None, height: float) -> np.ndarray:
     """Printed text `height` px tall (its capitals'), ink in [0, 1]; PIL's own font without one."""
     size = max(6, int(height * 1.35))
     try:
@@ -149,7 +149,7 @@ def _writing(written: str, glyphs: dict[str, np.ndarray], rng: np.random.Generat
     parts, gaps, is_digit = [], [], []
     if rng.random() < 0.12:  # a currency before the amount: printed or in the writer's hand, read as nothing
         conditions.add("currency")
-        part = _printed(str(rng.choice(CURRENCIES)), fonts[int(rng.integers(len(fonts)))] if fonts else None,
+        part = printed(str(rng.choice(CURRENCIES)), fonts[int(rng.integers(len(fonts)))] if fonts else None,
                         height * rng.uniform(0.6, 0.9))  # fmt: skip
         parts.append((part, 0.0))
         gaps.append(rng.uniform(0.1, 0.5) * height)
@@ -164,7 +164,7 @@ def _writing(written: str, glyphs: dict[str, np.ndarray], rng: np.random.Generat
             )
             is_digit.append(True)
         else:
-            parts.append(_mark(char, height, pen, rng))
+            parts.append(mark(char, height, pen, rng))
             is_digit.append(False)
             conditions.add("separators")
         if k + 1 < len(written):
@@ -183,7 +183,7 @@ def _writing(written: str, glyphs: dict[str, np.ndarray], rng: np.random.Generat
     return ink, boxes, conditions
 
 
-def _pattern(shape: tuple[int, int], family: str, rng: np.random.Generator) -> np.ndarray:
+def security_pattern(shape: tuple[int, int], family: str, rng: np.random.Generator) -> np.ndarray:
     """A security paper's background print as darkness in [0, 1] (light: the writing stays darker)."""
     h, w = shape
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -243,7 +243,7 @@ def compose_line(
     writing[pad_top : pad_top + ink.shape[0], pad_left : pad_left + ink.shape[1]] = ink
     boxes = [(x + pad_left, y + pad_top, bw, bh) for x, y, bw, bh in boxes]
     baseline = pad_top + max((y + bh for _, y, _, bh in boxes), default=pad_top + int(height)) - pad_top
-    printed = np.zeros((h, w), np.float32)
+    print_layer = np.zeros((h, w), np.float32)
     style = rng.random()
     if style < 0.12:  # a canvas or a script's pixels: light on dark, nothing printed
         conditions.add("light_on_dark")
@@ -256,20 +256,20 @@ def compose_line(
         thickness = rng.uniform(0.8, 2.2)
         ys = np.arange(h, dtype=np.float32)[:, None]
         distance = np.abs((ys - first + spacing / 2) % spacing - spacing / 2)
-        printed = np.maximum(printed, np.clip(thickness / 2 + 0.5 - distance, 0, 1) * rng.uniform(0.25, 0.8))
+        print_layer = np.maximum(print_layer, np.clip(thickness / 2 + 0.5 - distance, 0, 1) * rng.uniform(0.25, 0.8))
     elif rng.random() < 0.2:
         conditions.add("underline")
         y = int(min(h - 2, baseline + rng.uniform(0.05, 0.3) * height))
-        printed[
+        print_layer[
             y : y + max(1, int(rng.uniform(1, 3))), int(rng.uniform(0, 0.2) * w) : int(rng.uniform(0.8, 1.0) * w)
         ] = rng.uniform(0.4, 0.9)
     if rng.random() < 0.12:
         conditions.add("column_line")
         x = int(rng.choice([rng.uniform(0, 0.6 * pad_left + 1), w - 1 - rng.uniform(0, 0.6 * pad_right + 1)]))
-        printed[:, max(0, x) : max(0, x) + max(1, int(rng.uniform(1, 3)))] = rng.uniform(0.4, 0.9)
+        print_layer[:, max(0, x) : max(0, x) + max(1, int(rng.uniform(1, 3)))] = rng.uniform(0.4, 0.9)
     if rng.random() < 0.15:
         conditions.add("printed_words")
-        word = _printed(str(rng.choice(WORDS)), fonts[int(rng.integers(len(fonts)))] if fonts else None,
+        word = printed(str(rng.choice(WORDS)), fonts[int(rng.integers(len(fonts)))] if fonts else None,
                         height * rng.uniform(0.25, 0.55))  # fmt: skip
         wh, ww = word.shape
         where = rng.random()
@@ -280,12 +280,12 @@ def compose_line(
         else:  # below it
             y, x = int(min(h - wh, baseline + rng.uniform(0.3, 0.8) * height)), int(rng.uniform(0, max(1, w - ww)))
         y, x = max(0, min(y, h - wh)), max(0, min(x, w - ww))
-        region = printed[y : y + wh, x : x + ww]
+        region = print_layer[y : y + wh, x : x + ww]
         np.maximum(region, word[: region.shape[0], : region.shape[1]] * rng.uniform(0.6, 1.0), out=region)
     if rng.random() < 0.2:
         family = str(rng.choice(PATTERN_FAMILIES[part]))
         conditions.add("security_paper")
-        printed = np.maximum(printed, _pattern((h, w), family, rng))
+        print_layer = np.maximum(print_layer, security_pattern((h, w), family, rng))
     if rng.random() < 0.08:
         conditions.add("page_edge")
         edge = int(rng.uniform(0.02, 0.6) * min(pad_left, pad_right, pad_top) + 1)
@@ -294,13 +294,13 @@ def compose_line(
         {0: dark[:, :edge], 1: dark[:, w - edge :], 2: dark[:edge], 3: dark[h - edge :]}[side][...] = rng.uniform(
             0.5, 0.9
         )
-        printed = np.maximum(printed, dark)
+        print_layer = np.maximum(print_layer, dark)
     if style < 0.27:  # a phone photo of the paper (the first photo maker)
         conditions.add("photo")
-        data, _ = photo_of_writing(writing, printed, rng)
+        data, _ = photo_of_writing(writing, print_layer, rng)
         return Line(np.zeros((1, 1), np.uint8), written, boxes, conditions, jpeg=data)
     paper, pen = rng.uniform(190, 250), rng.uniform(0, 90)
-    tone = paper * (1 - printed * rng.uniform(0.6, 1.0)) - writing * (paper - pen)
+    tone = paper * (1 - print_layer * rng.uniform(0.6, 1.0)) - writing * (paper - pen)
     tone += rng.normal(0, rng.uniform(0, 4), tone.shape)
     page = np.clip(np.rint(tone), 0, 255).astype(np.uint8)
     line = _turned(Line(page, written, boxes, conditions), rng)
@@ -329,6 +329,27 @@ def _turned(line: Line, rng: np.random.Generator) -> Line:
         Image.fromarray(line.page).rotate(angle, Image.Resampling.BILINEAR, expand=True, fillcolor=background)
     )
     return line
+
+
+def write_amount(
+    written: str, glyph_of: dict[str, np.ndarray], rng: np.random.Generator, height: float = 48, touching: bool = False
+) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """`written` in the given glyph for each digit (marks drawn as pen strokes), upright, its
+    digits touching or apart: the ink (light on dark, [0, 1]) and each digit's box. For tests
+    and examples that need a known amount, not a random draw."""
+    pen = max(1.0, height * 0.08)
+    parts, gaps, digits = [], [], []
+    for k, char in enumerate(written):
+        if char.isdigit():
+            parts.append((written_glyph(glyph_of[char], height, 1), 0.0))
+        else:
+            parts.append(mark(char, height, pen, rng))
+        digits.append(char.isdigit())
+        if k + 1 < len(written):
+            joined = touching and char.isdigit() and written[k + 1].isdigit()
+            gaps.append(-0.08 * height if joined else 0.2 * height)
+    line = write_line(parts, gaps, height, 0.0, rng, below=0.3)
+    return line.canvas.astype(np.float32) / 255.0, [b for b, d in zip(line.boxes, digits, strict=True) if d]
 
 
 def digit_glyphs(images: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:

@@ -11,12 +11,13 @@ the order imports point:
 """
 
 from .answer import MAX_CHARACTERS, Character, Reading, TooManyCharacters
-from .cards import READER_CARD, reader_card_path
+from .cards import READER_CARD, figures_key, reader_card_path
 from .readers import find_for, model_reader_card, read_line, read_pixels, read_text, reader_for
 
 __all__ = [
     "MAX_CHARACTERS",
     "READER_CARD",
+    "figures_key",
     "Character",
     "Reading",
     "TooManyCharacters",

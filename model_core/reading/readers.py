@@ -83,4 +83,5 @@ def read_line(reader: Reader, line: Line | None, limits: Limits = DEFAULT_LIMITS
 
 def model_reader_card(model: Model, alphabet: str, model_dir: str | Path | None = None) -> dict:
     """How `model` reads `alphabet` (the reader's card, with its recorded figures)."""
-    return reader_card(alphabet, HOW[reader_name(model)][alphabet], model_dir)
+    name = reader_name(model)
+    return reader_card(alphabet, HOW[name][alphabet], model_dir, reader=name)

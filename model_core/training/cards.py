@@ -185,4 +185,6 @@ def line_card(name: str, config: Any, run: Any, command: str, train_lines: int, 
         ],
         "not_a_digit": {"method": "line", "threshold": 0.0, "temperature": 1.0},
         "labels": labels,
+        "layers": run.net.describe(),
+        "parameter_count": run.net.parameter_count,
     }

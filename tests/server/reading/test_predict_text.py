@@ -2,6 +2,7 @@
 character with its box and 28×28, alternatives, is_text false for a blank field of a batch,
 and the 400s and 413s it promises."""
 
+import difflib
 import io
 
 import numpy as np
@@ -37,7 +38,14 @@ def test_a_number_is_read_with_its_characters_boxes_and_images(client, mnist_tes
         assert all(isinstance(v, int) for v in c["box"]) and canvas[y : y + h, x : x + w].max() > 100
         assert c["processed_image"].startswith("data:image/png;base64,") and c["top_k"][0]["label"] == c["label"]
     assert len(body["alternatives"]) <= 3 and all(a["text"] != "305" for a in body["alternatives"])
-    assert body["model"]["name"] == "cnn" and 0 < body["confidence"] <= 1
+    assert body["model"]["name"] == "line-digits" and 0 < body["confidence"] <= 1  # the line network, by default
+    assert body["written"] == "305"
+
+
+def test_a_digit_model_named_reads_with_the_cutting_reader_as_before(client, mnist_test):
+    canvas = number(mnist_test, "305")
+    body = client.post(TEXT, {"image": data_url(png(canvas)), "model": "cnn"}, format="json").json()
+    assert body["model"]["name"] == "cnn" and body["text"] == body["written"] == "305"
 
 
 def test_a_dark_on_light_upload_reads_the_same(client, mnist_test):
@@ -90,19 +98,30 @@ def test_a_word_beside_a_printed_label_is_read_without_it(client, clear_glyph):
     assert response.status_code == 200 and response.json()["text"] == "NINA"
 
 
-def test_more_than_64_characters_is_413(client, mnist_test):
+def test_a_line_wider_than_the_line_network_reads_is_413_naming_its_limit(client, mnist_test):
     glyphs = [mnist_test.images[i] for i in range(70)]
     line = np.concatenate([np.pad(g, ((4, 4), (6, 6))) for g in glyphs], axis=1)
     response = client.post(TEXT, {"pixels": line.tolist()}, format="json")
-    assert response.status_code == 413 and response.json()["code"] == "too_many_characters"
+    body = response.json()
+    assert response.status_code == 413 and body["code"] == "too_many_characters" and "512 columns" in body["detail"]
+    cut = client.post(TEXT, {"pixels": line.tolist(), "model": "cnn"}, format="json").json()
+    assert cut["code"] == "too_many_characters" and "64 characters" in cut["detail"]  # the cutting reader's own
+
+
+def test_a_50_digit_number_is_read(client, mnist_test):
+    glyphs = [mnist_test.images[i] for i in range(50)]
+    line = np.concatenate([np.pad(g, ((4, 4), (6, 6))) for g in glyphs], axis=1)
+    body = client.post(TEXT, {"pixels": line.tolist()}, format="json").json()
+    truth = "".join(str(int(d)) for d in mnist_test.labels[:50])
+    matched = difflib.SequenceMatcher(None, body["text"], truth).get_matching_blocks()
+    assert body["is_text"] and sum(block.size for block in matched) >= 47, body["text"]  # read, not refused
 
 
 def test_a_batch_too_costly_is_413(client, mnist_test):
-    from backend.common.registry import get_model
-    from backend.predictions.services import batch_limit
+    from backend.common.registry import batch_limit, get_model
     from backend.reading.services import LINE_COST
 
-    limit = max(1, batch_limit(get_model("cnn")) // LINE_COST)
+    limit = max(1, batch_limit(get_model("line-digits")) // LINE_COST)
     item = data_url(png(number(mnist_test, "42")))
     response = client.post(TEXT, {"images": [item] * (limit + 1)}, format="json")
     assert response.status_code == 413 and response.json()["code"] == "batch_too_costly"
