@@ -107,6 +107,16 @@ class _Handler(BaseHTTPRequestHandler):
             log.warning("health: %s", exc)
             self._send(503, {"ready": False, "status": "not_ready", "detail": "the health check failed"})
 
+    def do_HEAD(self):  # noqa: N802
+        self.do_GET()
+
+    def send_error(self, code, message=None, explain=None):
+        """Every other method, a malformed request: JSON, as the API answers them."""
+        if code == 501:  # a method http.server has no do_ for: only GET and HEAD are answered here
+            code, message = 405, "Method not allowed: health and readiness are GET."
+        self.close_connection = True
+        self._send(code, {"code": "method_not_allowed" if code == 405 else "bad_request", "detail": message or ""})
+
     def _send(self, status: int, body: dict) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
@@ -114,7 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
     def log_message(self, *args):  # the access log is nginx's
         pass

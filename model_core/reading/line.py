@@ -28,7 +28,9 @@ class Line:
     """One written line of a picture."""
 
     strength: np.ndarray  # its ink in [0, 1] over its box (inside a form's cells only, where it has them)
-    box: tuple[int, int, int, int]  # top, left, bottom, right in the decoded image's pixels
+    # top, left, bottom, right in the decoded image's pixels (a line reader's may reach past its
+    # edges, where the strength is blank margin)
+    box: tuple[int, int, int, int]
     cells: list[tuple[int, int, int, int]] = field(default_factory=list)  # a form's cells, in the image's pixels
 
     @property
@@ -115,16 +117,20 @@ def find_written_line(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> Line
     bottom = max([bottom, *(p.box[2] for p in writing_sized)])
     height = bottom - top
     box = (
-        max(0, int(top - MARGIN_ROWS * height)),
-        max(0, int(left - MARGIN_COLUMNS * height)),
-        min(grey.shape[0], int(bottom + MARGIN_ROWS * height) + 1),
-        min(grey.shape[1], int(right + MARGIN_COLUMNS * height) + 1),
+        int(top - MARGIN_ROWS * height),
+        int(left - MARGIN_COLUMNS * height),
+        int(bottom + MARGIN_ROWS * height) + 1,
+        int(right + MARGIN_COLUMNS * height) + 1,
     )
+    inside = (max(0, box[0]), max(0, box[1]), min(grey.shape[0], box[2]), min(grey.shape[1], box[3]))
     try:
-        strength = ink.crop(box)
+        strength = ink.crop(inside)
     except EmptyImageError:
         return None
-    return Line(strength, box)
+    # A picture cropped to its ink (an app's upload) has no margin of its own: the line's is
+    # blank paper beyond the picture's edge, as the reader has always seen a line.
+    pads = ((inside[0] - box[0], box[2] - inside[2]), (inside[1] - box[1], box[3] - inside[3]))
+    return Line(np.pad(strength, pads) if any(any(p) for p in pads) else strength, box)
 
 
 def _without_long_lines(mask: np.ndarray) -> np.ndarray:

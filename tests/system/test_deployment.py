@@ -195,10 +195,13 @@ def costly_strip(mnist_test, digits: int = 48) -> bytes:
     return grey_png(strip)
 
 
+UNPRICED = {"API_MAX_REQUEST_PRICE": "0", "API_PRICE_BUDGET_PER_MINUTE": "0"}  # costly readings let through
+
+
 def test_behind_nginx_health_answers_at_once_while_every_worker_is_busy(mnist_test):
     import threading
 
-    with api_server(workers=1) as api, nginx_server([api.removeprefix("http://")]) as base:
+    with api_server(UNPRICED, workers=1) as api, nginx_server([api.removeprefix("http://")]) as base:
         body = json.dumps({"image": data_url(costly_strip(mnist_test)), "model": "ensemble"}).encode()
 
         def costly():
@@ -231,7 +234,7 @@ def test_behind_nginx_health_answers_at_once_while_every_worker_is_busy(mnist_te
 def test_a_worker_stops_a_costly_reading_soon_after_its_client_leaves(mnist_test):
     body = json.dumps({"image": data_url(costly_strip(mnist_test)), "model": "ensemble"}).encode()
     quick = json.dumps({"image": data_url(seven_png())}).encode()
-    with api_server(workers=1) as api:
+    with api_server(UNPRICED, workers=1) as api:
         host, port = api.removeprefix("http://").split(":")
 
         def post(payload: bytes, timeout: float) -> float:
