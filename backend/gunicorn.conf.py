@@ -129,8 +129,9 @@ def pre_request(worker, req):
     request_started(worker.pid)
 
 
-# A worker holding more than this after a request, freed memory handed back, is replaced by a
-# fresh fork once that request is answered (API_WORKER_MAX_RSS_MB; 0: never).
+# A worker holding more than this of its own (what it does not share with the master: the
+# models' pages do not count) after a request, freed memory handed back, is replaced by a fresh
+# fork once that request is answered (API_WORKER_MAX_RSS_MB; 0: never).
 worker_max_rss = int(float(os.environ.get("API_WORKER_MAX_RSS_MB", "300")) * (1 << 20))
 
 

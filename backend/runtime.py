@@ -23,6 +23,7 @@ import fcntl
 import functools
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from model_core.serving import DECODE_HOOKS
 
@@ -53,23 +54,29 @@ def release_memory() -> bool:
     return bool(trim(0))
 
 
-def resident_bytes() -> int:
-    """This process's resident memory (Linux's /proc/self/statm; 0 where there is none)."""
+def private_bytes() -> int:
+    """This process's own memory: its resident pages no other process shares (Linux's
+    smaps_rollup, Private_Clean + Private_Dirty; 0 where there is none). A worker forked from a
+    master holding the models shares their pages until it writes them: its resident size counts
+    them, this does not."""
     try:
-        pages = int(open("/proc/self/statm").read().split()[1])  # noqa: SIM115  one read, closed at once
-    except (OSError, ValueError, IndexError):
+        text = Path("/proc/self/smaps_rollup").read_text()
+    except OSError:
         return 0
-    return pages * os.sysconf("SC_PAGE_SIZE")
+    kib = sum(
+        int(line.split()[1]) for line in text.splitlines() if line.startswith(("Private_Clean:", "Private_Dirty:"))
+    )
+    return kib * 1024
 
 
 def over_memory(limit: int) -> bool:
-    """Whether this process holds more than `limit` bytes even after handing freed memory back
-    (a flood of huge pixel bodies leaves Python's own allocator fragmented, which no trim
-    returns): a worker that is should be replaced, once its request is answered."""
-    if not limit or resident_bytes() <= limit:
+    """Whether this process holds more than `limit` bytes of its own even after handing freed
+    memory back (a flood of huge pixel bodies leaves Python's own allocator fragmented, which no
+    trim returns): a worker that is should be replaced, once its request is answered."""
+    if not limit or private_bytes() <= limit:
         return False
     release_memory()
-    return resident_bytes() > limit
+    return private_bytes() > limit
 
 
 class SharedSlots:

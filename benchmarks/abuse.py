@@ -18,7 +18,10 @@ starts (nginx in front of gunicorn), on loopback.
    the limits accept (or the largest its decoder is allowed), read by `preprocess` on one
    core in this process; each must take at most 0.5 s.
 7. Metric series before and after 20,000 requests with random HTTP methods.
-8. Neighbours: predictions a second with Redis up, paused (SIGSTOP: hung) and stopped, the
+8. Costly readings: 24 in flight from one client (the ensemble on a 48-digit strip, a
+   quarter of them text corrections that read it), priced and refused before any network
+   runs; the refusals' answer time, health's p99 and another client's predictions meanwhile.
+9. Neighbours: predictions a second with Redis up, paused (SIGSTOP: hung) and stopped, the
    throttles' Redis on a unix socket as `make run` runs it.
 
     python benchmarks/abuse.py [--drip-seconds 20] [--burst 16] [--attack-seconds 12]
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import collections
 import http.client
 import io
 import json
@@ -401,6 +405,72 @@ def two_addresses(front: str) -> list[tuple[str, int]]:
         return [(a, [f.result() for f in fs].count(200)) for a, fs in futures.items()]
 
 
+def costly_strip(digits: int = 48) -> bytes:
+    """A 28 px strip of 48 overlapping MNIST test digits: 7.7 KB that the cutting reader with the
+    ensemble would spend seconds on (7,248 units: over the price ceiling)."""
+    from model_core.data.datasets import load_mnist
+
+    images = load_mnist("test").images
+    strip = np.zeros((28, 15 * digits + 13), np.uint8)
+    for k in range(digits):
+        np.maximum(strip[:, 15 * k : 15 * k + 28], images[k], out=strip[:, 15 * k : 15 * k + 28])
+    buffer = io.BytesIO()
+    Image.fromarray(strip).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def costly_readings(front: str, seconds: float, in_flight: int = 24) -> dict:
+    """`in_flight` costly readings at a time from one client (the ensemble on the strip, and the
+    strip as a text correction) for `seconds`, while health is timed and another client
+    (127.0.0.22) asks for a digit: statuses, 5xx, the refusals' answer time, health's p99."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    host, port = front.removeprefix("http://").split(":")
+    image = "data:image/png;base64," + base64.b64encode(costly_strip()).decode()
+    reading = json.dumps({"image": image, "model": "ensemble"}).encode()
+    correction = json.dumps({"image": image, "model": "ensemble", "true_text": "7210414959"}).encode()
+    deadline = time.monotonic() + seconds
+    answers: list[tuple[int, float]] = []
+    health: list[float] = []
+    others: list[int] = []
+
+    def costly(k: int) -> None:
+        path, data = ("/api/feedback/", correction) if k % 4 == 3 else ("/api/predict-text/", reading)
+        while time.monotonic() < deadline:
+            ms, status = timed(f"{front}{path}", data, timeout=40)
+            answers.append((status, ms))
+
+    def other() -> None:
+        seven = body(canvas_png())
+        while time.monotonic() < deadline:
+            conn = http.client.HTTPConnection(host, int(port), timeout=30, source_address=("127.0.0.22", 0))
+            try:
+                conn.request("POST", "/api/predict-digit/", seven, {"Content-Type": "application/json"})
+                response = conn.getresponse()
+                response.read()
+                others.append(response.status)
+            finally:
+                conn.close()
+
+    with ThreadPoolExecutor(in_flight + 1) as pool:
+        futures = [pool.submit(costly, k) for k in range(in_flight)] + [pool.submit(other)]
+        while time.monotonic() < deadline:
+            health.append(timed(f"{front}/api/health/")[0])
+            time.sleep(0.05)
+        for future in futures:
+            future.result()
+    refusals = [ms for status, ms in answers if 400 <= status < 500]
+    return {
+        "requests": len(answers),
+        "statuses": dict(sorted(collections.Counter(s for s, _ in answers).items())),
+        "server_errors": sum(1 for s, _ in answers if s >= 500 and s != 503),
+        "refusal_p50": p(refusals, 50),
+        "refusal_p99": p(refusals, 99),
+        "health_p99": p(health, 99),
+        "others": dict(collections.Counter(others)),
+    }
+
+
 def metric_series(front: str, token: str) -> int:
     """The series on the metrics page, asked from an address of its own (the attacks' wrong
     tokens have locked 127.0.0.1 out of every token check for a minute, as they should)."""
@@ -515,6 +585,13 @@ def report(args: argparse.Namespace, master: int, api: str, front: str, database
             f"| {name} | {r['requests']} | {r['statuses']} | {r['server_errors']} | {r['not_json']} | "
             f"{r['health_p50']:.1f} | {r['health_p99']:.1f} | {r['rss_before']:.0f} → {r['rss_after']:.0f} |"
         )
+    c = costly_readings(front, args.attack_seconds)
+    print(
+        f"\n24 costly readings in flight from one client for {args.attack_seconds:.0f} s (the ensemble on a 48-digit "
+        f"strip; every fourth a text correction): {c['requests']} answered {c['statuses']}, {c['server_errors']} 5xx "
+        f"(not 503); refusals p50 {c['refusal_p50']:.1f} ms, p99 {c['refusal_p99']:.1f} ms; health p99 "
+        f"{c['health_p99']:.1f} ms; another client's digits meanwhile {c['others']}"
+    )
     print("\n| throttle at 30/min, 120 requests at once | let through |\n|---|---|")
     for name, passed in throttle_exactness():
         print(f"| {name} | {passed} |")
