@@ -39,7 +39,9 @@ stop() { # everything this started, then its scratch folders (ignoring the TERM 
   rm -rf "$RUN_DIR"/{metrics,decode-slots}
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C is how `make run` is meant to end: say so before make reports its interrupt.
+trap 'echo "make run: stopped" >&2; exit 0' INT
+trap 'exit 143' TERM
 mkdir -p "$RUN_DIR"/{metrics,decode-slots}
 # Reading corrections takes a token. On your own machine (everything here listens on loopback
 # only) one is made for you when none is set, kept in RUN_DIR (mode 0600) for the next start;

@@ -203,3 +203,28 @@ def test_one_default_model_for_the_library_the_cli_and_the_server():
     env = {**os.environ, "DEFAULT_MODEL": "mlp"}
     run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
     assert run.returncode == 0 and run.stdout.split() == ["mlp", "mlp"], run.stderr[-1000:]
+
+
+def loaded_by(statement: str) -> set[str]:
+    """The model_core modules a fresh interpreter has loaded after `statement`."""
+    import subprocess
+    import sys
+
+    probe = f"import sys; {statement}; print(' '.join(m for m in sys.modules if m.startswith('model_core')))"
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    return set(run.stdout.split())
+
+
+@pytest.mark.parametrize("module", ["model_core.nn", "model_core.nn.layers", "model_core.nn.ctc"])
+def test_the_network_library_loads_nothing_of_model_core_outside_it(module):
+    loaded = loaded_by(f"import {module}")
+    assert module in loaded and {m for m in loaded if m != "model_core" and not m.startswith("model_core.nn")} == set()
+
+
+def test_loading_a_model_does_not_load_the_reader():
+    loaded = loaded_by("from model_core import load_model; load_model('cnn')")
+    assert "model_core.saved" in loaded and not any(m.startswith("model_core.reading") for m in loaded), loaded
+
+
+def test_the_load_count_would_catch_an_eager_import():
+    assert "model_core.reading" in loaded_by("import model_core.serving")  # the door does read lines
