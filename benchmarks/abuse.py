@@ -18,9 +18,12 @@ starts (nginx in front of gunicorn), on loopback.
    the limits accept (or the largest its decoder is allowed), read by `preprocess` on one
    core in this process; each must take at most 0.5 s.
 7. Metric series before and after 20,000 requests with random HTTP methods.
-8. Costly readings: 24 in flight from one client (the ensemble on a 48-digit strip, a
-   quarter of them text corrections that read it), priced and refused before any network
-   runs; the refusals' answer time, health's p99 and another client's predictions meanwhile.
+8. Costly readings: 24 in flight (the ensemble on a strip of digits, a quarter of them text
+   corrections that read it): a 48-digit strip from one client, priced and refused before
+   any network runs, and a 6-digit strip under the ceiling from 24 clients, which keeps
+   every worker busy; the answers' times, health's p99 and another client's predictions
+   meanwhile. Then the export's largest cell after a correction of 3 MB of noise, and each
+   worker's memory (resident, and its own, which its bound counts) after every attack.
 9. Neighbours: predictions a second with Redis up, paused (SIGSTOP: hung) and stopped, the
    throttles' Redis on a unix socket as `make run` runs it.
 
@@ -419,14 +422,31 @@ def costly_strip(digits: int = 48) -> bytes:
     return buffer.getvalue()
 
 
-def costly_readings(front: str, seconds: float, in_flight: int = 24) -> dict:
-    """`in_flight` costly readings at a time from one client (the ensemble on the strip, and the
-    strip as a text correction) for `seconds`, while health is timed and another client
-    (127.0.0.22) asks for a digit: statuses, 5xx, the refusals' answer time, health's p99."""
+def posted(front: str, path: str, data: bytes, source: str, timeout: float = 40.0) -> tuple[float, int]:
+    """(ms, status) of a JSON POST sent from the loopback address `source`; 0 without an answer."""
+    host, port = front.removeprefix("http://").split(":")
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout, source_address=(source, 0))
+    try:
+        conn.request("POST", path, data, {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        status = response.status
+    except OSError:
+        status = 0
+    finally:
+        conn.close()
+    return (time.perf_counter() - started) * 1000, status
+
+
+def costly_readings(front: str, seconds: float, digits: int, clients: int, in_flight: int = 24) -> dict:
+    """`in_flight` costly readings at a time (the ensemble on a strip of `digits`, every fourth
+    the strip as a text correction, which reads it) from `clients` addresses for `seconds`,
+    while health is timed and another client (127.0.0.22) asks for a digit: statuses, 5xx,
+    the answers' times, health's p99."""
     from concurrent.futures import ThreadPoolExecutor
 
-    host, port = front.removeprefix("http://").split(":")
-    image = "data:image/png;base64," + base64.b64encode(costly_strip()).decode()
+    image = "data:image/png;base64," + base64.b64encode(costly_strip(digits)).decode()
     reading = json.dumps({"image": image, "model": "ensemble"}).encode()
     correction = json.dumps({"image": image, "model": "ensemble", "true_text": "7210414959"}).encode()
     deadline = time.monotonic() + seconds
@@ -436,21 +456,15 @@ def costly_readings(front: str, seconds: float, in_flight: int = 24) -> dict:
 
     def costly(k: int) -> None:
         path, data = ("/api/feedback/", correction) if k % 4 == 3 else ("/api/predict-text/", reading)
+        source = f"127.0.1.{1 + k % clients}"
         while time.monotonic() < deadline:
-            ms, status = timed(f"{front}{path}", data, timeout=40)
+            ms, status = posted(front, path, data, source)
             answers.append((status, ms))
 
     def other() -> None:
         seven = body(canvas_png())
         while time.monotonic() < deadline:
-            conn = http.client.HTTPConnection(host, int(port), timeout=30, source_address=("127.0.0.22", 0))
-            try:
-                conn.request("POST", "/api/predict-digit/", seven, {"Content-Type": "application/json"})
-                response = conn.getresponse()
-                response.read()
-                others.append(response.status)
-            finally:
-                conn.close()
+            others.append(posted(front, "/api/predict-digit/", seven, "127.0.0.22", timeout=30)[1])
 
     with ThreadPoolExecutor(in_flight + 1) as pool:
         futures = [pool.submit(costly, k) for k in range(in_flight)] + [pool.submit(other)]
@@ -459,40 +473,76 @@ def costly_readings(front: str, seconds: float, in_flight: int = 24) -> dict:
             time.sleep(0.05)
         for future in futures:
             future.result()
-    refusals = [ms for status, ms in answers if 400 <= status < 500]
+    times = [ms for _, ms in answers]
     return {
         "requests": len(answers),
         "statuses": dict(sorted(collections.Counter(s for s, _ in answers).items())),
         "server_errors": sum(1 for s, _ in answers if s >= 500 and s != 503),
-        "refusal_p50": p(refusals, 50),
-        "refusal_p99": p(refusals, 99),
+        "p50": p(times, 50),
+        "p99": p(times, 99),
         "health_p99": p(health, 99),
         "others": dict(collections.Counter(others)),
     }
 
 
-def metric_series(front: str, token: str) -> int:
-    """The series on the metrics page, asked from an address of its own (the attacks' wrong
-    tokens have locked 127.0.0.1 out of every token check for a minute, as they should)."""
+def largest_export_cell(front: str, token: str) -> tuple[int, int]:
+    """(bytes sent, the export's largest cell) after a text correction whose image is 3 MB of
+    noise: the export, read with the csv module's default field limit (131,072)."""
+    import csv
+
+    noise = io.BytesIO()
+    Image.fromarray(np.random.default_rng(2).integers(0, 256, (1000, 1000, 3), np.uint8)).save(noise, "PNG")
+    data = json.dumps({"image": base64.b64encode(noise.getvalue()).decode(), "true_text": "4071"}).encode()
+    status = posted(front, "/api/feedback/", data, "127.0.0.31", timeout=60)[1]
+    assert status == 201, f"the correction was answered {status}"
+    text = token_get(front, "/api/feedback/export/?kind=text", token)
+    return len(data), max(len(cell) for row in csv.reader(io.StringIO(text)) for cell in row)
+
+
+def private_mb(pid: int) -> float:
+    """What a worker holds of its own (Private_Clean + Private_Dirty), as its memory bound counts."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup")
+    if not rollup.exists():
+        return 0.0
+    fields = dict(line.split(":", 1) for line in rollup.read_text().splitlines()[1:])
+    return sum(int(fields[k].split()[0]) for k in ("Private_Clean", "Private_Dirty")) / 1024
+
+
+def token_get(front: str, path: str, token: str) -> str:
+    """A GET with a bearer token, from an address of its own (the attacks' wrong tokens have
+    locked 127.0.0.1 out of every token check for a minute, as they should)."""
     host, port = front.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=30, source_address=("127.0.0.9", 0))
+    conn = http.client.HTTPConnection(host, int(port), timeout=60, source_address=("127.0.0.9", 0))
     try:
-        conn.request("GET", "/api/metrics/", headers={"Authorization": f"Bearer {token}"})
-        text = conn.getresponse().read().decode()
+        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        return conn.getresponse().read().decode()
     finally:
         conn.close()
+
+
+def metric_series(front: str, token: str) -> int:
+    """The series on the metrics page."""
+    text = token_get(front, "/api/metrics/", token)
     return sum(1 for line in text.splitlines() if line and not line.startswith("#"))
 
 
-def random_methods(front: str, count: int) -> None:
+def random_methods(front: str, count: int) -> collections.Counter:
+    """The status lines `count` requests with made-up methods were answered with (a request
+    left unanswered for 5 s is counted as "no answer", not waited for)."""
     host, port = front.removeprefix("http://").split(":")
-    rng = random.Random(0)
+    rng, answers = random.Random(0), collections.Counter()
     for _ in range(count):
         method = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(8))
-        with socket.create_connection((host, int(port)), timeout=5) as conn:
-            conn.sendall(f"{method} /api/health/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-            while conn.recv(65536):
-                pass
+        received = b""
+        try:
+            with socket.create_connection((host, int(port)), timeout=5) as conn:
+                conn.sendall(f"{method} /api/health/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+                while chunk := conn.recv(65536):
+                    received += chunk
+        except OSError:
+            pass
+        answers[received[9:12].decode(errors="replace") or "no answer"] += 1
+    return answers
 
 
 def predictions_a_second(front: str, seconds: float) -> float:
@@ -585,13 +635,25 @@ def report(args: argparse.Namespace, master: int, api: str, front: str, database
             f"| {name} | {r['requests']} | {r['statuses']} | {r['server_errors']} | {r['not_json']} | "
             f"{r['health_p50']:.1f} | {r['health_p99']:.1f} | {r['rss_before']:.0f} → {r['rss_after']:.0f} |"
         )
-    c = costly_readings(front, args.attack_seconds)
     print(
-        f"\n24 costly readings in flight from one client for {args.attack_seconds:.0f} s (the ensemble on a 48-digit "
-        f"strip; every fourth a text correction): {c['requests']} answered {c['statuses']}, {c['server_errors']} 5xx "
-        f"(not 503); refusals p50 {c['refusal_p50']:.1f} ms, p99 {c['refusal_p99']:.1f} ms; health p99 "
-        f"{c['health_p99']:.1f} ms; another client's digits meanwhile {c['others']}"
+        "\n| 24 costly readings in flight (the ensemble on a strip; every fourth a text correction) "
+        "| requests | statuses | 5xx (not 503) | answer p50 ms | answer p99 ms | health p99 ms | "
+        "another client's digits |\n|---|---|---|---|---|---|---|---|"
     )
+    for name, digits, clients in (
+        ("48 digits (7,248 units: over the ceiling), one client", 48, 1),
+        ("6 digits (1,392 units: accepted), 24 clients", 6, 24),
+    ):
+        c = costly_readings(front, args.attack_seconds, digits, clients)
+        print(
+            f"| {name} | {c['requests']} | {c['statuses']} | {c['server_errors']} | {c['p50']:.1f} | "
+            f"{c['p99']:.1f} | {c['health_p99']:.1f} | {c['others']} |"
+        )
+    sent, cell = largest_export_cell(front, "abuse-benchmark-token")
+    print(f"\na text correction of {sent:,} bytes of noise: the export's largest cell {cell:,} characters")
+    print("\n| worker after every attack | RSS MB | its own (private) MB |\n|---|---|---|")
+    for pid in worker_pids(master):
+        print(f"| {pid} | {rss_mb(pid):.0f} | {private_mb(pid):.0f} |")
     print("\n| throttle at 30/min, 120 requests at once | let through |\n|---|---|")
     for name, passed in throttle_exactness():
         print(f"| {name} | {passed} |")
@@ -599,9 +661,10 @@ def report(args: argparse.Namespace, master: int, api: str, front: str, database
     for address, passed in two_addresses(front):
         print(f"| {address} | {passed} |")
     before = metric_series(front, "abuse-benchmark-metrics")
-    random_methods(front, args.methods)
+    answers = random_methods(front, args.methods)
     after = metric_series(front, "abuse-benchmark-metrics")
     print(f"\nmetric series: {before} before, {after} after {args.methods:,} requests with random methods")
+    print(f"answers to the random methods: {dict(answers)}")
     print("\n| the costliest file of each format and mode | bytes | seconds of one core | answer |\n|---|---|---|---|")
     for name, size, seconds, answer in decode_costs():
         print(f"| {name} | {size:,} | {seconds:.3f} | {answer} |")

@@ -13,10 +13,15 @@ whole 280×280 RGBA canvas it sent before, at 32 connections. Requests per secon
 p99 latency, errors; predict's req/s as a multiple of the peer's and a share of health's.
 Last, the work a prediction must do, timed in this process.
 
+--text measures predict-text through the same topology: a 5-digit number of MNIST test digits
+(a 36 px tall PNG, read by the line network, predict-text's default) at 1 and 32 connections,
+beside predict-digit's canvas, the price budget lifted (one wrk client would spend it).
+
 --bare measures gunicorn alone (no nginx, the throttles' counts in SQLite); --sweep tries
 several worker × thread settings (shorter runs, gunicorn alone) to choose the serving settings.
 
     python benchmarks/api_latency.py [--duration 10 --rounds 3] [--workers 2 --threads 2] [--bare] [--sweep]
+    python benchmarks/api_latency.py --text [--duration 10 --rounds 3]
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as in the gunicorn workers
 os.environ.setdefault("MODEL_CORE_THREADS", "1")
+import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 from timing import median_ms  # noqa: E402  (benchmarks/timing.py)
 
@@ -170,8 +176,32 @@ def peer_server():
         yield base
 
 
+def five_digits() -> bytes:
+    """A 5-digit number (40721) of MNIST test digits side by side, light on dark, as a PNG."""
+    from model_core.data.datasets import load_mnist
+
+    mnist = load_mnist("test")
+    glyphs = [mnist.images[int(np.flatnonzero(mnist.labels == int(d))[0])] for d in "40721"]
+    strip = np.zeros((36, 24 * len(glyphs) + 16), np.uint8)
+    for k, glyph in enumerate(glyphs):
+        strip[4:32, 8 + 24 * k : 36 + 24 * k] = np.maximum(strip[4:32, 8 + 24 * k : 36 + 24 * k], glyph)
+    return png(Image.fromarray(strip))
+
+
+def measure_text(base: str, seconds: float) -> dict:
+    number, digit = body(five_digits()), body(grey_canvas())
+    runs = {}
+    for connections in (1, 32):
+        runs[("predict-text: a 5-digit number (line-digits)", connections)] = wrk(
+            f"{base}/api/predict-text/", connections, seconds, number
+        )
+        runs[(SCRIPT, connections)] = wrk(f"{base}/api/predict-digit/", connections, seconds, digit)
+    return runs
+
+
 def serve(args, workers: int, threads: int, redis_url: str | None = None, unix_socket: bool = False):
     env = {
+        "API_PRICE_BUDGET_PER_MINUTE": "0",  # one wrk client, many requests: not a client to budget
         "API_THROTTLE_PREDICT": "100000000/min",
         "API_THROTTLE_DEFAULT": "100000000/min",
         "API_LOG_LEVEL": "WARNING",
@@ -218,6 +248,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="default: gunicorn.conf.py's")
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--bare", action="store_true", help="gunicorn alone, without nginx and Redis")
+    parser.add_argument("--text", action="store_true", help="predict-text's latency beside predict-digit's")
     parser.add_argument("--repeats", type=int, default=300)
     args = parser.parse_args()
     if args.sweep:
@@ -226,6 +257,14 @@ def main() -> None:
     config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "backend" / "gunicorn.conf.py"))
     workers = args.workers or config["workers"]
     threads = args.threads or config["threads"]
+    if args.text:
+        with served(args, workers, threads) as api:
+            runs = medians([measure_text(api, args.duration) for _ in range(args.rounds)])
+        print(f"\ngunicorn {workers} workers × {threads} threads, make run's topology; medians of {args.rounds}")
+        print("| request | connections | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
+        for (name, connections), r in runs.items():
+            print(f"| {name} | {connections} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")
+        return
     with served(args, workers, threads) as api, peer_server() as peer:
         rounds = [measure(api, peer, args.duration) for _ in range(args.rounds)]
     runs = medians(rounds)

@@ -20,6 +20,7 @@ benchmarks/paper_photos.py (the second photo maker, the one the ink finder was n
 on), each condition in turn (plain, shadow, ruling, small, contrast, exif): exact text.
 
     python benchmarks/read.py --photos [--split validation] [--count 300]
+    python benchmarks/read.py --hints [--split validation] [--count 1000]   # "Read as words"
 
 `--record` (with `--split test`) writes the figures into the reader's card
 (artifacts/reader.json), which GET /api/model-info/ serves as `reader`.
@@ -255,6 +256,25 @@ def read_words(args) -> None:
         record(args, "characters", model, {**figures, "calibration_error": round(ece, 4), **timing})
 
 
+def read_hints(args) -> None:
+    """The "Read as words" hint (model_core.reading.hints): words of letters and numbers of
+    digits, both read as numbers by the line network; how many of each the hint flags."""
+    from model_core.reading.hints import looks_like_words
+
+    model, check = load_model(args.model or "line-digits"), load_model("characters")
+    part = load_characters(args.split)
+    letters, digits = part.labels >= 10, part.labels < 10
+    drawn = {
+        "words": [line for _, _, line in words(part.images[letters], part.labels[letters], args.count, args.seed)],
+        "numbers": [line for _, line in numbers(part.images[digits], part.labels[digits], args.count, args.seed)],
+    }
+    print(f"model {model.name} {model.version}, checked by {check.name}; {args.split}, seed {args.seed}")
+    print("\n| read as a number | count | flagged: read as words? |\n|---|---|---|")
+    for name, lines in drawn.items():
+        flagged = sum(looks_like_words(read_text(model, png(line)), check) for line in lines)
+        print(f"| {name} | {len(lines)} | {flagged} ({flagged / len(lines) * 100:.1f}%) |")
+
+
 def read_lines(args) -> None:
     """Written lines as documents carry them (model_core.data.lines, docs/lines.md): the digits'
     text exact, the line as written exact, each condition apart, and what the finder missed."""
@@ -312,6 +332,7 @@ def main() -> None:
     parser.add_argument("--boxes", type=int, default=300, help="with --words: this many names in a form's boxes")
     parser.add_argument("--photos", action="store_true", help="the numbers as phone photos of paper")
     parser.add_argument("--lines", action="store_true", help="written lines as documents carry them (docs/lines.md)")
+    parser.add_argument("--hints", action="store_true", help="how often a word, and a number, read as words")
     parser.add_argument("--record", action="store_true", help="write the test figures into artifacts/reader.json")
     parser.add_argument("--show", type=int, default=0, help="print this many misread numbers")
     parser.add_argument("--scorer", default=None, help="a model saying how much each candidate is one character")
@@ -327,6 +348,8 @@ def main() -> None:
         return read_photos(args)
     if args.lines:
         return read_lines(args)
+    if args.hints:
+        return read_hints(args)
     model = load_model(args.model)
     scorer = load_model(args.scorer) if args.scorer else None
     part = load_characters(args.split)

@@ -24,6 +24,14 @@ DIGITS = {
     "0": [_RING],
     "4": [[(0.6, 0.88), (0.6, 0.12), (0.2, 0.62), (0.82, 0.62)]],
     "2": [[(0.25, 0.3), (0.35, 0.15), (0.6, 0.13), (0.72, 0.28), (0.65, 0.45), (0.25, 0.85), (0.78, 0.85)]],
+    "5": [
+        [(0.72, 0.15), (0.32, 0.15), (0.28, 0.48), (0.55, 0.42), (0.72, 0.58), (0.68, 0.78), (0.5, 0.87), (0.26, 0.8)]
+    ],  # fmt: skip
+}
+# The marks written among an amount's digits, in a square of their own as tall as a digit's.
+MARKS = {
+    ".": [[(0.5 + 0.05 * math.cos(t), 0.86 + 0.05 * math.sin(t)) for t in (k / 8 * math.tau for k in range(9))]],
+    ",": [[(0.55, 0.8), (0.53, 0.92), (0.42, 1.04)]],
 }
 _TURN = [t / 16 * math.tau for t in range(17)]
 LETTERS = {
@@ -78,6 +86,31 @@ def draw_line(page, glyphs, *, touch: bool = False) -> None:
         strokes += [[((left + 0.8 * x) * height / box["width"], 0.1 + 0.8 * y) for x, y in stroke] for stroke in glyph]
     square = (box["x"], box["y"], box["width"])
     (_touch if touch else _mouse)(page, strokes, square, box["height"])
+
+
+def draw_amount(page, written: str, size: float = 0.5) -> None:
+    """An amount as written ("1.250,00") with the mouse on the wide pad: each digit `size` of
+    the pad's height, 0.7 of that apart (a mark between two digits adds 0.45), each mark
+    centred between its neighbours' ink."""
+    page.locator("#pad").scroll_into_view_if_needed()
+    box = page.locator("#pad").bounding_box()
+    lefts, left = [], 0.12 / size  # each symbol's square, in digit sizes
+    for symbol in written:
+        lefts.append(left)
+        left += 0.45 if symbol in MARKS else 0.7
+
+    def ink(i: int, edge) -> float:
+        return lefts[i] + edge(x for stroke in DIGITS[written[i]] for x, _ in stroke)
+
+    strokes = []
+    for i, symbol in enumerate(written):
+        at = lefts[i]
+        if symbol in MARKS:  # its square's middle halfway between the digits' ink
+            at = (ink(i - 1, max) + ink(i + 1, min)) / 2 - 0.5
+        glyph = MARKS.get(symbol) or DIGITS[symbol]
+        strokes += [[((at + x) * size * box["height"] / box["width"], (1 - size) / 2 + size * y) for x, y in stroke]
+                    for stroke in glyph]  # fmt: skip
+    _mouse(page, strokes, (box["x"], box["y"], box["width"]), box["height"])
 
 
 def _mouse(page, strokes, square, height) -> None:

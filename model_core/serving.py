@@ -43,6 +43,7 @@ from .reading import (
     MAX_CHARACTERS,
     TooManyCharacters,
     find_for,
+    hints,
     model_reader_card,
     read_line,
     read_pixels,
@@ -185,7 +186,10 @@ def _character_count(model: Model, grey: np.ndarray, limits: Limits) -> int:
         return 1
 
 
-TEXT_FIELDS = ("text", "written", "confidence", "characters", "alternatives", "is_text", "model", "elapsed_ms")
+TEXT_FIELDS = (
+    "text", "written", "confidence", "characters", "alternatives", "suggested_alphabet", "is_text", "model",
+    "elapsed_ms",
+)  # fmt: skip
 
 
 def read_texts(
@@ -196,21 +200,27 @@ def read_texts(
     alphabet: str,
     top_k: int = 3,
     pay: Callable[[int], None] | None = None,
+    words_check: Model | None = None,
 ) -> list[dict[str, Any]]:
     """Read the characters written in each source, left to right, with `model` (`alphabet`
     "digits": a number; "characters": words): one answer per source, in order, a dict of
     `TEXT_FIELDS` each (a blank one: no text). Every line is found and priced (the reader's
-    `price`) before any network runs (`priced`)."""
+    `price`) before any network runs (`priced`). `words_check`, a characters model: a number
+    read by a line network that looks like words says so (`suggested_alphabet`, reading.hints;
+    priced at its most, hints.CHECK_GLYPHS units a line)."""
     reader = reader_for(model, alphabet, top_k=top_k)
     ref = {"name": model.name, "version": model.version}
     found = _each(
         sources, limits, lambda source: (time.perf_counter(), find_for(reader, load_pixels(source, limits), limits))
     )
-    priced(sum(reader.price(line) for _, line in found if line is not None), limits, pay)
+    check = words_check if alphabet == "digits" and model.reads_lines else None
+    lines = [line for _, line in found if line is not None]
+    priced(sum(reader.price(line) for line in lines) + (hints.CHECK_GLYPHS * len(lines) if check else 0), limits, pay)
 
     def answer(item: tuple[float, Any]) -> dict[str, Any]:
         started, line = item
         reading = read_line(reader, line, limits)
+        words = check is not None and hints.looks_like_words(reading, check)
         return {
             "text": reading.text,
             "written": reading.written if reading.written is not None else reading.text,
@@ -226,6 +236,7 @@ def read_texts(
                 for c in reading.characters
             ],
             "alternatives": [{"text": text, "confidence": p} for text, p in reading.alternatives],
+            "suggested_alphabet": "characters" if words else None,
             "is_text": reading.is_text,
             "model": ref,
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),

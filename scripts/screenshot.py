@@ -2,9 +2,10 @@
 the app served on loopback, Debian's Chromium driven by Playwright, a 7 drawn with the mouse;
 and docs/screenshot-phone-letters.png: an A drawn in letters mode on a phone (a touch screen:
 its "Take a photo" button shows); and docs/screenshot-numbers-words.png: a word written in
-"Numbers & words", read with its characters boxed. Each PNG says in a text chunk ("model")
-which model and version answered in it, so a test can tell a screenshot that lags the
-shipped models.
+"Numbers & words", read with its characters boxed; and docs/screenshot-numbers-amount.png: an
+amount (2.500,50) read whole by the line network, shown as written beside its digits. Each PNG
+says in a text chunk ("model") which model and version answered in it, so a test can tell a
+screenshot that lags the shipped models.
 
     python scripts/screenshot.py [--out docs/screenshot.png]      (or: make screenshot)
 """
@@ -21,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, PngImagePlugin  # noqa: E402
 
-from devtools.browser import DIGITS, LETTERS, draw_line, draw_with_mouse, launch  # noqa: E402
+from devtools.browser import DIGITS, LETTERS, draw_amount, draw_line, draw_with_mouse, launch  # noqa: E402
 from devtools.servers import api_server, static_server  # noqa: E402
 
 
@@ -64,13 +65,23 @@ def main() -> None:
         line.evaluate("window.scrollTo(0, 0)")
         line_png = line.screenshot(full_page=False)
         line_model = line.locator("#latency").inner_text().split(" ")[:2]
+        # An amount read whole by the line network, shown as written beside its digits.
+        line.check("input[name='text-kind'][value='digits']")
+        line.click("#clear")
+        draw_amount(line, "2.500,50")
+        expect(line.locator("#written")).to_contain_text("2.500,50", timeout=10_000)
+        line.evaluate("window.scrollTo(0, 0)")
+        amount_png = line.screenshot(full_page=False)
+        amount_model = line.locator("#latency").inner_text().split(" ")[:2]
         browser.close()
     save(png, args.out, desktop_model)
     letters = Path(args.out).with_name("screenshot-phone-letters.png")
     save(phone_png, letters, phone_model)
     words = Path(args.out).with_name("screenshot-numbers-words.png")
     save(line_png, words, line_model)
-    print(f"wrote {args.out}, {letters} and {words}")
+    amount = Path(args.out).with_name("screenshot-numbers-amount.png")
+    save(amount_png, amount, amount_model)
+    print(f"wrote {args.out}, {letters}, {words} and {amount}")
 
 
 def save(png: bytes, path: str | Path, model: list[str]) -> None:

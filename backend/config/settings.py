@@ -214,10 +214,12 @@ else:
 SPECTACULAR_SETTINGS = {
     "TITLE": "Handwriting recognizer API",
     "DESCRIPTION": (
-        "Recognise handwritten digits (and, with `model: characters`, EMNIST's 47 handwritten "
-        "characters: 0-9, A-Z and a b d e f g h n q r t) with NumPy networks of our own. Send a "
-        "canvas drawing, a photo or raw pixels; get the prediction, every class probability and "
-        'the 28×28 image the network saw. Errors are JSON: `{"code": ..., "detail": ...}`.'
+        "Read handwriting with NumPy networks of our own: one digit (and, with `model: characters`, one of "
+        "EMNIST's 47 handwritten characters: 0-9, A-Z and a b d e f g h n q r t) with predict-digit; a "
+        "whole number (read by a network that reads the line, separators passed over and kept in `written`) "
+        "or words with predict-text. Send a canvas drawing, a photo or raw pixels, as JSON or a multipart "
+        "file; get the reading, its calibrated confidence, each character's box and probabilities and the "
+        'image the network saw. Errors are JSON: `{"code": ..., "detail": ...}`.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

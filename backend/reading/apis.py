@@ -15,10 +15,11 @@ from backend.common.throttling import payer
 from . import services
 
 ALPHABET_HELP = (
-    "digits (the default): a number, text made of 0-9 only (gaps and punctuation are not in it), read by a "
-    "digit model (`model`, as in predict-digit). characters: words, read by the characters model (47 "
-    "characters; `model` defaults to it): letters and digits, words separated by a space. A model that cannot "
-    "read the alphabet asked for is a 422 (invalid_alphabet)."
+    "digits (the default): a number, text made of 0-9 only (separators and marks are in `written`), read by "
+    "the line network (`model` defaults to line-digits; a digit model named, cnn, mlp or ensemble, reads "
+    "with the cutting reader). characters: words, read by the characters model (47 characters; `model` "
+    "defaults to it): letters and digits, words separated by a space. A model that cannot read the alphabet "
+    "asked for is a 422 (invalid_alphabet)."
 )
 
 
@@ -94,6 +95,13 @@ class PredictTextApi(JsonOrFormApi):
         )
         characters = CharacterSerializer(many=True, help_text="Each character read, left to right.")
         alternatives = AlternativeSerializer(many=True, help_text="Up to 3 other readings, best first.")
+        suggested_alphabet = serializers.ChoiceField(
+            choices=["characters"],
+            allow_null=True,
+            help_text="characters: this line was read as a number with less than 0.9 confidence and at "
+            "least half of its characters look like letters to the characters model: read it again with "
+            "alphabet characters. null otherwise (and always for words and for the cutting reader).",
+        )
         is_text = serializers.BooleanField(
             help_text="false for a blank or near-blank image (answered 200, text empty, so that a batch of form "
             "fields with an empty one is still answered)."
@@ -111,17 +119,35 @@ class PredictTextApi(JsonOrFormApi):
         summary="Read a handwritten number or words (or a batch)",
         description=(
             "Send the image as predict-digit takes it (JSON `image`, `pixels` or a batch `images`; a multipart file "
-            "`image`). The writing's ink is found as for one digit, cut into characters where the reading says "
-            "they end (touching characters too), each read by the model; marks beside the writing (a full "
-            "stop, a dash) are passed over; a frame or a form's row of boxes around the writing is not read, nor "
-            "anything outside it. `alphabet`: digits (a number, the default) or characters (words, with the "
-            "characters model). At most 64 characters an image (413 `too_many_characters`). Its measured "
-            "accuracy is in the project's docs (measurements, 'Reading numbers' and 'Reading words')."
+            "`image`). The written line is found (a frame, a form's row of boxes, rulings and a page's edge are "
+            "not read, nor anything outside them). `alphabet` digits (the default): a number, read whole by the "
+            "line network (`model` line-digits): `text` its digits, `written` the line as written with its "
+            "separators and marks (1.250,00), alternatives from the network's beam; a line at most 512 of the "
+            "network's columns wide (2,048 px at 32 px tall; 413 `too_many_characters`). A digit model named "
+            "(cnn, mlp, ensemble) reads by cutting the line into characters, at most 64 (413). `alphabet` "
+            "characters: words, read by cutting with the characters model. A number read with little "
+            "confidence whose characters look like letters answers `suggested_alphabet: characters`. Every "
+            "request is priced by its work before a network runs (413 `too_costly`, 429 `price_budget`). "
+            "Measured accuracy: the project's docs (measurements, 'The line reader', 'Reading words')."
         ),
         request={"application/json": InputSerializer, "multipart/form-data": UploadInputSerializer},
         responses=one_or_batch_responses(OutputSerializer, BatchOutputSerializer, "TextReadingOrBatch", "reading"),
         examples=[
             OpenApiExample("A number, as a canvas data URL", value={"image": TINY_PNG}, request_only=True),
+            OpenApiExample(
+                "A number, as pixels (rows of 0-255, light ink on dark)",
+                value={"pixels": [[0, 0, 0, 0], [0, 255, 0, 255], [0, 255, 0, 255], [0, 0, 0, 0]]},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "A batch of form fields, as data URLs", value={"images": [TINY_PNG, TINY_PNG]}, request_only=True
+            ),
+            OpenApiExample(
+                "A photo, as a multipart file (curl -F image=@amount.jpg -F alphabet=digits)",
+                value={"image": "(the file's bytes: PNG, JPEG, WebP, GIF or BMP)", "alphabet": "digits"},
+                media_type="multipart/form-data",
+                request_only=True,
+            ),
             OpenApiExample(
                 "Words, with the characters model",
                 value={"image": TINY_PNG, "alphabet": "characters"},
@@ -151,6 +177,7 @@ class PredictTextApi(JsonOrFormApi):
                         },
                     ],
                     "alternatives": [{"text": "49", "confidence": 0.01}],
+                    "suggested_alphabet": None,
                     "is_text": True,
                     "model": {"name": "cnn", "version": "2026-12-01.d881616e"},
                     "elapsed_ms": 6.2,

@@ -38,7 +38,7 @@ const topK = () => (state.reads === "characters" ? 5 : 3);
 function idle(text = `Draw ${what()} to start.`) {
   hideReading();
   showIdle(text);
-  $("#read-as-number").hidden = true;
+  $("#read-as-number").hidden = $("#read-as-words").hidden = true;
   pad.showBoxes([]);
   state.lastResult = null;
 }
@@ -163,7 +163,8 @@ $("#model-choice").addEventListener("change", (event) =>
 for (const radio of document.querySelectorAll('input[name="text-kind"]')) {
   radio.addEventListener("change", () => chooseText(radio.value));
 }
-$("#read-as-number").addEventListener("click", () => chooseText("digits"));
+$("#read-as-number").addEventListener("click", () => chooseText("digits", { keep: true }));
+$("#read-as-words").addEventListener("click", () => chooseText("characters", { keep: true }));
 window.matchMedia("(max-width: 759px)").addEventListener("change", () => state.text && pad.setAspect(wide()));
 
 // --- Start -------------------------------------------------------------------------------

@@ -24,9 +24,12 @@ async function lineModel() {
 /** The choice's two verbs over the page's shared `state` and `pad`. */
 export function modes({ state, pad, readAgain, refreshSamples, dataset, wide, TEXT }) {
   /** "Numbers & words" on or off: the pad widens for a line, the answer becomes a reading. */
-  function setTextMode(on) {
-    // Back to the square pad: writing that ran past its right edge would be read cut off.
-    if (!on && state.text && pad.strokes.flat().some(([x]) => x > 1)) pad.clear();
+  function setTextMode(on, { keep = false } = {}) {
+    // Between one character and a line the pad starts afresh: a 7 left from Digits beside a
+    // new 42 would read 742 (and writing past the square pad's edge would be read cut off).
+    // Within a mode the drawing stays, to be read by another model or as words.
+    // ("Read it as a number" keeps the drawing it offers to read.)
+    if (!keep && on !== Boolean(state.text) && (pad.strokes.length || pad.picture)) pad.clear();
     state.text = on;
     $("#text-kind").hidden = !on;
     $("#pad").classList.toggle("wide", on);
@@ -66,11 +69,11 @@ export function modes({ state, pad, readAgain, refreshSamples, dataset, wide, TE
   }
 
   /** "Numbers & words": the model panel shows the model that reads the kind chosen. */
-  async function chooseText(alphabet = state.alphabet) {
+  async function chooseText(alphabet = state.alphabet, { keep = false } = {}) {
     state.alphabet = alphabet;
     for (const radio of document.querySelectorAll('input[name="text-kind"]')) radio.checked = radio.value === alphabet;
     $("#model-choice").value = TEXT;
-    setTextMode(true);
+    setTextMode(true, { keep });
     readAgain();
     try {
       // The model that reads it: the characters model for words; for numbers the line network

@@ -11,6 +11,7 @@ const $ = (selector) => document.querySelector(selector);
 export function hideReading() {
   $(".seen").hidden = false;
   $("#reading").hidden = true;
+  $("#read-as-words").hidden = true;
   $("#text-feedback").hidden = true;
   $("#prediction").classList.remove("text");
 }
@@ -25,6 +26,8 @@ export function showReading(result, { pad, current }) {
   $(".seen").hidden = true; // each character's 28×28 is shown below instead
   $("#feedback").hidden = true;
   $("#read-as-number").hidden = true;
+  // A number read unsure whose characters look like letters: the API suggests reading words.
+  $("#read-as-words").hidden = result.suggested_alphabet !== "characters";
   const quick = $("#quick-answer");
   quick.className = "quick-answer";
   if (!result.is_text) {
@@ -37,7 +40,12 @@ export function showReading(result, { pad, current }) {
     return;
   }
   prediction.textContent = result.text;
-  const sentence = `It reads “${result.text}”, ${pct(result.confidence)} sure.`;
+  // The separators and marks the network passed over ("1.250,00" for 125000): an amount's
+  // reader must see that the digits are not the whole story.
+  const written = $("#written");
+  written.hidden = !result.written || result.written === result.text;
+  written.textContent = written.hidden ? "" : `As written: ${result.written} (the digits ${result.text})`;
+  const sentence = `It reads “${result.text}”${written.hidden ? "" : `, written ${result.written}`}, ${pct(result.confidence)} sure.`;
   $("#announce").textContent = sentence;
   quick.textContent = `${result.text} · ${pct(result.confidence)}`;
   pad.showBoxes(result.characters);

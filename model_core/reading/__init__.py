@@ -7,7 +7,9 @@ the order imports point:
     spelling.py  words of characters read one by one: spaces, letters or digits, case
     cards.py     the reader's card (artifacts/reader.json: how, and the recorded figures)
     lattice.py   the lattice reader: cuts, candidates, the best path
+    network.py   the line reader: a line network's columns, beam search, the characters' spans
     readers.py   the readers by name behind one interface (read, price), and read_text
+    hints.py     whether a line read as a number looks like words (predict-text's suggestion)
 """
 
 from .answer import MAX_CHARACTERS, Character, Reading, TooManyCharacters

@@ -571,3 +571,103 @@ def test_a_reading_is_corrected_with_the_text_it_holds(open_app, servers):
     page.click("#text-feedback button[type=submit]")
     expect(page.locator("#text-feedback-status")).to_contain_text("Saved as “43”", timeout=10_000)
     assert not open_app.errors, open_app.errors
+
+
+def readings_seen(page) -> list[dict]:
+    """Every predict-text answer the page receives, in order (the last is the one shown)."""
+    seen = []
+    page.on(
+        "response", lambda r: seen.append(r) if "/api/predict-text/" in r.url and r.request.method == "POST" else None
+    )
+    return seen
+
+
+def text_mode(page, alphabet: str = "digits") -> None:
+    page.wait_for_selector("#model-choice option[value='@text']", state="attached", timeout=15_000)
+    page.select_option("#model-choice", "@text")
+    if alphabet != "digits":
+        page.check(f"input[name='text-kind'][value='{alphabet}']")
+
+
+def test_switching_to_numbers_and_words_starts_a_fresh_pad(open_app):
+    from playwright.sync_api import expect
+
+    from devtools.browser import draw_line
+
+    page = open_app(**DESKTOP)
+    page.wait_for_selector("#model-choice option[value='@text']", state="attached", timeout=15_000)
+    draw_with_mouse(page, DIGITS["7"])
+    expect_prediction(page, "7")
+    page.select_option("#model-choice", "@text")
+    expect(page.locator("#draw-title")).to_have_text("Write a number or a word", timeout=10_000)
+    rgb = pad_pixels(page)
+    assert not any(rgb[i] > 128 for i in range(0, len(rgb), 4)), "the 7 is still on the pad"
+    draw_line(page, [DIGITS["4"], DIGITS["2"]])
+    expect(page.locator("#prediction")).to_have_text("42", timeout=10_000)  # not 742
+    assert not open_app.errors, open_app.errors
+
+
+def test_a_42_with_a_one_stroke_2_reads_42_in_two_boxes_that_do_not_overlap(open_app):
+    from playwright.sync_api import expect
+
+    from devtools.browser import draw_line
+
+    page = open_app(**DESKTOP)
+    seen = readings_seen(page)
+    text_mode(page)
+    assert len(DIGITS["2"]) == 1  # the 2 in one stroke
+    draw_line(page, [DIGITS["4"], DIGITS["2"]])
+    expect(page.locator("#prediction")).to_have_text("42", timeout=10_000)
+    expect(page.locator("#characters .character")).to_have_count(2)
+    boxes = [c["box"] for c in seen[-1].json()["characters"]]
+    assert len(boxes) == 2 and boxes[0][0] + boxes[0][2] <= boxes[1][0], boxes
+
+
+# A 1 with a long serif: between a 1 and a 7, as hands write it.
+SERIF_ONE = [[(0.3, 0.3), (0.5, 0.15), (0.5, 0.85)]]
+
+
+def test_a_close_calls_alternative_is_shown_on_the_readings_scale(open_app):
+    from playwright.sync_api import expect
+
+    from devtools.browser import draw_line
+
+    page = open_app(**DESKTOP)
+    text_mode(page)
+    draw_line(page, [DIGITS["4"], SERIF_ONE, DIGITS["2"]])
+    expect(page.locator("#prediction")).to_have_text(re.compile(r"^4[17]2$"), timeout=10_000)
+    read = page.locator("#prediction").text_content()
+    other = "412" if read == "472" else "472"
+    expect(page.locator("#alternatives")).to_contain_text(other)
+    shown = re.search(rf"{other} \(([\d.]+)%\)", page.locator("#alternatives").text_content())
+    assert shown and float(shown.group(1)) >= 5, page.locator("#alternatives").text_content()
+
+
+def test_an_amount_is_shown_with_its_separators_beside_its_digits(open_app):
+    from playwright.sync_api import expect
+
+    from devtools.browser import draw_amount
+
+    page = open_app(**DESKTOP)
+    text_mode(page)
+    draw_amount(page, "2.500,50")
+    expect(page.locator("#prediction")).to_have_text("250050", timeout=10_000)
+    expect(page.locator("#written")).to_have_text("As written: 2.500,50 (the digits 250050)")
+    expect(page.locator("#announce")).to_contain_text("written 2.500,50")
+
+
+def test_letters_read_as_a_number_offer_to_be_read_as_words(open_app):
+    from playwright.sync_api import expect
+
+    from devtools.browser import draw_line
+
+    page = open_app(**DESKTOP)
+    text_mode(page)
+    draw_line(page, [LETTERS[c] for c in "HAT"])
+    button = page.locator("#read-as-words")
+    expect(button).to_be_visible(timeout=10_000)
+    assert page.locator("#prediction").text_content().isdigit()
+    button.click()
+    expect(page.locator("#prediction")).to_have_text("HAT", timeout=10_000)  # the same drawing, read as words
+    assert page.locator("input[name='text-kind'][value='characters']").is_checked() and button.is_hidden()
+    assert not open_app.errors, open_app.errors

@@ -104,7 +104,13 @@ def test_the_sample_response_is_what_the_api_answers_now(server):
 
 
 @pytest.mark.parametrize(
-    "png", ["docs/screenshot.png", "docs/screenshot-phone-letters.png", "docs/screenshot-numbers-words.png"]
+    "png",
+    [
+        "docs/screenshot.png",
+        "docs/screenshot-phone-letters.png",
+        "docs/screenshot-numbers-words.png",
+        "docs/screenshot-numbers-amount.png",
+    ],
 )
 def test_the_screenshots_show_the_models_that_ship(png):
     from PIL import Image

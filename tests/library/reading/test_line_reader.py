@@ -129,3 +129,27 @@ def test_a_blank_page_reads_as_no_text(line_model):
     blank = grey_png(np.full((80, 300), 235, np.uint8))
     reading = read_text(line_model, blank)
     assert not reading.is_text and reading.text == ""
+
+
+def test_the_words_check_is_priced_with_the_line_and_runs_only_on_an_unsure_number(
+    line_model, characters_model, glyph_of
+):
+    from model_core.imaging.decode import DEFAULT_LIMITS, load_pixels
+    from model_core.reading import find_for
+    from model_core.reading.hints import CHECK_GLYPHS, UNSURE_BELOW, checked
+    from model_core.serving import read_texts
+
+    ink, _ = write_amount("305", glyph_of, np.random.default_rng(0))
+    source, _, _ = page(ink, dark_on_light=False)
+    reader = reader_for(line_model, "digits")
+    line_price = reader.price(find_for(reader, load_pixels(source)))
+    paid = []
+    (answer,) = read_texts(line_model, [source], limits=DEFAULT_LIMITS, alphabet="digits", pay=paid.append,
+                           words_check=characters_model)  # fmt: skip
+    assert paid == [line_price + CHECK_GLYPHS] and answer["confidence"] >= UNSURE_BELOW
+    assert answer["suggested_alphabet"] is None
+    # A long line's check reads CHECK_GLYPHS of its characters, first and last among them.
+    from model_core.reading.answer import Character, Reading
+
+    twenty = Reading("1" * 20, 0.1, characters=[Character("1", 0.5, [], (0, 0, 1, 1), np.zeros((28, 28)))] * 20)
+    assert len(checked(twenty)) == CHECK_GLYPHS and checked(twenty)[0] == 0 and checked(twenty)[-1] == 19

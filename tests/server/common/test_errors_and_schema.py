@@ -42,6 +42,19 @@ def test_schema_validates_against_openapi_3(client):
     validate(json.loads(client.get("/api/schema/?format=json").content))
 
 
+def test_the_schema_describes_reading_numbers_and_words_with_an_example_for_every_body(client):
+    schema = json.loads(client.get("/api/schema/?format=json").content)
+    description = schema["info"]["description"]
+    assert "number" in description and "words" in description and "predict-text" in description
+    content = schema["paths"]["/api/predict-text/"]["post"]["requestBody"]["content"]
+    json_examples = [e["value"] for e in content["application/json"]["examples"].values()]
+    assert {next(iter(v)) for v in json_examples} >= {"image", "pixels", "images"}  # each JSON form
+    (upload,) = content["multipart/form-data"]["examples"].values()
+    assert set(upload["value"]) == {"image", "alphabet"}
+    answer = schema["components"]["schemas"]["TextReading"]["properties"]
+    assert answer["suggested_alphabet"]["nullable"] is True
+
+
 def test_cors_allows_the_spa_origin_only(client):
     allowed = client.get("/api/health/", HTTP_ORIGIN="http://127.0.0.1:8080")
     assert allowed.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8080"

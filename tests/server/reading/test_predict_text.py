@@ -132,3 +132,19 @@ def test_predict_digit_says_a_number_is_several_characters_and_a_digit_is_one(cl
     assert two["is_digit"] is False and two["reason"] == "several_characters" and two["character_count"] == 2
     one = client.post("/api/predict-digit/", {"image": data_url(png(number(mnist_test, "7")))}, format="json").json()
     assert one["is_digit"] is True and one["reason"] is None and one["character_count"] == 1
+
+
+@pytest.mark.parametrize("word", ["HELLO", "WATER", "REGAL"])
+def test_a_word_read_as_a_number_suggests_the_characters_alphabet(client, write_words, word):
+    canvas, _ = write_words(word)
+    body = client.post(TEXT, {"image": data_url(png(canvas))}, format="json").json()
+    assert body["model"]["name"] == "line-digits" and body["text"].isdigit()  # the number it makes of it
+    assert body["confidence"] < 0.9 and body["suggested_alphabet"] == "characters", body["text"]
+    again = client.post(TEXT, {"image": data_url(png(canvas)), "alphabet": "characters"}, format="json").json()
+    assert again["text"] == word and again["suggested_alphabet"] is None
+
+
+@pytest.mark.parametrize("text", ["305", "2024", "71", "86420"])
+def test_a_number_suggests_nothing(client, mnist_test, text):
+    body = client.post(TEXT, {"image": data_url(png(number(mnist_test, text)))}, format="json").json()
+    assert body["text"] == text and body["suggested_alphabet"] is None
