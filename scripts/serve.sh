@@ -34,7 +34,13 @@ say "collecting the API docs' files"
 $PY manage.py collectstatic --noinput >/dev/null
 stop() { # everything this started, then its scratch folders (ignoring the TERM it sends itself)
   trap '' INT TERM
-  kill 0 2>/dev/null
+  # Its process group, but not the make above it: make, told of a Ctrl-C too, then ends
+  # quietly (a TERM from here would have a shell report it "Terminated").
+  if command -v pgrep >/dev/null; then
+    for p in $(pgrep -g 0); do [ "$p" = "$$" ] || [ "$p" = "$PPID" ] || kill "$p" 2>/dev/null || true; done
+  else
+    kill 0 2>/dev/null
+  fi
   wait 2>/dev/null
   rm -rf "$RUN_DIR"/{metrics,decode-slots}
 }
