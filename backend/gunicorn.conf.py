@@ -131,7 +131,8 @@ def pre_request(worker, req):
 
 # A worker holding more than this of its own (what it does not share with the master: the
 # models' pages do not count) after a request, freed memory handed back, is replaced by a fresh
-# fork once that request is answered (API_WORKER_MAX_RSS_MB; 0: never).
+# fork once that request is answered (API_WORKER_MAX_RSS_MB; 0: never). Counted after its first
+# request and whenever its resident size has grown 16 MB since (runtime.over_memory).
 worker_max_rss = int(float(os.environ.get("API_WORKER_MAX_RSS_MB", "300")) * (1 << 20))
 
 

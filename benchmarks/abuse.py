@@ -55,6 +55,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from backend.runtime import private_bytes  # noqa: E402
 from devtools.images import rle_bmp  # noqa: E402
 from devtools.servers import drip_clients, nginx_server, redis_server, stack, start_api  # noqa: E402
 from model_core.imaging.decode import DEFAULT_LIMITS, RLE_BMP_MAX_PIXELS  # noqa: E402
@@ -499,15 +500,6 @@ def largest_export_cell(front: str, token: str) -> tuple[int, int]:
     return len(data), max(len(cell) for row in csv.reader(io.StringIO(text)) for cell in row)
 
 
-def private_mb(pid: int) -> float:
-    """What a worker holds of its own (Private_Clean + Private_Dirty), as its memory bound counts."""
-    rollup = Path(f"/proc/{pid}/smaps_rollup")
-    if not rollup.exists():
-        return 0.0
-    fields = dict(line.split(":", 1) for line in rollup.read_text().splitlines()[1:])
-    return sum(int(fields[k].split()[0]) for k in ("Private_Clean", "Private_Dirty")) / 1024
-
-
 def token_get(front: str, path: str, token: str) -> str:
     """A GET with a bearer token, from an address of its own (the attacks' wrong tokens have
     locked 127.0.0.1 out of every token check for a minute, as they should)."""
@@ -653,7 +645,7 @@ def report(args: argparse.Namespace, master: int, api: str, front: str, database
     print(f"\na text correction of {sent:,} bytes of noise: the export's largest cell {cell:,} characters")
     print("\n| worker after every attack | RSS MB | its own (private) MB |\n|---|---|---|")
     for pid in worker_pids(master):
-        print(f"| {pid} | {rss_mb(pid):.0f} | {private_mb(pid):.0f} |")
+        print(f"| {pid} | {rss_mb(pid):.0f} | {private_bytes(pid) / (1 << 20):.0f} |")
     print("\n| throttle at 30/min, 120 requests at once | let through |\n|---|---|")
     for name, passed in throttle_exactness():
         print(f"| {name} | {passed} |")
