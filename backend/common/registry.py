@@ -53,10 +53,19 @@ def get_model(name: str | None = None) -> Model:
 LINE_MODEL = "line-digits"  # the line network that reads numbers whole, where it is shipped
 
 
+def shipped_model(name: str) -> Model | None:
+    """A model that may or may not be shipped: loaded, or None where it is not (the directory
+    is listed only for a model not loaded yet, not on every request)."""
+    model = _models.get(name)
+    if model is not None or name not in model_names():
+        return model
+    return get_model(name)
+
+
 def line_model() -> Model | None:
     """The shipped line network for numbers (predict-text's default, predict-digit's counter of
     characters), or None where none is shipped."""
-    return get_model(LINE_MODEL) if LINE_MODEL in model_names() else None
+    return shipped_model(LINE_MODEL)
 
 
 def load_all() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from backend.common.errors import BatchTooCostly, InvalidAlphabet
-from backend.common.registry import batch_limit, get_model, limits, line_model, model_names
+from backend.common.registry import batch_limit, get_model, limits, line_model, shipped_model
 from model_core.serving import LABELS, read_texts
 
 # A line costs the network several candidates a character: a batch of lines holds this many
@@ -38,5 +38,7 @@ def read(
             f"a batch of text for {loaded.name} holds at most {limit} images; send the rest in another request"
         )
     # A number that looks like words says so (suggested_alphabet), checked by the characters model.
-    check = get_model(CHARACTERS_MODEL) if CHARACTERS_MODEL in model_names() else None
-    return read_texts(loaded, sources, limits=limits(), alphabet=alphabet, top_k=top_k, pay=pay, words_check=check)
+    return read_texts(
+        loaded, sources, limits=limits(), alphabet=alphabet, top_k=top_k, pay=pay,
+        words_check=shipped_model(CHARACTERS_MODEL),
+    )  # fmt: skip
