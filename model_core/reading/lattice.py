@@ -170,6 +170,21 @@ class LatticeReader:
             raise ValueError(f"model {model.name!r} reads no letters: words need the characters model")
         self.model, self.alphabet, self.top_k, self.scorer = model, alphabet, top_k, scorer
         self.rules = ALPHABETS[alphabet]
+        self._priced: dict[int, tuple[Line, Lattice | None]] = {}  # lattices built to price, until read
+
+    def price(self, line: Line) -> int:
+        """What reading the line costs, in network evaluations of a 28×28: each candidate
+        through each of the model's networks (and the scorer's). The lattice built for it is
+        kept for reading the line, not built twice."""
+        found = self.lattice(line)
+        self._priced[id(line)] = (line, found)
+        networks = self.model.networks + (self.scorer.networks if self.scorer is not None else 0)
+        return len(found.candidates) * networks if found is not None else 0
+
+    def _lattice_to_read(self, line: Line) -> Lattice | None:
+        """The lattice `price` built for this line (handed over once), else built now."""
+        kept = self._priced.pop(id(line), None)
+        return kept[1] if kept is not None and kept[0] is line else self.lattice(line)
 
     def lattice(self, line: Line) -> Lattice | None:
         """The line's candidates (None: no ink to read); TooManyCharacters past the limits."""
@@ -215,18 +230,11 @@ class LatticeReader:
             )
         return Lattice(strength, labels, blobs, nodes, first, at, candidates)
 
-    def price(self, line: Line) -> int:
-        """What reading the line costs, in network evaluations of a 28×28: each candidate
-        through each of the model's networks (and the scorer's)."""
-        found = self.lattice(line)
-        networks = self.model.networks + (self.scorer.networks if self.scorer is not None else 0)
-        return len(found.candidates) * networks if found is not None else 0
-
     def read(self, line: Line, limits: Limits) -> Reading:
         model, alphabet, rules, cells = self.model, self.alphabet, self.rules, line.cells
         top, left, bottom, right = line.box
         height = bottom - top
-        found = self.lattice(line)
+        found = self._lattice_to_read(line)
         if found is None:
             return no_text()
         strength, labels, blobs, nodes, first, at, candidates = (

@@ -9,6 +9,7 @@ from PIL import Image
 
 from model_core import load_model
 from model_core.data.numbers import compose
+from model_core.imaging.decode import DEFAULT_LIMITS
 from model_core.reading import read_text
 from tests.conftest import first_drawn
 
@@ -96,3 +97,18 @@ def test_a_photo_of_a_number_on_ruled_paper_is_read_without_its_lines(model, mni
     Image.fromarray(np.clip(page, 0, 255).astype(np.uint8)).convert("RGB").save(buffer, "JPEG", quality=85)
     reading = read_text(model, buffer.getvalue())
     assert reading.text == "305"
+
+
+def test_a_priced_line_is_read_on_the_lattice_built_to_price_it(model, mnist_test, monkeypatch):
+    from model_core.reading import find_for, reader_for
+    from model_core.reading.lattice import LatticeReader
+
+    built = []
+    build = LatticeReader.lattice
+    monkeypatch.setattr(LatticeReader, "lattice", lambda self, line: built.append(line) or build(self, line))
+    reader = reader_for(model, "digits")
+    line = find_for(reader, written(mnist_test, "305", touching=False))
+    priced = reader.price(line)
+    assert reader.read(line, DEFAULT_LIMITS).text == "305" and priced > 0
+    assert len(built) == 1 and built[0] is line  # once, for both
+    assert reader.read(line, DEFAULT_LIMITS).text == "305" and len(built) == 2  # handed over once, then built
