@@ -109,7 +109,9 @@ def parser() -> argparse.ArgumentParser:
     training_options(d, epochs=25, lr=3e-3, schedule="onecycle")
     d.set_defaults(func=training.distill_command)
 
-    ln = sub.add_parser("train-lines", help="train a line network that reads a whole written number (CTC)")
+    ln = sub.add_parser("train-lines", help="train a line network that reads a whole written line (CTC)")
+    ln.add_argument("--alphabet", choices=["digits", "characters"], default="digits",
+                    help="numbers (docs/lines.md), or words, names and codes (its 'Lines of words')")  # fmt: skip
     ln.add_argument("--out", required=True, help="output path without extension, e.g. artifacts/line-digits")
     ln.add_argument("--steps", type=int, default=6000)
     ln.add_argument("--minutes", type=float, default=0.0, help="stop after this long (0: every step)")

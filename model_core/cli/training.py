@@ -193,11 +193,12 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def train_lines_command(args: argparse.Namespace) -> int:
-    """Train a line network (training.lines) and save it with its card: the digits' line reader."""
+    """Train a line network (training.lines) and save it with its card: a line reader for digits
+    or for characters."""
     from ..model import Model as Loaded
     from ..paths import PROJECT_ROOT
     from ..saved import HALF, round_to_half
-    from ..training.lines import DIGIT_LABELS, LineTrainConfig, train_lines
+    from ..training.lines import LABELS, LineTrainConfig, train_lines
 
     config = LineTrainConfig(
         steps=args.steps,
@@ -209,14 +210,16 @@ def train_lines_command(args: argparse.Namespace) -> int:
         validate_every=args.validate_every,
         width=args.width,
         minutes=args.minutes,
+        alphabet=args.alphabet,
     )
+    labels = LABELS[args.alphabet]
     name = Path(args.out).name
     checkpoint = Path(args.checkpoint or PROJECT_ROOT / "var" / f"{name}.checkpoint.npz")
     run = train_lines(config, checkpoint)
-    card = new_cards.line_card(name, config, run, command_line(args), run.train_lines, DIGIT_LABELS)
+    card = new_cards.line_card(name, config, run, command_line(args), run.train_lines, labels)
     if args.float16:
         round_to_half([run.net])
         card["weights_storage"] = HALF
-    path = save_model(Loaded([run.net], DIGIT_LABELS, card), args.out)
+    path = save_model(Loaded([run.net], labels, card), args.out)
     print(f"saved {path} (best validation exact {run.best[0]:.4f} at step {run.best[1]})")
     return 0

@@ -235,6 +235,36 @@ def compose_line(
     written = _amount(rng)
     height = rng.uniform(*scale)
     ink, boxes, conditions = _writing(written, glyphs, rng, height, fonts)
+    return on_document(ink, boxes, written, conditions, height, rng, fonts, part)
+
+
+@dataclass
+class Printed:
+    """What is printed near the writing: words drawn from `words` on `share` of the lines, at
+    `size` of the writing's height, before it on its line, above or below (`where`: the first
+    two shares)."""
+
+    words: tuple[str, ...] = WORDS
+    share: float = 0.15
+    size: tuple[float, float] = (0.25, 0.55)
+    where: tuple[float, float] = (0.4, 0.7)
+
+
+def on_document(
+    ink: np.ndarray,
+    boxes: list,
+    written: str,
+    conditions: set[str],
+    height: float,
+    rng: np.random.Generator,
+    fonts: list[Path],
+    part: str = "train",
+    printed_ink: np.ndarray | None = None,
+    words: Printed = Printed(),  # noqa: B008 (a frozen default)
+) -> Line:
+    """The written ink (light on dark, [0, 1]) put on its piece of document and captured, by
+    the composition in docs/lines.md; `printed_ink` (the ink's shape) is printed with the page
+    (a form's label and boxes beside the writing)."""
     # Room around the writing for what a document carries near it.
     pad_top, pad_bottom = int(height * rng.uniform(0.15, 1.2)), int(height * rng.uniform(0.15, 1.2))
     pad_left, pad_right = int(height * rng.uniform(0.1, 1.5)), int(height * rng.uniform(0.1, 1.5))
@@ -244,10 +274,12 @@ def compose_line(
     boxes = [(x + pad_left, y + pad_top, bw, bh) for x, y, bw, bh in boxes]
     baseline = pad_top + max((y + bh for _, y, _, bh in boxes), default=pad_top + int(height)) - pad_top
     print_layer = np.zeros((h, w), np.float32)
+    if printed_ink is not None:
+        print_layer[pad_top : pad_top + ink.shape[0], pad_left : pad_left + ink.shape[1]] = printed_ink
     style = rng.random()
-    if style < 0.12:  # a canvas or a script's pixels: light on dark, nothing printed
+    if style < 0.12:  # a canvas or a script's pixels: light on dark (a form's own print kept)
         conditions.add("light_on_dark")
-        page = np.clip(writing * 255 * rng.uniform(0.7, 1.0), 0, 255)
+        page = np.clip(np.maximum(writing, print_layer) * 255 * rng.uniform(0.7, 1.0), 0, 255)
         return _turned(Line(page.astype(np.uint8), written, boxes, conditions), rng)
     if rng.random() < 0.3:
         conditions.add("rulings")
@@ -267,15 +299,15 @@ def compose_line(
         conditions.add("column_line")
         x = int(rng.choice([rng.uniform(0, 0.6 * pad_left + 1), w - 1 - rng.uniform(0, 0.6 * pad_right + 1)]))
         print_layer[:, max(0, x) : max(0, x) + max(1, int(rng.uniform(1, 3)))] = rng.uniform(0.4, 0.9)
-    if rng.random() < 0.15:
+    if rng.random() < words.share:
         conditions.add("printed_words")
-        word = printed(str(rng.choice(WORDS)), fonts[int(rng.integers(len(fonts)))] if fonts else None,
-                        height * rng.uniform(0.25, 0.55))  # fmt: skip
+        word = printed(str(rng.choice(words.words)), fonts[int(rng.integers(len(fonts)))] if fonts else None,
+                        height * rng.uniform(*words.size))  # fmt: skip
         wh, ww = word.shape
         where = rng.random()
-        if where < 0.4 and pad_left > ww:  # before the writing, on its line
+        if where < words.where[0] and pad_left > ww:  # before the writing, on its line
             y, x = int(baseline - wh), int(rng.uniform(0, pad_left - ww))
-        elif where < 0.7 and pad_top > wh:  # above it
+        elif where < words.where[1] and pad_top > wh:  # above it
             y, x = int(rng.uniform(0, pad_top - wh)), int(rng.uniform(0, max(1, w - ww)))
         else:  # below it
             y, x = int(min(h - wh, baseline + rng.uniform(0.3, 0.8) * height)), int(rng.uniform(0, max(1, w - ww)))

@@ -146,16 +146,22 @@ def line_card(name: str, config: Any, run: Any, command: str, train_lines: int, 
     point's exact lines; metrics.test is benchmarks/read.py's to record (--lines --split test
     --record), empty until then."""
     point = run.best[1] // max(1, config.validate_every)
+    alphabet = getattr(config, "alphabet", "digits")
+    source = {
+        "digits": "written lines composed of MNIST's and EMNIST's digits (docs/lines.md)",
+        "characters": "written words, names and codes composed of EMNIST's 47 characters (docs/lines.md, "
+        "Lines of words)",
+    }[alphabet]
     return {
         "name": name,
         "architecture": f"line-{config.width}",
-        "alphabet": "digits",
+        "alphabet": alphabet,
         "reader": "line",
-        "input": {"recipe": "mnist", "line_height": 32},
+        "input": {"recipe": "mnist" if alphabet == "digits" else "emnist", "line_height": 32},
         "created": now(),
         "ctc": {"blank": 0, "confidence": [1.0, 0.0]},
         "dataset": {
-            "name": "written lines composed of MNIST's and EMNIST's digits (docs/lines.md)",
+            "name": source,
             "train_size": train_lines,
             "validation_size": config.validation_size,
             "test_size": 0,

@@ -27,6 +27,7 @@ from PIL import Image
 from ..data.datasets import load_mnist, train_val_split
 from ..data.emnist import load_characters
 from ..data.lines import MARKS, compose_line, digit_glyphs, printed_fonts
+from ..data.text_lines import TEXT_LABELS, class_glyphs, compose_text_line
 from ..imaging.decode import PreprocessError, load_pixels
 from ..nn.ctc import CTCLoss, best_path
 from ..nn.network import Sequential
@@ -38,6 +39,7 @@ from ..reading.network import COLUMN_PIXELS, LINE_HEIGHT, line_input
 GENERATOR_VERSION = 1  # bump when data.lines or the line finder changes what a line looks like
 CACHE = CACHE_DIR / "lines"  # var/cache/lines (MODEL_CORE_CACHE_DIR moves it)
 DIGIT_LABELS = list("0123456789" + MARKS)  # class k + 1; class 0 the blank
+LABELS = {"digits": DIGIT_LABELS, "characters": TEXT_LABELS}  # what each alphabet's line network emits
 
 
 def line_architecture(classes: int, width: str = "lean") -> list[dict[str, Any]]:
@@ -78,10 +80,13 @@ class Corpus:
         return [[index[c] for c in text] for text in self.written]
 
 
-def _glyph_sources(part: str) -> dict[str, np.ndarray]:
-    """The digit glyphs of a part: training, MNIST's training split and EMNIST's training
+def _glyph_sources(part: str, alphabet: str = "digits") -> dict:
+    """The glyphs of a part: for digits, training MNIST's training split and EMNIST's training
     digits; validation, MNIST's held-out 5,000 and EMNIST's validation digits; test, EMNIST's
-    test digits."""
+    test digits. For characters, EMNIST's part of the 47 classes."""
+    if alphabet == "characters":
+        emnist = load_characters(part)
+        return class_glyphs(emnist.images, emnist.labels)
     if part == "test":
         emnist = load_characters("test")
         keep = emnist.labels < 10
@@ -98,16 +103,19 @@ def _glyph_sources(part: str) -> dict[str, np.ndarray]:
 _worker: dict = {}
 
 
-def _compose_chunk(args: tuple[str, int, int]) -> tuple[list, list, list, int]:
-    part, seed, count = args
-    if _worker.get("part") != part:
+def _compose_chunk(args: tuple[str, int, int, str]) -> tuple[list, list, list, int]:
+    part, seed, count, alphabet = args
+    if _worker.get("part") != (part, alphabet):
         _worker.update(
-            part=part, glyphs=_glyph_sources(part), fonts=printed_fonts("test" if part == "test" else "train")
+            part=(part, alphabet),
+            glyphs=_glyph_sources(part, alphabet),
+            fonts=printed_fonts("test" if part == "test" else "train"),
         )
     rng = np.random.default_rng(seed)
+    compose = compose_text_line if alphabet == "characters" else compose_line
     images, written, conditions, missed = [], [], [], 0
     for _ in range(count):
-        line = compose_line(_worker["glyphs"], rng, _worker["fonts"], part="test" if part == "test" else "train")
+        line = compose(_worker["glyphs"], rng, _worker["fonts"], part="test" if part == "test" else "train")
         try:
             found = find_written_line(load_pixels(line.jpeg) if line.jpeg else line.page)
         except PreprocessError:
@@ -121,10 +129,13 @@ def _compose_chunk(args: tuple[str, int, int]) -> tuple[list, list, list, int]:
     return images, written, conditions, missed
 
 
-def corpus(part: str, count: int, seed: int, workers: int = 2, cache: Path | None = CACHE) -> Corpus:
-    """`count` composed lines of a part's digits, found and scaled as a reader does, cached by
-    part, count, seed and GENERATOR_VERSION."""
-    path = None if cache is None else cache / f"{part}-{count}-{seed}-v{GENERATOR_VERSION}.npz"
+def corpus(
+    part: str, count: int, seed: int, workers: int = 2, cache: Path | None = CACHE, alphabet: str = "digits"
+) -> Corpus:
+    """`count` composed lines of a part's numbers (or texts, for alphabet "characters"), found
+    and scaled as a reader does, cached by alphabet, part, count, seed and GENERATOR_VERSION."""
+    kind = "" if alphabet == "digits" else f"{alphabet}-"
+    path = None if cache is None else cache / f"{kind}{part}-{count}-{seed}-v{GENERATOR_VERSION}.npz"
     if path is not None and path.is_file():
         with np.load(path, allow_pickle=False) as data:
             offsets = data["offsets"]
@@ -133,7 +144,9 @@ def corpus(part: str, count: int, seed: int, workers: int = 2, cache: Path | Non
             meta = json.loads(str(data["meta"]))
         return Corpus(images, meta["written"], meta["conditions"], meta["missed"])
     chunk = 500
-    jobs = [(part, seed * 100_003 + i, min(chunk, count - i * chunk)) for i in range(math.ceil(count / chunk))]
+    jobs = [
+        (part, seed * 100_003 + i, min(chunk, count - i * chunk), alphabet) for i in range(math.ceil(count / chunk))
+    ]
     images, written, conditions, missed = [], [], [], 0
     with ProcessPoolExecutor(workers) as pool:
         for got in pool.map(_compose_chunk, jobs):
@@ -164,6 +177,7 @@ class LineTrainConfig:
     validate_every: int = 250
     width: str = "lean"
     minutes: float = 0.0  # stop after this long (0: run every step)
+    alphabet: str = "digits"  # what the lines hold: numbers, or words and codes ("characters")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -227,13 +241,14 @@ def train_lines(
     config: LineTrainConfig,
     checkpoint: Path,
     log: Callable[[str], None] = print,
-    labels: list[str] = DIGIT_LABELS,
+    labels: list[str] | None = None,
 ) -> LineRun:
     """Train (or resume from `checkpoint`) a line network on the corpus; the best validation
     weights are kept in `checkpoint`'s `best` arrays."""
     started = time.monotonic()
-    train = corpus("train", config.corpus_size, config.seed)
-    val = corpus("validation", config.validation_size, config.seed + 1)
+    labels = labels or LABELS[config.alphabet]
+    train = corpus("train", config.corpus_size, config.seed, alphabet=config.alphabet)
+    val = corpus("validation", config.validation_size, config.seed + 1, alphabet=config.alphabet)
     log(f"corpus: {len(train.images)} lines ({train.missed} missed), validation {len(val.images)} "
         f"({val.missed} missed), {time.monotonic() - started:.0f} s")  # fmt: skip
     targets = train.encode(labels)
