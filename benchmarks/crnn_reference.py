@@ -7,6 +7,7 @@ dependency: `pip install -e '.[bench]'` brings torch.
 
     python benchmarks/crnn_reference.py [--minutes 20] [--split validation|test] [--count 1000]
     python benchmarks/crnn_reference.py --lines --minutes 45   # on the line network's corpus, its curve
+    python benchmarks/crnn_reference.py --lines --alphabet characters --corpus 80000   # on the words' corpus
 """
 
 from __future__ import annotations
@@ -104,14 +105,16 @@ def figures(model, torch, items) -> dict:
 def train_on_lines(args, torch) -> None:
     """The reference on the line network's own material: the same cached corpus (training.lines,
     docs/lines.md), the same 32-px lines, the same validation lines and labels (digits and marks),
-    its validation curve by wall time beside ours (the line card's curve)."""
-    from model_core.training.lines import DIGIT_LABELS, assemble, batches, corpus
+    its validation curve by wall time beside ours (the line card's curve). With --alphabet
+    characters, the words' corpus (docs/lines.md, Lines of words) and its labels."""
+    from model_core.training.lines import LABELS, assemble, batches, corpus
 
-    train = corpus("train", args.corpus, 0)
-    val = corpus("validation", 600, 1)
-    targets = train.encode(DIGIT_LABELS)
+    labels = LABELS[args.alphabet]
+    train = corpus("train", args.corpus, 0, alphabet=args.alphabet)
+    val = corpus("validation", 600, 1, alphabet=args.alphabet)
+    targets = train.encode(labels)
     widths = np.array([im.shape[1] for im in train.images])
-    model = build(torch, classes=len(DIGIT_LABELS) + 1)
+    model = build(torch, classes=len(labels) + 1)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     rng = np.random.default_rng(0)
@@ -132,14 +135,15 @@ def train_on_lines(args, torch) -> None:
         step += 1
         clock += time.monotonic() - tick
         if step % 500 == 0:
-            read = read_lines(model, torch, val.images, DIGIT_LABELS)
+            read = read_lines(model, torch, val.images, labels)
             exact = float(np.mean([r == t for r, t in zip(read, val.written, strict=True)]))
             curve.append({"step": step, "minutes": round(clock / 60, 2), "validation_exact": round(exact, 4)})
             print(curve[-1], flush=True)
     OUT.parent.mkdir(exist_ok=True)
-    result = {"material": "lines", "corpus": args.corpus, "steps": step, "curve": curve,
+    result = {"material": "lines", "alphabet": args.alphabet, "corpus": args.corpus, "steps": step, "curve": curve,
               "wall_minutes": round((time.monotonic() - started) / 60, 1)}  # fmt: skip
-    (OUT.parent / "crnn-reference-lines.json").write_text(json.dumps(result, indent=1))
+    name = "crnn-reference-lines.json" if args.alphabet == "digits" else f"crnn-reference-lines-{args.alphabet}.json"
+    (OUT.parent / name).write_text(json.dumps(result, indent=1))
 
 
 def read_lines(model, torch, images, labels) -> list[str]:
@@ -172,6 +176,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=39, help="the material's seed, as read.py's")
     parser.add_argument("--lines", action="store_true", help="train on the line network's corpus (docs/lines.md)")
     parser.add_argument("--corpus", type=int, default=100000, help="with --lines: the cached corpus's size")
+    parser.add_argument("--alphabet", choices=["digits", "characters"], default="digits", help="with --lines")
     args = parser.parse_args()
     import torch
 

@@ -7,10 +7,12 @@ and by touching or apart; and the time to read a 5-digit number on one thread.
 developing the reader; `--split test` of its test digits, read once for the published figures.
 
 Words (`--words`): texts of letters composed of EMNIST's letters (model_core.data.words; the
-composition in docs/measurements.md, "Reading words"), in capitals and lower case, and names in
-capitals in a form's boxes beside a printed label, read by the characters model with
-alphabet "characters": the character error rate with case folded, exact text, and the time
-to read a 6-letter word.
+composition in docs/measurements.md, "Reading words"), in capitals and lower case, names in
+capitals in a form's boxes beside a printed label, and names in capitals written apart with a
+form's printed label beside them (data.text_lines.write_text, the part's printed fonts: the
+test's FreeFont and Noto), read with alphabet "characters" (the characters model, or `--model
+line-characters`): the character error rate with case folded, exact text, and the time to read
+a 6-letter word.
 
     python benchmarks/read.py [--split validation] [--count 1000] [--model cnn] [--seed 39]
     python benchmarks/read.py --words [--split validation] [--count 1000] [--boxes 300]
@@ -47,7 +49,7 @@ from timing import median_ms  # noqa: E402
 from model_core import load_model  # noqa: E402
 from model_core.data.emnist import load_characters  # noqa: E402
 from model_core.data.numbers import numbers  # noqa: E402
-from model_core.data.words import forms, words  # noqa: E402
+from model_core.data.words import NAMES, forms, words  # noqa: E402
 from model_core.imaging.decode import PreprocessError  # noqa: E402
 from model_core.reading import figures_key, read_text, reader_card_path  # noqa: E402
 
@@ -154,8 +156,8 @@ def record(args, alphabet: str, model, figures: dict, part: str | None = None) -
         card[key] = {**measured, **{k: v for k, v in card.get(key, {}).items() if k in ("photos", "lines")}}
     path.write_text(json.dumps(card, indent=2) + "\n")
     print(f"recorded in {path}")
-    if model.reads_lines and not part:  # a line network's own card: its test figure is the numbers' exact share
-        line_test_metrics(model, figures["numbers"]["all"])
+    if model.reads_lines and not part:  # a line network's own card: its test figure is the texts' exact share
+        line_test_metrics(model, figures["numbers" if alphabet == "digits" else "texts_case_folded"]["all"])
 
 
 def line_test_metrics(model, numbers: dict) -> None:
@@ -244,8 +246,14 @@ def read_words(args) -> None:
         if read != text and shown < 2 * args.show:
             print(f"  boxed {text} read as {read or '(nothing)'}")
             shown += 1
+    for text, page in labelled_names(part.images[letters], part.labels[letters], args.boxes, args.seed + 2, args.split):
+        read = read_text(model, png_of(page), alphabet="characters").text
+        boxed["names written apart beside a label"].append((read == text, edit_distance(read, text), len(text)))
+        if read != text and shown < 3 * args.show:
+            print(f"  labelled {text} read as {read or '(nothing)'}")
+            shown += 1
     print()
-    fields = table(boxed, ["names in boxes"], "form fields (as written)")
+    fields = table(boxed, ["names in boxes", "names written apart beside a label"], "form fields (as written)")
     ms = typical_ms(six, lambda source: read_text(model, source, alphabet="characters")) if six else None
     if ms is not None:
         print(f"\na 6-letter word read in {ms:.1f} ms (the median over {min(20, len(six))} of them, one thread)")
@@ -254,6 +262,34 @@ def read_words(args) -> None:
         figures = {"texts_case_folded": texts, "exact_as_written": exact_as_written, **fields}
         timing = {"six_letter_word_ms": ms and round(ms, 2)}
         record(args, "characters", model, {**figures, "calibration_error": round(ece, 4), **timing})
+
+
+def labelled_names(images: np.ndarray, labels: np.ndarray, count: int, seed: int, split: str):
+    """`count` names in capitals written apart (data.text_lines, style "spaced") with a form's
+    label printed before them on their line, in the part's printed fonts, scanned dark on light."""
+    from model_core.data.lines import printed_fonts
+    from model_core.data.text_lines import FORM_LABELS, class_glyphs, write_text
+    from model_core.data.words import glyph_class
+
+    rng = np.random.default_rng(seed)
+    glyphs, fonts = class_glyphs(images, labels), printed_fonts("test" if split == "test" else "train")
+
+    def glyph_of(ch: str) -> np.ndarray:
+        pool = glyphs[glyph_class(ch)]
+        return pool[int(rng.integers(len(pool)))]
+
+    out = []
+    for _ in range(count):
+        text = str(rng.choice([n for n in NAMES if len(n) >= 3])).upper()
+        ink, printed, _ = write_text(
+            text, glyph_of, rng, "spaced",
+            height=rng.uniform(30, 70), label=str(rng.choice(FORM_LABELS)),
+            font=fonts[int(rng.integers(len(fonts)))], slant=rng.uniform(-0.15, 0.15), thicken=int(rng.integers(0, 3)),
+        )  # fmt: skip
+        paper, pen = rng.uniform(210, 250), rng.uniform(10, 60)
+        tone = paper - (paper - pen) * np.maximum(ink, printed) + rng.normal(0, rng.uniform(0, 5), ink.shape)
+        out.append((text, np.clip(tone, 0, 255).astype(np.uint8)))
+    return out
 
 
 def read_hints(args) -> None:

@@ -113,31 +113,40 @@ def predict_all(model: Model, inputs: list, out: TextIO, workers: int | None = N
     return counts
 
 
-TEXT_COLUMNS = ["file", "text", "confidence", "error"]
+TEXT_COLUMNS = ["file", "text", "confidence", "error", "line"]  # a row a line (line 1 first); "line" last
 
 
-def read_all(model: Model, inputs: list, out: TextIO) -> dict:
-    """Write one CSV row per input (TEXT_COLUMNS): the number read in it (model_core.reading),
-    or the words with the characters model; return counts."""
-    from .reading import read_text
+def read_all(model: Model, inputs: list, out: TextIO, constraint=None) -> dict:
+    """Write one CSV row per line read in each input (TEXT_COLUMNS, top line first; an image with
+    no text, or one that cannot be read, one row): the numbers read (model_core.reading.page),
+    or the words with a model of characters; `constraint` (reading.constraints): what each line
+    may hold. Return counts."""
+    from .imaging.decode import DEFAULT_LIMITS, load_pixels
+    from .reading import reader_for
+    from .reading.page import find_lines_for, read_page
 
-    alphabet = model.alphabet
+    reader = reader_for(model, model.alphabet)
     writer = csv.writer(out)
     writer.writerow(TEXT_COLUMNS)
-    counts = {"images": 0, "no_text": 0, "errors": 0}
+    counts = {"images": 0, "no_text": 0, "errors": 0, "lines": 0}
     for item in inputs:
         name, source = (f"{item[0]}#{item[1]}", item[2]) if isinstance(item, tuple) else (item, None)
         counts["images"] += 1
         try:
-            reading = read_text(model, source if source is not None else Path(name).read_bytes(), alphabet=alphabet)
+            grey = load_pixels(source if source is not None else Path(name).read_bytes(), DEFAULT_LIMITS)
+            page = read_page(reader, find_lines_for(reader, grey), DEFAULT_LIMITS, constraint)
         except OSError as exc:
-            writer.writerow([name, "", "", f"unreadable: {exc.strerror}"])
+            writer.writerow([name, "", "", f"unreadable: {exc.strerror}", ""])
             counts["errors"] += 1
             continue
-        except PreprocessError as exc:
-            writer.writerow([name, "", "", str(exc)])
+        except (PreprocessError, ValueError) as exc:
+            writer.writerow([name, "", "", str(exc), ""])
             counts["errors"] += 1
             continue
-        counts["no_text"] += not reading.is_text
-        writer.writerow([name, reading.text, f"{reading.confidence:.6f}", ""])
+        if not page.lines:
+            counts["no_text"] += 1
+            writer.writerow([name, "", f"{0.0:.6f}", "", ""])
+        for number, line in enumerate(page.lines, start=1):
+            counts["lines"] += 1
+            writer.writerow([name, line.reading.text, f"{line.reading.confidence:.6f}", "", number])
     return counts

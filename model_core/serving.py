@@ -41,6 +41,7 @@ from .model import Model, classify
 from .nn.parallel import watched
 from .reading import (
     MAX_CHARACTERS,
+    Reading,
     TooManyCharacters,
     find_for,
     hints,
@@ -49,10 +50,13 @@ from .reading import (
     read_pixels,
     reader_for,
 )
+from .reading.constraints import Constraint
+from .reading.page import find_lines_for, price_of, read_page
 from .saved import ModelLoadError, available_models
 
 __all__ = [
     "ANSWER_FIELDS",
+    "Constraint",
     "DECODE_HOOKS",
     "LABELS",
     "Limits",
@@ -187,9 +191,10 @@ def _character_count(model: Model, grey: np.ndarray, limits: Limits) -> int:
 
 
 TEXT_FIELDS = (
-    "text", "written", "confidence", "characters", "alternatives", "suggested_alphabet", "is_text", "model",
-    "elapsed_ms",
+    "text", "written", "confidence", "characters", "alternatives", "suggested_alphabet", "is_text", "lines",
+    "left_out", "model", "elapsed_ms",
 )  # fmt: skip
+LINE_FIELDS = ("text", "written", "confidence", "box", "characters", "alternatives")
 
 
 def read_texts(
@@ -201,48 +206,73 @@ def read_texts(
     top_k: int = 3,
     pay: Callable[[int], None] | None = None,
     words_check: Model | None = None,
+    constraint: Constraint | None = None,
 ) -> list[dict[str, Any]]:
-    """Read the characters written in each source, left to right, with `model` (`alphabet`
-    "digits": a number; "characters": words): one answer per source, in order, a dict of
-    `TEXT_FIELDS` each (a blank one: no text). Every line is found and priced (the reader's
-    `price`) before any network runs (`priced`). `words_check`, a characters model: a number
-    read by a line network that looks like words says so (`suggested_alphabet`, reading.hints;
-    priced at its most, hints.CHECK_GLYPHS units a line)."""
+    """Read the characters written in each source, every line top first, with `model`
+    (`alphabet` "digits": numbers; "characters": words): one answer per source, in order, a
+    dict of `TEXT_FIELDS` each (a blank one: no text), each line's `LINE_FIELDS` in `lines`
+    and the ink not read in `left_out` (reading.page). Every line is found and priced (the
+    reader's `price`, a constraint's cost) before any network runs (`priced`). `words_check`,
+    a characters model: a number read by a line network that looks like words says so
+    (`suggested_alphabet`, reading.hints; priced at its most, hints.CHECK_GLYPHS units a line).
+    `constraint` (reading.constraints): what each line may hold (a line network's reader)."""
     reader = reader_for(model, alphabet, top_k=top_k)
     ref = {"name": model.name, "version": model.version}
     found = _each(
-        sources, limits, lambda source: (time.perf_counter(), find_for(reader, load_pixels(source, limits), limits))
+        sources,
+        limits,
+        lambda source: (time.perf_counter(), find_lines_for(reader, load_pixels(source, limits), limits)),
     )
     check = words_check if alphabet == "digits" and model.reads_lines else None
-    lines = [line for _, line in found if line is not None]
-    priced(sum(reader.price(line) for line in lines) + (hints.CHECK_GLYPHS * len(lines) if check else 0), limits, pay)
+    count = sum(len(lines.lines) for _, lines in found)
+    extra = (hints.CHECK_GLYPHS if check else 0) + (constraint.cost() if constraint is not None else 0)
+    priced(sum(price_of(reader, lines) for _, lines in found) + extra * count, limits, pay)
 
     def answer(item: tuple[float, Any]) -> dict[str, Any]:
-        started, line = item
-        reading = read_line(reader, line, limits)
-        words = check is not None and hints.looks_like_words(reading, check)
+        started, lines = item
+        page = read_page(reader, lines, limits, constraint)
+        words = check is not None and any(hints.looks_like_words(line.reading, check) for line in page.lines)
+        each = [_line_answer(line.reading, line.box) for line in page.lines]
+        one = each[0] if len(each) == 1 else None
         return {
-            "text": reading.text,
-            "written": reading.written if reading.written is not None else reading.text,
-            "confidence": reading.confidence,
-            "characters": [
-                {
-                    "label": c.label,
-                    "confidence": c.confidence,
-                    "top_k": [{"label": label, "probability": p} for label, p in c.top_k],
-                    "box": list(c.box),
-                    "processed_image": to_data_url(c.image),
-                }
-                for c in reading.characters
-            ],
-            "alternatives": [{"text": text, "confidence": p} for text, p in reading.alternatives],
+            "text": "\n".join(line["text"] for line in each),
+            "written": "\n".join(line["written"] for line in each),
+            "confidence": float(np.prod([line["confidence"] for line in each])) if each else 0.0,
+            "characters": [c for line in each for c in line["characters"]],
+            "alternatives": one["alternatives"] if one else [],
             "suggested_alphabet": "characters" if words else None,
-            "is_text": reading.is_text,
+            "is_text": any(line.reading.is_text for line in page.lines),
+            "lines": each,
+            "left_out": [{"box": list(box), "reason": reason} for box, reason in page.left_out],
             "model": ref,
             "elapsed_ms": round((time.perf_counter() - started) * 1000, 3),
         }
 
     return _each(found, limits, answer)
+
+
+def _line_answer(reading: Reading, box: tuple[int, int, int, int]) -> dict[str, Any]:
+    alternatives = [{"text": text, "confidence": p, "constrained": True} for text, p in reading.alternatives]
+    if reading.unconstrained is not None:
+        text, p = reading.unconstrained
+        alternatives.append({"text": text, "confidence": p, "constrained": False})
+    return {
+        "text": reading.text,
+        "written": reading.written if reading.written is not None else reading.text,
+        "confidence": reading.confidence,
+        "box": list(box),
+        "characters": [
+            {
+                "label": c.label,
+                "confidence": c.confidence,
+                "top_k": [{"label": label, "probability": p} for label, p in c.top_k],
+                "box": list(c.box),
+                "processed_image": to_data_url(c.image),
+            }
+            for c in reading.characters
+        ],
+        "alternatives": alternatives,
+    }
 
 
 def correction_images(

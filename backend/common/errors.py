@@ -45,6 +45,10 @@ class ModelReadsLines(ValueError):
     """A line network named where one character is read (it reads lines: predict-text)."""
 
 
+class InvalidConstraint(ValueError):
+    """A constraint (allowed, template, words) asked of a model whose reader cannot apply it."""
+
+
 class BatchTooCostly(ValueError):
     """More images in one batch than the model's cost allows (services.batch_limit)."""
 
@@ -137,6 +141,8 @@ def as_api_exception(exc: Exception) -> Exception:
         return LabelNotOfModel({"alphabet": [str(exc)]}, code="invalid_alphabet")
     if isinstance(exc, ModelReadsLines):  # a real model, but not one that reads one character
         return LabelNotOfModel({"model": [str(exc)]}, code="invalid_model")
+    if isinstance(exc, InvalidConstraint):  # well-formed, but not for the model named
+        return LabelNotOfModel({"model": [str(exc)]}, code="invalid_constraint")
     if isinstance(exc, BatchTooCostly):
         return PayloadTooLarge(str(exc), code="batch_too_costly")
     if isinstance(exc, IdempotencyKeyReused):

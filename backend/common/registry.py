@@ -50,7 +50,7 @@ def get_model(name: str | None = None) -> Model:
         return _models[name]
 
 
-LINE_MODEL = "line-digits"  # the line network that reads numbers whole, where it is shipped
+LINE_MODELS = {"digits": "line-digits", "characters": "line-characters"}  # the line networks, where shipped
 
 
 def shipped_model(name: str) -> Model | None:
@@ -62,10 +62,10 @@ def shipped_model(name: str) -> Model | None:
     return get_model(name)
 
 
-def line_model() -> Model | None:
-    """The shipped line network for numbers (predict-text's default, predict-digit's counter of
-    characters), or None where none is shipped."""
-    return shipped_model(LINE_MODEL)
+def line_model(alphabet: str = "digits") -> Model | None:
+    """The shipped line network for an alphabet (predict-text's default; for numbers also
+    predict-digit's counter of characters), or None where none is shipped."""
+    return shipped_model(LINE_MODELS[alphabet])
 
 
 def load_all() -> None:

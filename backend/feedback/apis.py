@@ -41,7 +41,10 @@ IDEMPOTENCY_KEY = r"[A-Za-z0-9_.:-]{1,64}"
 CORRECTION_LABELS = [*LABELS["correction_characters"], NOT_A_DIGIT]
 CORRECTION_LABEL = rf"^(?:[0-9A-Za-z]|{NOT_A_DIGIT})$"
 # A reading's text as predict-text answers it: words of letters and digits, one space apart.
-CORRECTION_TEXT = r"^[0-9A-Za-z]+(?: [0-9A-Za-z]+)*$"
+# Words one space apart; a hyphen or an apostrophe only inside a word (never first: no cell of an
+# export may begin like a formula).
+WORD = r"[0-9A-Za-z]+(?:[-'][0-9A-Za-z]+)*"
+CORRECTION_TEXT = rf"^{WORD}(?: {WORD})*$"
 
 
 class TextField(serializers.RegexField):
@@ -121,8 +124,9 @@ class FeedbackApi(JsonOrFormApi):
             max_length=MAX_TEXT,
             required=False,
             help_text="What a reading (predict-text) should have said, 1-64 characters: words of letters and "
-            "digits one space apart (a digit model's: digits only; a character the model does not read is a 422 "
-            "`invalid_label`). Stored with the 28×28 of each character the reader finds; exported by "
+            "digits one space apart, a hyphen or an apostrophe inside a word (JEAN-PIERRE, O'NEIL: a model of "
+            "characters only); a digit model's digits only; a character the model does not read is a 422 "
+            "`invalid_label`. Stored with the 28×28 of each character the reader finds; exported by "
             "`/api/feedback/export/?kind=text`, and, when it has as many characters as the reading found, a row a "
             "character in the MNIST-style export. Send this or `true_label`.",
         )

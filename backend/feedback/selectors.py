@@ -42,7 +42,8 @@ def feedback_csv_lines(*, reviewed_only: bool = False, model: str | None = None)
     """Corrections, oldest first, as MNIST-style CSV (model_core.data.datasets's format) with a last
     column naming the model each is for; a "not a digit" correction is label -1. A text
     correction whose text has as many characters as its reading found gives a row a character
-    (each under its model's label: "c" as "C" where merged); another gives none. With `model`,
+    (each under its model's label: "c" as "C" where merged; a hyphen or an apostrophe only for a
+    model that reads them); another gives none. With `model`,
     only that model's corrections."""
     rows = _corrections(reviewed_only, model).values_list("true_label", "true_text", "processed", "model_name")
 
@@ -58,7 +59,9 @@ def feedback_csv_lines(*, reviewed_only: bool = False, model: str | None = None)
                 continue
             reader = get_model(name)
             for i, ch in enumerate(characters):
-                yield reader.canonical_label(ch, ()), processed[i * CHARACTER_BYTES : (i + 1) * CHARACTER_BYTES], name
+                label = reader.canonical_label(ch, ())  # None: a hyphen the model has no label for
+                if label is not None:
+                    yield label, processed[i * CHARACTER_BYTES : (i + 1) * CHARACTER_BYTES], name
 
     yield from csv_lines(each())
 

@@ -65,6 +65,14 @@ def feedback_purge_expired() -> int:
     return Feedback.objects.filter(created__lt=cutoff).delete()[0]
 
 
+def reads(model, character: str) -> bool:
+    """Whether a correction's text may hold this character for `model`: a digit model's a digit,
+    a characters model's one of its labels (either case) or a hyphen or apostrophe inside a word."""
+    if model.alphabet == "digits":
+        return character.isdigit()
+    return character in "-'" or model.canonical_label(character, ()) is not None
+
+
 def feedback_create(
     *,
     source: Any,
@@ -86,7 +94,7 @@ def feedback_create(
     loaded = get_model(model)
     labels = [*loaded.labels, NOT_A_DIGIT]
     for name, text in (("true_text", true_text), ("predicted_text", predicted_text)):
-        wrong = [ch for ch in text if ch != " " and loaded.canonical_label(ch, ()) is None]
+        wrong = [ch for ch in text if ch != " " and not reads(loaded, ch)]
         if wrong:
             raise InvalidLabel(f"{name} holds characters model {loaded.name} does not read: {''.join(wrong)}", name)
     if not true_text:

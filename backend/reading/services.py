@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from backend.common.errors import BatchTooCostly, InvalidAlphabet
+from backend.common.errors import BatchTooCostly, InvalidAlphabet, InvalidConstraint
 from backend.common.registry import batch_limit, get_model, limits, line_model, shipped_model
-from model_core.serving import LABELS, read_texts
+from model_core.serving import LABELS, Constraint, read_texts
 
 # A line costs the network several candidates a character: a batch of lines holds this many
 # times fewer images than a batch of single characters.
@@ -24,14 +24,23 @@ def read(
     model: str | None = None,
     top_k: int = 3,
     pay: Callable[[int], None] | None = None,
+    constraint: Constraint | None = None,
 ) -> list[dict]:
-    """Read the characters written in each source: one answer per source, in order
-    (model_core.serving.TEXT_FIELDS); every line priced and paid by `pay` before a network runs."""
-    default = CHARACTERS_MODEL if alphabet == "characters" else getattr(line_model(), "name", None)
+    """Read the characters written in each source, every line: one answer per source, in order
+    (model_core.serving.TEXT_FIELDS); every line priced and paid by `pay` before a network runs.
+    `constraint`: what each line may hold (a line network's reading only)."""
+    # The line network for the alphabet where it is shipped; else the cutting reader's model.
+    line = line_model(alphabet)
+    default = line.name if line is not None else CHARACTERS_MODEL if alphabet == "characters" else None
     loaded = get_model(model or default)
     if loaded.alphabet != alphabet:
-        kind = "a digit model" if alphabet == "digits" else f"the {CHARACTERS_MODEL} model"
+        kind = "a digit model" if alphabet == "digits" else f"the {CHARACTERS_MODEL} or line-characters model"
         raise InvalidAlphabet(f"model {loaded.name!r} does not read the alphabet {alphabet!r}: choose {kind}")
+    if constraint is not None and constraint.given and not loaded.reads_lines:
+        raise InvalidConstraint(
+            f"allowed, template and words constrain a line network's reading; model {loaded.name!r} reads by "
+            "cutting: choose line-digits or line-characters"
+        )
     limit = max(1, batch_limit(loaded) // LINE_COST)
     if len(sources) > limit:
         raise BatchTooCostly(
@@ -40,5 +49,5 @@ def read(
     # A number that looks like words says so (suggested_alphabet), checked by the characters model.
     return read_texts(
         loaded, sources, limits=limits(), alphabet=alphabet, top_k=top_k, pay=pay,
-        words_check=shipped_model(CHARACTERS_MODEL),
+        words_check=shipped_model(CHARACTERS_MODEL), constraint=constraint,
     )  # fmt: skip

@@ -145,12 +145,15 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=files.predict_command)
 
-    rd = sub.add_parser("read", help="read the number written in image files, folders, globs or CSV rows; CSV out")
+    rd = sub.add_parser("read", help="read every line written in image files, folders, globs or CSV rows; CSV out")
     rd.add_argument("paths", nargs="+", help="image files, folders (searched recursively), globs, .csv files")
     rd.add_argument(
         "--model", default=None, help=f"a digit model, path or name in artifacts/ (default: {DEFAULT_MODEL})"
     )
     rd.add_argument("--out", default=None, help="write the rows here (default: standard output)")
+    rd.add_argument("--allowed", default=None, help='the characters each line may hold, e.g. "0123456789"')
+    rd.add_argument("--template", default=None, help="each line's shape, e.g. DD/DD/DDDD (D a digit, A a letter)")
+    rd.add_argument("--words", default=None, help="a file of the words each line may be, one a line (2,000 at most)")
     rd.set_defaults(func=files.read_command)
 
     e = sub.add_parser("evaluate", help="accuracy, per-class precision/recall and confusion matrix")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from ..model import Model
@@ -47,10 +48,24 @@ def predict_command(args: argparse.Namespace) -> int:
 
 
 def read_command(args: argparse.Namespace) -> int:
-    """Read the number written in each image; one CSV row each: file, text, confidence, error."""
+    """Read every line written in each image; one CSV row a line: file, text, confidence, error,
+    line. --allowed, --template and --words (a file, a word a line) constrain each line."""
+    from ..reading.constraints import Constraint
+
+    try:
+        words = tuple(w.strip() for w in Path(args.words).read_text().splitlines() if w.strip()) if args.words else ()
+        constraint = Constraint(allowed=args.allowed, template=args.template, words=words)
+    except (OSError, ValueError) as exc:
+        print(f"read: {exc}", file=sys.stderr)
+        return 2
 
     def write(model: Model, inputs: list, out: TextIO) -> str:
-        counts = read_all(model, inputs, out)
-        return f"{counts['images']} images: {counts['no_text']} with no text, {counts['errors']} unreadable"
+        if constraint.given and not model.reads_lines:
+            raise SystemExit(f"read: --allowed, --template and --words need a line network, not {model.name}")
+        counts = read_all(model, inputs, out, constraint if constraint.given else None)
+        return (
+            f"{counts['images']} images, {counts['lines']} lines: {counts['no_text']} with no text, "
+            f"{counts['errors']} unreadable"
+        )
 
     return _each_file(args, write)

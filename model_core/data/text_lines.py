@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from .emnist import CHARACTER_LABELS
 from .lines import Line, Printed, mark, on_document, printed
 from .numbers import write_line, written_glyph
-from .words import _place, glyph_class
+from .words import glyph_class, letter_place
 
 # What the line network for characters emits: EMNIST's 47 characters, the space between words,
 # and the hyphen and apostrophe inside them. A printed label, a form's boxes: nothing.
@@ -142,7 +142,7 @@ def write_text(
             ink, shift = mark(ch, height, pen, rng)
             pieces.append((ink, shift, "mark", word_gap))
         else:
-            share, shift = _place(ch, rng)
+            share, shift = letter_place(ch, rng)
             ink = written_glyph(glyph_of(ch), max(2, round(height * share)), thicken)
             if ch.isupper() and rng.random() < accents:
                 over = accent(str(rng.choice(ACCENTS)), ink.shape[1], height * rng.uniform(0.15, 0.25), pen)

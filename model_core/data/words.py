@@ -87,7 +87,7 @@ def glyph_class(letter: str) -> int:
     return CHARACTER_LABELS.index(letter.upper())
 
 
-def _place(letter: str, rng: np.random.Generator) -> tuple[float, float]:
+def letter_place(letter: str, rng: np.random.Generator) -> tuple[float, float]:
     """(the letter's height, its bottom's shift below the baseline), as shares of the line's."""
     if letter.isupper() or letter.isdigit() or letter in ASCENDERS:
         return rng.uniform(0.9, 1.05), rng.uniform(-0.04, 0.04)
@@ -111,7 +111,7 @@ def compose(text: str, glyphs: list[np.ndarray], rng: np.random.Generator, uprig
         if ch == " ":
             word_gap = True
             continue
-        share, shift = _place(ch, rng)
+        share, shift = letter_place(ch, rng)
         scaled = written_glyph(next(letters), max(2, round(height * share)), thicken)
         if parts:
             if word_gap:

@@ -10,6 +10,7 @@ each sample with its own input and target length: the one loop is over time.
     loss = CTCLoss(); loss.forward(logits (N, T, K), targets, input_lengths); loss.backward()
     best_path(log_probs (T, K)) → (labels, the step each was read at)
     beam_search(log_probs (T, K), width) → [(labels, log P(labels), steps), ...], best first
+    log_likelihood(log_probs (T, K), labels) → log P(labels)
 """
 
 from __future__ import annotations
@@ -104,6 +105,24 @@ class CTCLoss:
 
     def backward(self) -> np.ndarray:
         return self.grad
+
+
+def log_likelihood(log_probs: np.ndarray, target) -> float:
+    """log P(target | scores) for one line's (T, K) log-probabilities: the loss's forward
+    recursion alone, for a text found another way (a constrained search's, on the scores unmasked)."""
+    log_probs = np.maximum(log_probs, NEG)
+    if len(target) == 0:
+        return float(log_probs[:, BLANK].sum())
+    ext = np.zeros(2 * len(target) + 1, np.int64)
+    ext[1::2] = target
+    skip = np.zeros(len(ext), bool)
+    skip[2:] = (ext[2:] != BLANK) & (ext[2:] != ext[:-2])
+    alpha = np.full(len(ext), NEG)
+    alpha[0], alpha[1] = log_probs[0, BLANK], log_probs[0, ext[1]]
+    for t in range(1, len(log_probs)):
+        one = _lse(alpha, np.concatenate([[NEG], alpha[:-1]]))
+        alpha = np.where(skip, _lse(one, np.concatenate([[NEG, NEG], alpha[:-2]])), one) + log_probs[t, ext]
+    return float(_lse(alpha[-1:], alpha[-2:-1])[0])
 
 
 def best_path(log_probs: np.ndarray) -> tuple[list[int], list[int]]:

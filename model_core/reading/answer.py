@@ -35,6 +35,8 @@ class Reading:
     characters: list[Character] = field(default_factory=list)
     alternatives: list[tuple[str, float]] = field(default_factory=list)
     written: str | None = None  # the line as written, its separators and marks included (None: the text)
+    unconstrained: tuple[str, float] | None = None  # a constrained reading's: what it reads without the constraint
+    spans: list[tuple[int, int, int, int]] = field(default_factory=list)  # every emitted label's box (marks too)
 
     @property
     def is_text(self) -> bool:

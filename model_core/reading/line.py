@@ -32,6 +32,7 @@ class Line:
     # edges, where the strength is blank margin)
     box: tuple[int, int, int, int]
     cells: list[tuple[int, int, int, int]] = field(default_factory=list)  # a form's cells, in the image's pixels
+    ink: list[tuple[int, int, int, int]] = field(default_factory=list)  # its pieces' boxes (a line reader's line)
 
     @property
     def height(self) -> int:
@@ -95,33 +96,92 @@ def find_written_line(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> Line
     heaviest writing that is not a ruling, a page's edge or a pattern, with every piece of
     writing whose middle lies in that band, and margins; its strength over that box (rulings
     and patterns still in it). None when nothing is drawn."""
+    found = find_written_lines(grey, limits, most=1)
+    return found.lines[0] if found.lines else None
+
+
+@dataclass
+class Lines:
+    """A picture's written lines, top first, and the writing left out of them."""
+
+    lines: list[Line]
+    left_out: list[tuple[tuple[int, int, int, int], str]]  # (top, left, bottom, right), why: beyond_limit
+
+
+MAX_LINES = 8  # lines one picture may hold; more are left out (beyond_limit)
+SMALL_BAND = 0.5  # a band whose pieces are all under this share of the writing's height: a mark's (an accent, a dot)
+LIGHT_BAND = 0.1  # ... or whose ink is under this share of the heaviest band's: specks, not a line
+
+
+def find_written_lines(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS, most: int = MAX_LINES) -> Lines:
+    """Every written line of a picture as a line reader reads it, top first: the heaviest
+    writing's band as find_written_line takes it, then the heaviest of what is left, and so
+    on; a band of marks only (an accent, a dot above the writing) is no line. Each line's box
+    is its band with margins, the other lines' ink blanked in it. Past `most` lines (by weight,
+    the heaviest first), a line is left out, with its box."""
     try:
         ink, _ = locate_ink(grey, dataclasses.replace(limits, min_extent=0.0))
     except EmptyImageError:
-        return None
+        return Lines([], [])
     mask = _without_long_lines(ink.mask)
     found = pieces(mask, None)
     if not found:
-        return None
+        return Lines([], [])
     heaviest = max(p.mass for p in found)
     compact = [p for p in found if p.mass >= DUST * heaviest]
     writing = _writing_height(compact)
     compact = [p for p in compact if not _sparse(p, writing)] or compact
-    seed = max(compact, key=lambda p: p.mass)
+    bands, rest = [], compact
+    while rest:
+        seed = max(rest, key=lambda p: p.mass)
+        band = [p for p in rest if seed.box[0] <= (p.box[0] + p.box[2]) / 2 <= seed.box[2]]
+        rest = [p for p in rest if p not in band]
+        tall = max(p.box[2] - p.box[0] for p in band) >= SMALL_BAND * writing
+        if not bands or (tall and sum(p.mass for p in band) >= LIGHT_BAND * sum(p.mass for p in bands[0])):
+            bands.append(band)
+    boxes = [_band_box(seed_band, writing) for seed_band in bands]
+    kept = sorted(range(min(most, len(bands))), key=lambda i: boxes[i][0])
+    left_out = [(_ink_box(bands[i]), "beyond_limit") for i in range(most, len(bands))]
+    lines = []
+    for i in kept:
+        line = _cropped(grey, ink, boxes[i])
+        if line is None:
+            continue
+        line.ink = [p.box for p in bands[i]]
+        own = _ink_box(bands[i])
+        for j in kept:  # the other lines' writing is not this line's (where it reaches past this one's rows)
+            if j != i:
+                for p in bands[j]:
+                    _blank(line, p.box, (own[0], own[2]))
+        lines.append(line)
+    return Lines(lines, left_out)
+
+
+def _band_box(band, writing: float) -> tuple[int, int, int, int]:
+    """A band's box with margins: its rows those of its seed (its heaviest piece) and of its
+    writing-sized pieces, its columns all of its pieces'."""
+    seed = max(band, key=lambda p: p.mass)
     top, bottom = seed.box[0], seed.box[2]
-    band = [p for p in compact if top <= (p.box[0] + p.box[2]) / 2 <= bottom]
     left = min(p.box[1] for p in band)
     right = max(p.box[3] for p in band)
     writing_sized = [p for p in band if p.box[2] - p.box[0] <= 2 * writing]  # not a tall label or frame
     top = min([top, *(p.box[0] for p in writing_sized)])
     bottom = max([bottom, *(p.box[2] for p in writing_sized)])
     height = bottom - top
-    box = (
+    return (
         int(top - MARGIN_ROWS * height),
         int(left - MARGIN_COLUMNS * height),
         int(bottom + MARGIN_ROWS * height) + 1,
         int(right + MARGIN_COLUMNS * height) + 1,
     )
+
+
+def _ink_box(band) -> tuple[int, int, int, int]:
+    return (min(p.box[0] for p in band), min(p.box[1] for p in band),
+            max(p.box[2] for p in band), max(p.box[3] for p in band))  # fmt: skip
+
+
+def _cropped(grey: np.ndarray, ink, box: tuple[int, int, int, int]) -> Line | None:
     inside = (max(0, box[0]), max(0, box[1]), min(grey.shape[0], box[2]), min(grey.shape[1], box[3]))
     try:
         strength = ink.crop(inside)
@@ -131,6 +191,19 @@ def find_written_line(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> Line
     # blank paper beyond the picture's edge, as the reader has always seen a line.
     pads = ((inside[0] - box[0], box[2] - inside[2]), (inside[1] - box[1], box[3] - inside[3]))
     return Line(np.pad(strength, pads) if any(any(p) for p in pads) else strength, box)
+
+
+def _blank(line: Line, box: tuple[int, int, int, int], own: tuple[int, int]) -> None:
+    """Blank another line's piece (its box, in the picture's pixels) where it falls in this
+    line's crop outside this line's own rows of ink (`own`: top, bottom)."""
+    top, left = line.box[0], line.box[1]
+    x0, x1 = max(0, box[1] - left), min(line.strength.shape[1], box[3] - left)
+    for a, b in ((box[0], min(box[2], own[0])), (max(box[0], own[1]), box[2])):  # above, below this line's ink
+        y0, y1 = max(0, a - top), min(line.strength.shape[0], b - top)
+        if y0 < y1 and x0 < x1:
+            if not line.strength.flags.writeable:
+                line.strength = line.strength.copy()
+            line.strength[y0:y1, x0:x1] = 0.0
 
 
 def _without_long_lines(mask: np.ndarray) -> np.ndarray:

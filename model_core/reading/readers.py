@@ -23,13 +23,14 @@ from ..model import Model
 from . import lattice, network
 from .answer import Reading, no_text
 from .cards import reader_card
+from .constraints import Constraint
 from .line import Line, find_line, find_written_line
 
 
 class Reader(Protocol):
     name: str
 
-    def read(self, line: Line, limits: Limits) -> Reading: ...
+    def read(self, line: Line, limits: Limits) -> Reading: ...  # a line reader also takes a constraint
 
     def price(self, line: Line) -> int: ...
 
@@ -56,20 +57,24 @@ def read_text(
     top_k: int = 3,
     scorer: Model | None = None,
     alphabet: str = "digits",
+    constraint: Constraint | None = None,
 ) -> Reading:
     """Read the characters written in `source` (any input `preprocess` takes) with `model`.
     A blank or near-blank image reads as no text (is_text false), not as an error. `alphabet`
-    "digits" reads a number (0-9, no gaps); "characters" reads words (reading.spelling)."""
+    "digits" reads a number (0-9, no gaps); "characters" reads words (reading.spelling).
+    `constraint` (reading.constraints): what the text may be, for a line network's reader."""
     reader = reader_for(model, alphabet, top_k=top_k, scorer=scorer)
-    return read_pixels(reader, load_pixels(source, limits), limits)
+    return read_pixels(reader, load_pixels(source, limits), limits, constraint)
 
 
 FINDERS = {"lattice": find_line, "line": find_written_line}  # where each reader takes the line from
 
 
-def read_pixels(reader: Reader, grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> Reading:
+def read_pixels(
+    reader: Reader, grey: np.ndarray, limits: Limits = DEFAULT_LIMITS, constraint: Constraint | None = None
+) -> Reading:
     """Read a picture already decoded to grey pixels (decode.load_pixels) with `reader`."""
-    return read_line(reader, find_for(reader, grey, limits), limits)
+    return read_line(reader, find_for(reader, grey, limits), limits, constraint)
 
 
 def find_for(reader: Reader, grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) -> Line | None:
@@ -77,8 +82,20 @@ def find_for(reader: Reader, grey: np.ndarray, limits: Limits = DEFAULT_LIMITS) 
     return FINDERS[reader.name](grey, limits)
 
 
-def read_line(reader: Reader, line: Line | None, limits: Limits = DEFAULT_LIMITS) -> Reading:
-    return no_text() if line is None else reader.read(line, limits)
+class NeedsLineNetwork(ValueError):
+    """A constraint asked of a reader that cannot apply it (the cutting reader)."""
+
+
+def read_line(
+    reader: Reader, line: Line | None, limits: Limits = DEFAULT_LIMITS, constraint: Constraint | None = None
+) -> Reading:
+    constrained = constraint is not None and constraint.given
+    if constrained and reader.name != "line":
+        raise NeedsLineNetwork("allowed, template and words constrain a line network's reading: choose line-digits "
+                               "or line-characters")  # fmt: skip
+    if line is None:
+        return no_text()
+    return reader.read(line, limits, constraint) if constrained else reader.read(line, limits)
 
 
 def model_reader_card(model: Model, alphabet: str, model_dir: str | Path | None = None) -> dict:

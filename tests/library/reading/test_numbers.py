@@ -74,10 +74,34 @@ def test_the_cli_reads_two_files_a_row_each(mnist_test, tmp_path, capsys):
     (tmp_path / "not-an-image.png").write_bytes(b"hello")
     assert main(["read", str(tmp_path)]) == 0
     rows = [line.split(",") for line in capsys.readouterr().out.strip().splitlines()]
-    assert rows[0] == ["file", "text", "confidence", "error"]
+    assert rows[0] == ["file", "text", "confidence", "error", "line"]
     by_file = {row[0].rsplit("/", 1)[-1]: row for row in rows[1:]}
     assert by_file["42.png"][1] == "42" and by_file["7.png"][1] == "7" and by_file["7.png"][3] == ""
+    assert by_file["7.png"][4] == "1"
     assert by_file["not-an-image.png"][1] == "" and by_file["not-an-image.png"][3]
+
+
+def test_the_cli_reads_every_line_a_row_each_and_takes_a_constraint(mnist_test, tmp_path, capsys):
+    from PIL import Image
+
+    from model_core.cli import main
+
+    top, bottom = written(mnist_test, "305", touching=False), written(mnist_test, "42", touching=False)
+    page = np.zeros((top.shape[0] + bottom.shape[0], max(top.shape[1], bottom.shape[1])), np.uint8)
+    page[: top.shape[0], : top.shape[1]], page[top.shape[0] :, : bottom.shape[1]] = top, bottom
+    Image.fromarray(page).save(tmp_path / "two.png")
+    assert main(["read", "--model", "line-digits", str(tmp_path / "two.png")]) == 0
+    rows = [line.split(",") for line in capsys.readouterr().out.strip().splitlines()]
+    assert [(row[1], row[4]) for row in rows[1:]] == [("305", "1"), ("42", "2")]
+    assert main(["read", "--model", "line-digits", "--allowed", "0124", str(tmp_path / "two.png")]) == 0
+    rows = [line.split(",") for line in capsys.readouterr().out.strip().splitlines()]
+    assert set(rows[1][1]) <= set("0124") and rows[2][1] == "42"
+    (tmp_path / "words.txt").write_text("305\n42\n")
+    assert (
+        main(["read", "--model", "line-digits", "--words", str(tmp_path / "words.txt"), str(tmp_path / "two.png")]) == 0
+    )
+    assert [row.split(",")[1] for row in capsys.readouterr().out.strip().splitlines()[1:]] == ["305", "42"]
+    assert main(["read", "--words", str(tmp_path / "missing.txt"), str(tmp_path / "two.png")]) == 2
 
 
 def test_a_photo_of_a_number_on_ruled_paper_is_read_without_its_lines(model, mnist_test):

@@ -54,6 +54,16 @@ def test_a_text_of_another_length_than_the_reading_gives_no_character_rows(clien
     assert export(client, "?kind=text").decode().count("\n") == 2
 
 
+@pytest.mark.parametrize("text", ["JEAN-PIERRE", "O'NEIL", "Anne-Marie O'Hara"])
+def test_a_hyphen_or_an_apostrophe_inside_a_word_is_a_text_correction(client, write_words, text):
+    canvas, _ = write_words("JOHN")
+    sent = {"image": data_url(png(canvas)), "model": "characters", "true_text": text}
+    response = client.post("/api/feedback/", sent, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["true_text"] == text
+    assert list(csv.reader(io.StringIO(export(client, "?kind=text").decode())))[1][1] == text
+
+
 def test_a_label_correction_lists_null_text_and_is_not_in_the_text_export(client, mnist_test):
     image = data_url(png(mnist_test.images[0]))
     body = client.post("/api/feedback/", {"image": image, "true_label": "7"}, format="json").json()
@@ -67,7 +77,13 @@ def test_a_label_correction_lists_null_text_and_is_not_in_the_text_export(client
         ({"true_label": "7"}, 400, "invalid_input"),  # both kinds
         ({"true_text": None}, 400, "invalid_input"),  # neither
         ({"true_text": "A" * 65}, 400, "max_length"),
-        ({"true_text": "JOHN-PAUL"}, 400, "invalid_input"),
+        ({"true_text": "-JOHN"}, 400, "invalid_input"),  # a hyphen or an apostrophe inside a word only
+        ({"true_text": "JOHN-"}, 400, "invalid_input"),
+        ({"true_text": "JOHN--PAUL"}, 400, "invalid_input"),
+        ({"true_text": "'JOHN"}, 400, "invalid_input"),
+        ({"true_text": "JOHN -PAUL"}, 400, "invalid_input"),
+        ({"true_text": "=SUM(A1)"}, 400, "invalid_input"),
+        ({"true_text": "12-3", "model": "cnn"}, 422, "invalid_label"),  # a digit model's text is digits
         ({"true_text": "JO  HN"}, 400, "invalid_input"),
         ({"predicted_label": "eleven"}, 400, "invalid_label"),
         ({"model": "cnn"}, 422, "invalid_label"),  # letters the digit model does not read

@@ -148,3 +148,44 @@ def test_a_word_read_as_a_number_suggests_the_characters_alphabet(client, write_
 def test_a_number_suggests_nothing(client, mnist_test, text):
     body = client.post(TEXT, {"image": data_url(png(number(mnist_test, text)))}, format="json").json()
     assert body["text"] == text and body["suggested_alphabet"] is None
+
+
+def test_every_request_example_of_the_schema_is_answered(client):
+    import json
+
+    schema = json.loads(client.get("/api/schema/?format=json").content)
+    examples = schema["paths"]["/api/predict-text/"]["post"]["requestBody"]["content"]["application/json"]["examples"]
+    assert {"allowed", "template", "words"} <= {key for e in examples.values() for key in e["value"]}
+    for name, example in examples.items():
+        response = client.post(TEXT, example["value"], format="json")
+        assert response.status_code == 200, (name, response.content)
+
+
+def test_two_lines_are_read_in_order_with_a_box_each(client, mnist_test):
+    top, bottom = number(mnist_test, "305"), number(mnist_test, "42", seed=1)
+    canvas = np.zeros((top.shape[0] + bottom.shape[0], max(top.shape[1], bottom.shape[1])), np.uint8)
+    canvas[: top.shape[0], : top.shape[1]] = top
+    canvas[top.shape[0] :, : bottom.shape[1]] = bottom
+    body = client.post(TEXT, {"image": data_url(png(canvas))}, format="json").json()
+    assert body["text"] == "305\n42" and [line["text"] for line in body["lines"]] == ["305", "42"]
+    assert body["lines"][0]["box"][1] < body["lines"][1]["box"][1] and body["alternatives"] == []
+
+
+def test_allowed_characters_constrain_the_reading_and_keep_the_free_one(client, mnist_test):
+    image = data_url(png(number(mnist_test, "305")))
+    free = client.post(TEXT, {"image": image}, format="json").json()
+    held = client.post(TEXT, {"image": image, "allowed": "0124"}, format="json").json()
+    assert set(held["text"]) <= set("0124") and held["text"] != free["text"]
+    assert {"text": free["text"], "confidence": free["confidence"], "constrained": False} in held["alternatives"]
+    assert all(a["constrained"] for a in free["alternatives"])
+
+
+@pytest.mark.parametrize(
+    "extra, status, code",
+    [({"allowed": ""}, 400, "invalid_input"), ({"template": "D" * 65}, 400, "max_length"),
+     ({"words": ["x"] * 2001}, 400, "max_length"), ({"words": ["a" * 40] * 900}, 400, "invalid_constraint"),
+     ({"words": "PILLET"}, 400, "not_a_list"), ({"model": "cnn", "allowed": "0123456789"}, 422, "invalid_constraint")],
+)  # fmt: skip
+def test_malformed_or_unusable_constraints_are_refused(client, mnist_test, extra, status, code):
+    response = client.post(TEXT, {"image": data_url(png(number(mnist_test, "42"))), **extra}, format="json")
+    assert response.status_code == status and response.json()["code"] == code, response.content
