@@ -12,10 +12,10 @@ const $ = (selector) => document.querySelector(selector);
 const MODEL_RETRY_MS = 5000; // the API unreachable: the model list is asked for again this often
 
 /** The line network that reads numbers, where the server ships one (undefined: the default model). */
-async function lineModel() {
+async function lineModel(alphabet = "digits") {
   try {
     const info = await api.modelInfo();
-    return info.models.find((m) => m.reads_lines && m.reads === "digits")?.name;
+    return info.models.find((m) => m.reads_lines && m.reads === alphabet)?.name;
   } catch {
     return undefined;
   }
@@ -76,9 +76,10 @@ export function modes({ state, pad, readAgain, refreshSamples, dataset, wide, TE
     setTextMode(true, { keep });
     readAgain();
     try {
-      // The model that reads it: the characters model for words; for numbers the line network
-      // where the server ships one (predict-text's default), else the default model.
-      renderModel(await api.modelInfo(alphabet === "characters" ? "characters" : await lineModel()));
+      // The model that reads it: the line network for the kind where the server ships one
+      // (predict-text's default), else the characters model for words, the default for numbers.
+      const line = await lineModel(alphabet);
+      renderModel(await api.modelInfo(line ?? (alphabet === "characters" ? "characters" : undefined)));
     } catch (error) {
       showStatus(`Model information unavailable: ${error.message}`);
     }

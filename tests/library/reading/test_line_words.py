@@ -4,7 +4,9 @@ hyphens and apostrophes kept inside words only, letters or digits and case word 
 import numpy as np
 import pytest
 
-from model_core.data.text_lines import TEXT_LABELS
+from model_core.data.emnist import CHARACTER_LABELS
+from model_core.data.text_lines import TEXT_LABELS, write_text
+from model_core.reading import read_text
 from model_core.reading.answer import Character
 from model_core.reading.network import words_of
 
@@ -66,3 +68,71 @@ def test_two_words_of_letters_and_digits_each_choose_their_kind():
 
 def test_nothing_but_spaces_and_marks_reads_as_no_text():
     assert not read(" - ").is_text
+
+
+# --- The shipped line network for characters --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def words_model():
+    from model_core import load_model
+
+    return load_model("line-characters")
+
+
+@pytest.fixture(scope="module")
+def zero_like_o(characters_model, emnist_validation):
+    """An EMNIST validation O that the characters model, alone, reads as a 0."""
+    o = CHARACTER_LABELS.index("O")
+    candidates = np.flatnonzero(emnist_validation.labels == o)[:3000]
+    scores = characters_model.scores(emnist_validation.images[candidates].astype(np.float32) / 255).probabilities
+    zero = [i for i, row in zip(candidates, scores, strict=True) if characters_model.labels[int(row.argmax())] == "0"]
+    return emnist_validation.images[zero[0]]
+
+
+def scanned(text: str, glyph_of, *, label: str | None = None, style: str = "spaced", dark_on_light=True, seed=0):
+    """`text` written by data.text_lines (upright, `style`), a form's `label` printed before it,
+    on a page: a scan (dark on light) or a canvas (light on dark)."""
+    from devtools.images import grey_png
+
+    rng = np.random.default_rng(seed)
+    ink, printed, _ = write_text(text, glyph_of, rng, style, height=44, label=label, thicken=1)
+    both = np.maximum(ink, printed)
+    page = np.pad(both, 20)
+    tone = 235 - page * 205 if dark_on_light else page * 255
+    return grey_png(np.clip(tone, 0, 255).astype(np.uint8))
+
+
+@pytest.mark.parametrize(
+    ("text", "style"),
+    [("PILLET", "spaced"), ("AB12", "capitals"), ("JEAN-PIERRE", "capitals"), ("ANNA SMITH", "spaced"),
+     ("garden", "lower"), ("O'NEIL", "capitals")],
+)  # fmt: skip
+@pytest.mark.parametrize("dark_on_light", [True, False], ids=["scan", "canvas"])
+def test_words_names_and_codes_are_read_whole(words_model, clear_glyph, text, style, dark_on_light):
+    reading = read_text(words_model, scanned(text, clear_glyph, style=style, dark_on_light=dark_on_light),
+                        alphabet="characters")  # fmt: skip
+    assert reading.text == text
+
+
+def test_a_name_in_spaced_capitals_beside_a_printed_nom_is_the_name_alone(words_model, clear_glyph):
+    from model_core.serving import Limits, read_texts
+
+    source = scanned("PILLET", clear_glyph, label="NOM :")
+    answer = read_texts(words_model, [source], limits=Limits(), alphabet="characters")[0]
+    assert answer["text"] == "PILLET"
+    assert [item["reason"] for item in answer["left_out"]] == ["printed"]
+
+
+def test_john_with_an_o_that_alone_reads_as_zero_is_john(words_model, clear_glyph, zero_like_o):
+    glyph_of = lambda ch: zero_like_o if ch == "O" else clear_glyph(ch)  # noqa: E731
+    assert read_text(words_model, scanned("JOHN", glyph_of, style="capitals"), alphabet="characters").text == "JOHN"
+
+
+def test_allowed_digits_read_an_o_as_a_zero(words_model, clear_glyph):
+    from model_core.reading.constraints import Constraint
+
+    source = scanned("O", clear_glyph, style="single")
+    assert read_text(words_model, source, alphabet="characters").text == "O"
+    held = read_text(words_model, source, alphabet="characters", constraint=Constraint(allowed="0123456789"))
+    assert held.text == "0" and held.unconstrained[0] == "O"
