@@ -34,7 +34,7 @@ from .data.datasets import SPLITS, SampleSet, csv_header, csv_row
 from .data.emnist import CHARACTER_LABELS, MERGED_LOWER, PARTS, character_samples
 from .imaging.decode import HOOKS as DECODE_HOOKS
 from .imaging.decode import Limits, PreprocessError, TooCostly, decode_base64, decode_budget, load_pixels
-from .imaging.encode import from_uint8_bytes, to_data_url, to_uint8
+from .imaging.encode import from_uint8_bytes, stacked_png, to_data_url, to_uint8
 from .imaging.keepsake import keepsake_png, reduced_png
 from .imaging.preprocess import RECIPES, SIZE, located, preprocess
 from .model import Model, classify
@@ -43,14 +43,13 @@ from .reading import (
     MAX_CHARACTERS,
     Reading,
     TooManyCharacters,
-    find_for,
     hints,
     model_reader_card,
-    read_line,
     read_pixels,
     reader_for,
 )
 from .reading.constraints import Constraint
+from .reading.network import line_input
 from .reading.page import find_lines_for, price_of, read_page
 from .saved import ModelLoadError, available_models
 
@@ -282,22 +281,27 @@ def correction_images(
     *,
     text: bool = False,
     pay: Callable[[int], None] | None = None,
-) -> tuple[bytes, bytes]:
+) -> tuple[bytes, bytes, bytes]:
     """What a stored correction keeps of its image: the 28×28 `model` would see (MNIST's
-    bytes) and the user's image as decoded pixels in a bounded PNG. With `text` (a correction
-    of a reading), the 28×28 of each character the reader finds, left to right, one after
-    another (784 bytes each; none for a blank image)."""
+    bytes), the user's image as decoded pixels in a bounded PNG, and (a text's) its lines.
+    With `text` (a correction of a reading), every line is read as predict-text reads it: the
+    28×28 of each character where the reader placed it, line by line, left to right, one after
+    another (784 bytes each; none for a blank image), and each line's crop as a line network
+    reads it (32 px tall), top first, stacked in one PNG (b"" for the cutting reader's)."""
+    lines_png = b""
     if text:  # a text correction is read on arrival, and pays what a reading does
         reader = reader_for(model, model.alphabet)
-        line = find_for(reader, load_pixels(source, limits), limits)
-        priced(reader.price(line) if line is not None else 0, limits, pay)
+        found = find_lines_for(reader, load_pixels(source, limits), limits)
+        priced(price_of(reader, found), limits, pay)
         with watched(limits.check):
-            reading = read_line(reader, line, limits)
-        processed = b"".join(to_uint8(c.image).tobytes() for c in reading.characters)
+            page = read_page(reader, found, limits)
+        processed = b"".join(to_uint8(c.image).tobytes() for line in page.lines for c in line.reading.characters)
+        if model.reads_lines and found.lines:
+            lines_png = stacked_png([line_input(line) for line in found.lines])
     else:
         priced(model.networks, limits, pay)
         processed = to_uint8(preprocess(source, limits, model.recipe)).tobytes()
-    return processed, keepsake_png(source, limits)
+    return processed, keepsake_png(source, limits), lines_png
 
 
 def load_model(path: str | Path | None = None) -> Model:

@@ -32,7 +32,7 @@ from backend.common.throttling import client_key, payer
 from model_core.serving import LABELS
 
 from . import selectors, services
-from .models import MAX_TEXT, NOT_A_DIGIT
+from .models import MAX_LINE, MAX_LINES, MAX_TEXT, NOT_A_DIGIT
 
 VERSION_PATTERN = r"^(\d{4}-\d{2}-\d{2}\.[0-9a-f]{8}|unversioned|)$"  # empty: the model's own
 IDEMPOTENCY_KEY = r"[A-Za-z0-9_.:-]{1,64}"
@@ -44,15 +44,22 @@ CORRECTION_LABEL = rf"^(?:[0-9A-Za-z]|{NOT_A_DIGIT})$"
 # Words one space apart; a hyphen or an apostrophe only inside a word (never first: no cell of an
 # export may begin like a formula).
 WORD = r"[0-9A-Za-z]+(?:[-'][0-9A-Za-z]+)*"
-CORRECTION_TEXT = rf"^{WORD}(?: {WORD})*$"
+LINE = rf"{WORD}(?: {WORD})*"
+CORRECTION_TEXT = rf"^{LINE}(?:\n{LINE})*$"  # a picture's lines, top first, one newline apart
 
 
 class TextField(serializers.RegexField):
-    """A text as a JSON string only (a number is not a text, however it would print)."""
+    """A text as a JSON string only (a number is not a text, however it would print): at most
+    MAX_LINES lines of at most MAX_LINE characters each."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             raise serializers.ValidationError("must be a string", code="invalid")
+        lines = data.strip().split("\n")
+        if len(lines) > MAX_LINES or any(len(line) > MAX_LINE for line in lines):
+            raise serializers.ValidationError(
+                f"at most {MAX_LINES} lines of at most {MAX_LINE} characters each", code="max_length"
+            )
         return super().to_internal_value(data)
 
 
@@ -123,10 +130,12 @@ class FeedbackApi(JsonOrFormApi):
             CORRECTION_TEXT,
             max_length=MAX_TEXT,
             required=False,
-            help_text="What a reading (predict-text) should have said, 1-64 characters: words of letters and "
-            "digits one space apart, a hyphen or an apostrophe inside a word (JEAN-PIERRE, O'NEIL: a model of "
-            "characters only); a digit model's digits only; a character the model does not read is a 422 "
-            "`invalid_label`. Stored with the 28×28 of each character the reader finds; exported by "
+            help_text="What a reading (predict-text) should have said: its lines top first, one newline apart "
+            "(up to 8), each 1-64 characters: words of letters and digits one space apart, a hyphen or an "
+            "apostrophe inside a word (JEAN-PIERRE, O'NEIL: a model of characters only); a digit model's "
+            "digits only; a character the model does not read is a 422 "
+            "`invalid_label`. Stored with the 28×28 of each character where the reader placed it, and each "
+            "line's crop as a line network read it; exported by "
             "`/api/feedback/export/?kind=text`, and, when it has as many characters as the reading found, a row a "
             "character in the MNIST-style export. Send this or `true_label`.",
         )

@@ -54,7 +54,7 @@ def feedback_csv_lines(*, reviewed_only: bool = False, model: str | None = None)
             if not text:
                 yield NOT_A_DIGIT_CSV if label == NOT_A_DIGIT else label, processed, name
                 continue
-            characters = text.replace(" ", "")
+            characters = text.replace(" ", "").replace("\n", "")
             if len(processed) != CHARACTER_BYTES * len(characters) or name not in shipped:
                 continue
             reader = get_model(name)
@@ -66,18 +66,22 @@ def feedback_csv_lines(*, reviewed_only: bool = False, model: str | None = None)
     yield from csv_lines(each())
 
 
-TEXT_COLUMNS = ("id", "true_text", "predicted_text", "model", "image")
+TEXT_COLUMNS = ("id", "true_text", "predicted_text", "model", "image", "lines_image")
 
 
 def feedback_text_lines(*, reviewed_only: bool = False, model: str | None = None) -> Iterator[str]:
-    """Text corrections, oldest first, as CSV (TEXT_COLUMNS): the user's image as a PNG data URL."""
+    """Text corrections, oldest first, as CSV (TEXT_COLUMNS): the user's image as a PNG data
+    URL, and each line's crop as the line network read it (32 px tall, top first; what
+    fine-tuning a line network takes beside the text's lines), empty for the cutting reader."""
     rows = _corrections(reviewed_only, model).exclude(true_text="")
     yield _csv_line(TEXT_COLUMNS)
-    for pk, true_text, predicted_text, name, original in rows.values_list(
-        "id", "true_text", "predicted_text", "model_name", "original"
+    for pk, true_text, predicted_text, name, original, lines in rows.values_list(
+        "id", "true_text", "predicted_text", "model_name", "original", "lines_image"
     ).iterator():
         image = exported_image(bytes(original))  # at most 100 KiB a cell: a reduced copy of a bigger one
-        yield _csv_line((pk, true_text, predicted_text, name, image))
+        lines = bytes(lines)
+        crops = exported_image(lines) if lines else ""
+        yield _csv_line((pk, true_text, predicted_text, name, image, crops))
 
 
 def _csv_line(values) -> str:

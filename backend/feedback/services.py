@@ -94,7 +94,7 @@ def feedback_create(
     loaded = get_model(model)
     labels = [*loaded.labels, NOT_A_DIGIT]
     for name, text in (("true_text", true_text), ("predicted_text", predicted_text)):
-        wrong = [ch for ch in text if ch != " " and not reads(loaded, ch)]
+        wrong = [ch for ch in text if ch not in " \n" and not reads(loaded, ch)]
         if wrong:
             raise InvalidLabel(f"{name} holds characters model {loaded.name} does not read: {''.join(wrong)}", name)
     if not true_text:
@@ -122,8 +122,8 @@ def feedback_create(
     # What this model would see (a reading's characters, for a text), and the user's image.
     # What this model would see (a reading's characters, for a text), and the user's image: priced
     # as a prediction or a reading is, and paid for by the sender (`pay`).
-    image, original = correction_images(loaded, source, limits(), text=bool(true_text), pay=pay)
-    size = len(image) + len(original)
+    image, original, lines_image = correction_images(loaded, source, limits(), text=bool(true_text), pay=pay)
+    size = len(image) + len(original) + len(lines_image)
     _check_budgets(client, size)
     try:
         with transaction.atomic():
@@ -136,6 +136,7 @@ def feedback_create(
                 model_version=loaded.version,  # the server's own: what a client sends is not evidence
                 processed=image,
                 original=original,
+                lines_image=lines_image,
                 original_type="image/png",
                 client=client,
                 stored_bytes=size,

@@ -22,11 +22,18 @@ def from_uint8_bytes(raw: bytes, side: int = SIZE) -> np.ndarray:
 
 
 def to_png(image: np.ndarray) -> bytes:
-    """A (28, 28) float image in [0, 1] as an 8-bit greyscale PNG."""
+    """A float image in [0, 1] (the 28×28, or any) as an 8-bit greyscale PNG."""
     pixels = to_uint8(image)
     buffer = io.BytesIO()
     Image.fromarray(pixels, mode="L").save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def stacked_png(images: list[np.ndarray]) -> bytes:
+    """Float images in [0, 1] of one height, top first, each padded on the right to the widest,
+    as one greyscale PNG (a text correction's lines, as its line network read them)."""
+    widest = max(image.shape[1] for image in images)
+    return to_png(np.concatenate([np.pad(image, ((0, 0), (0, widest - image.shape[1]))) for image in images]))
 
 
 def to_data_url(image: np.ndarray) -> str:

@@ -36,8 +36,8 @@ def test_a_text_correction_is_stored_and_exported_whole_and_a_row_a_character(cl
     assert strip.size == (4 * 28, 28)  # the four characters the reader found, side by side
 
     rows = list(csv.reader(io.StringIO(export(client, "?kind=text").decode())))
-    assert rows[0] == ["id", "true_text", "predicted_text", "model", "image"]
-    assert rows[1][:4] == [str(body["id"]), "John", "JOHM", "characters"]
+    assert rows[0] == ["id", "true_text", "predicted_text", "model", "image", "lines_image"]
+    assert rows[1][:4] == [str(body["id"]), "John", "JOHM", "characters"] and rows[1][5] == ""  # a cutting reader
     stored = Image.open(io.BytesIO(base64.b64decode(rows[1][4].split(",", 1)[1])))
     np.testing.assert_array_equal(np.asarray(stored.convert("L")), canvas)  # the user's pixels, all of them
 
@@ -116,3 +116,23 @@ def test_an_exported_image_cell_stays_under_100_kib_and_the_stored_image_is_kept
     assert cell.startswith("data:image/png;base64,") and len(cell) <= 100 * 1024
     assert Image.open(io.BytesIO(base64.b64decode(cell.split(",", 1)[1]))).size[0] > 64  # a reduced copy
     assert bytes(Feedback.objects.get(pk=response.json()["id"]).original) == stored
+
+
+def test_a_correction_of_two_lines_keeps_each_characters_cut_and_each_lines_crop(client, mnist_test):
+    from tests.server.reading.test_predict_text import number
+
+    top, bottom = number(mnist_test, "305"), number(mnist_test, "42", seed=1)
+    canvas = np.zeros((top.shape[0] + bottom.shape[0], max(top.shape[1], bottom.shape[1])), np.uint8)
+    canvas[: top.shape[0], : top.shape[1]] = top
+    canvas[top.shape[0] :, : bottom.shape[1]] = bottom
+    sent = {"image": data_url(png(canvas)), "model": "line-digits", "true_text": "305\n42", "predicted_text": "305\n47"}
+    response = client.post("/api/feedback/", sent, format="json")
+    assert response.status_code == 201, response.content
+    rows = list(csv.reader(io.StringIO(export(client, "?kind=text").decode())))
+    assert rows[1][1] == "305\n42"
+    crops = Image.open(io.BytesIO(base64.b64decode(rows[1][5].split(",", 1)[1])))
+    assert crops.height == 2 * 32 and crops.width >= 32  # each line as the line network read it, top first
+    images, labels, _ = read_corrections(export(client, "?model=line-digits"))
+    assert labels == ["3", "0", "5", "4", "2"] and images.shape == (5, 28, 28)  # each character where it was cut
+    too_many = {**sent, "true_text": "\n".join(["1"] * 9)}
+    assert client.post("/api/feedback/", too_many, format="json").json()["code"] == "max_length"

@@ -1,6 +1,6 @@
 """A database made before the server was cut into domains (every endpoint in one app, "api")
 is served as it is by the new layout: nothing to apply for the move (only the later additive
-migrations: text corrections), every correction readable."""
+migrations: text corrections, their lines), every correction readable."""
 
 import os
 import shutil
@@ -25,7 +25,9 @@ def test_a_database_made_by_the_one_app_layout_migrates_cleanly(tmp_path):
         [sys.executable, "manage.py", "migrate", "--plan"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     planned = [line for line in plan.stdout.splitlines() if line and not line.startswith(" ")]
-    assert plan.returncode == 0 and planned == ["Planned operations:", "api.0004_feedback_text"], plan.stdout
+    assert plan.returncode == 0 and planned == [
+        "Planned operations:", "api.0004_feedback_text", "api.0005_feedback_lines"
+    ], plan.stdout  # fmt: skip
     migrated = subprocess.run([sys.executable, "manage.py", "migrate"], cwd=ROOT, env=env, capture_output=True)
     assert migrated.returncode == 0, migrated.stderr
     read = subprocess.run(
