@@ -88,6 +88,22 @@ def draw_line(page, glyphs, *, touch: bool = False) -> None:
     (_touch if touch else _mouse)(page, strokes, square, box["height"])
 
 
+def draw_lines(page, rows, *, touch: bool = False) -> None:
+    """Lines of glyphs' strokes on the pad, top first, each glyph 0.36 of the pad's height and
+    one every 0.26 of it, the lines 0.48 apart: two lines of writing on the line pad."""
+    page.locator("#pad").scroll_into_view_if_needed()
+    box = page.locator("#pad").bounding_box()
+    height = box["height"]
+    strokes = []
+    for row, glyphs in enumerate(rows):
+        top = 0.06 + 0.48 * row
+        for i, glyph in enumerate(glyphs):
+            left = 0.15 + i * 0.26
+            strokes += [[((left + 0.36 * x) * height / box["width"], top + 0.36 * y) for x, y in stroke]
+                        for stroke in glyph]  # fmt: skip
+    (_touch if touch else _mouse)(page, strokes, (box["x"], box["y"], box["width"]), height)
+
+
 def draw_amount(page, written: str, size: float = 0.5) -> None:
     """An amount as written ("1.250,00") with the mouse on the wide pad: each digit `size` of
     the pad's height, 0.7 of that apart (a mark between two digits adds 0.45), each mark

@@ -63,16 +63,23 @@ export function predictFile(file, { model, topK = 3, signal } = {}) {
   return request("/api/predict-digit/", { method: "POST", body: form, signal });
 }
 
-/** A line of writing read whole: `alphabet` "digits" (a number) or "characters" (words). */
-export const predictText = (image, { model, alphabet = "digits", topK = 3, signal } = {}) =>
-  request("/api/predict-text/", { method: "POST", json: { image, model, alphabet, top_k: topK }, signal });
+/** Writing read whole, every line: `alphabet` "digits" (numbers) or "characters" (words);
+ * `allowed` and `words` constrain what each line may be. */
+export const predictText = (image, { model, alphabet = "digits", topK = 3, allowed, words, signal } = {}) =>
+  request("/api/predict-text/", {
+    method: "POST",
+    json: { image, model, alphabet, top_k: topK, ...(allowed ? { allowed } : {}), ...(words ? { words } : {}) },
+    signal,
+  });
 
-export function predictTextFile(file, { model, alphabet = "digits", topK = 3, signal } = {}) {
+export function predictTextFile(file, { model, alphabet = "digits", topK = 3, allowed, words, signal } = {}) {
   const form = new FormData();
   form.append("image", file);
   if (model) form.append("model", model);
   form.append("alphabet", alphabet);
   form.append("top_k", String(topK));
+  if (allowed) form.append("allowed", allowed);
+  for (const word of words ?? []) form.append("words", word);
   return request("/api/predict-text/", { method: "POST", body: form, signal });
 }
 

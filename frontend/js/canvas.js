@@ -7,6 +7,7 @@
 
 const STROKE_WIDTH = 0.072; // of the pad's height: a 20 px brush on a 280 px canvas
 const EXPORT_SIZE = 280; // the exported drawing's height
+const LINE_SHARE = 0.5; // of the pad's height: the most one line of writing takes
 const UPLOAD_MAX = 112; // what is sent: the ink's box, its longer side at most this many pixels
 const UPLOAD_MARGIN = 0.08; // around the ink, as a share of the box's longer side
 
@@ -120,9 +121,9 @@ export class DrawingPad extends EventTarget {
     const margin = UPLOAD_MARGIN * Math.max(x1 - x0, y1 - y0);
     [x0, y0] = [Math.max(0, x0 - margin), Math.max(0, y0 - margin)];
     [x1, y1] = [Math.min(this.aspect, x1 + margin), Math.min(1, y1 + margin)];
-    // Pixels per unit: the longer side at most UPLOAD_MAX (one character); for a line, its
-    // height at most `maxHeight` however long it is.
-    const fit = maxHeight ? maxHeight / (y1 - y0) : UPLOAD_MAX / Math.max(x1 - x0, y1 - y0);
+    // Pixels per unit: the longer side at most UPLOAD_MAX (one character); for writing, a line
+    // (half the pad's height at most) `maxHeight` tall however long it is, two lines twice that.
+    const fit = maxHeight ? maxHeight / Math.min(y1 - y0, LINE_SHARE) : UPLOAD_MAX / Math.max(x1 - x0, y1 - y0);
     const size = Math.min(EXPORT_SIZE, fit);
     this.upload = { x0, y0, scale: size };
     const out = document.createElement("canvas");

@@ -6,6 +6,7 @@
 import * as api from "./api.js";
 import { showError, showIdle, showResult, showStatus } from "./answer.js";
 import { DrawingPad } from "./canvas.js";
+import { constraint, wireConstraints } from "./constraints.js";
 import { wireFiles, wireKeys } from "./inputs.js";
 import { modes } from "./modes.js";
 import { hideReading, showReading } from "./reading.js";
@@ -15,7 +16,7 @@ const $ = (selector) => document.querySelector(selector);
 const LIVE_DELAY_MS = 120; // while drawing: at most one request per pause this long
 const TEXT = "@text"; // the "Read as" choice "Numbers & words"
 const LINE_UPLOAD_HEIGHT = 112; // a line of writing is sent this many pixels tall at most
-const wide = () => (window.matchMedia("(max-width: 759px)").matches ? 2.2 : 3); // the line pad's width / height
+const wide = () => 2.2; // the line pad's width / height: tall enough for two lines
 
 const state = {
   model: undefined, // the chosen model's name; undefined = the API's default
@@ -72,7 +73,7 @@ async function recognise(send, { truth, photo } = {}) {
 }
 
 const options = (signal) => ({ model: state.model, topK: topK(), signal });
-const textOptions = (signal) => ({ alphabet: state.alphabet, topK: 3, signal });
+const textOptions = (signal) => ({ alphabet: state.alphabet, topK: 3, ...constraint(), signal });
 
 // --- Drawing -----------------------------------------------------------------------------
 
@@ -105,6 +106,7 @@ pad.addEventListener("change", (event) => {
 $("#clear").addEventListener("click", () => pad.clear());
 $("#undo").addEventListener("click", () => pad.undo());
 wireKeys(pad);
+wireConstraints(() => state.text && readAgain());
 // --- Upload: a photo of paper, or any image --------------------------------------------------
 
 function recogniseFile(file) {
@@ -165,7 +167,6 @@ for (const radio of document.querySelectorAll('input[name="text-kind"]')) {
 }
 $("#read-as-number").addEventListener("click", () => chooseText("digits", { keep: true }));
 $("#read-as-words").addEventListener("click", () => chooseText("characters", { keep: true }));
-window.matchMedia("(max-width: 759px)").addEventListener("change", () => state.text && pad.setAspect(wide()));
 
 // --- Start -------------------------------------------------------------------------------
 

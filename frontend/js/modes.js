@@ -32,10 +32,11 @@ export function modes({ state, pad, readAgain, refreshSamples, dataset, wide, TE
     if (!keep && on !== Boolean(state.text) && (pad.strokes.length || pad.picture)) pad.clear();
     state.text = on;
     $("#text-kind").hidden = !on;
+    $("#constraint").hidden = !on;
     $("#pad").classList.toggle("wide", on);
     pad.setAspect(on ? wide() : 1);
-    $("#draw-title").textContent = on ? "Write a number or a word" : state.reads === "characters" ? "Draw a letter or a digit" : "Draw a digit";
-    $("#pad").setAttribute("aria-label", on ? "Writing area: write a number or a word" : state.reads === "characters" ? "Drawing area: draw one letter or digit" : "Drawing area: draw one digit, 0 to 9");
+    $("#draw-title").textContent = on ? "Write numbers or words, one or two lines" : state.reads === "characters" ? "Draw a letter or a digit" : "Draw a digit";
+    $("#pad").setAttribute("aria-label", on ? "Writing area: write a number or a word, on one line or two" : state.reads === "characters" ? "Drawing area: draw one letter or digit" : "Drawing area: draw one digit, 0 to 9");
     $("#result-title").textContent = on ? "What the reader reads" : "What the network sees";
     if (!on) hideReading();
   }

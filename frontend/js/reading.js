@@ -39,7 +39,8 @@ export function showReading(result, { pad, current }) {
     pad.showBoxes([]);
     return;
   }
-  prediction.textContent = result.text;
+  prediction.textContent = result.text; // lines one newline apart: shown a line each (white-space: pre-line)
+  showLines(result);
   // The separators and marks the network passed over ("1.250,00" for 125000): an amount's
   // reader must see that the digits are not the whole story.
   const written = $("#written");
@@ -68,11 +69,33 @@ export function showReading(result, { pad, current }) {
       return item;
     }),
   );
-  const others = result.alternatives.filter((a) => a.confidence >= 0.001); // a 0.0% one says nothing
-  $("#alternatives").textContent = others.length ? `Or: ${others.map((a) => `${a.text} (${pct(a.confidence)})`).join(", ")}` : "";
+  // A 0.0% one says nothing; the reading without "What may be written" is always shown.
+  const others = result.alternatives.filter((a) => a.confidence >= 0.001 || a.constrained === false);
+  const shown = (a) => `${a.text} (${pct(a.confidence)}${a.constrained === false ? ", without the constraint" : ""})`;
+  $("#alternatives").textContent = others.length ? `Or: ${others.map(shown).join(", ")}` : "";
   $("#reading").hidden = false;
   offerTextCorrection(result, current);
   showModelLine(result, `${result.characters.length} character${result.characters.length === 1 ? "" : "s"}`);
+}
+
+/** Several lines: each with its reading and confidence; and the ink the reader left out. */
+function showLines(result) {
+  const lines = result.lines ?? [];
+  const list = $("#lines");
+  list.hidden = lines.length < 2;
+  list.replaceChildren(
+    ...(lines.length < 2 ? [] : lines).map((line, i) => {
+      const item = document.createElement("li");
+      item.className = "line";
+      item.textContent = `Line ${i + 1}: ${line.text} · ${pct(line.confidence)}`;
+      return item;
+    }),
+  );
+  const why = { printed: "printed text", beyond_limit: "a line past the limit", unreadable: "ink it could not read" };
+  const left = result.left_out ?? [];
+  const note = $("#left-out");
+  note.hidden = !left.length;
+  note.textContent = left.length ? `Not read: ${left.map((item) => why[item.reason] ?? item.reason).join(", ")}.` : "";
 }
 
 function offerTextCorrection(result, current) {
@@ -80,10 +103,16 @@ function offerTextCorrection(result, current) {
   const input = $("#true-text");
   form.hidden = false;
   input.value = result.text;
+  input.rows = Math.max(1, result.text.split("\n").length);
   $("#text-feedback-status").textContent = "";
   form.onsubmit = async (event) => {
     event.preventDefault();
-    const text = input.value.trim().replace(/\s+/g, " ");
+    // Each line's words one space apart; the lines one newline apart, empty ones dropped.
+    const text = input.value
+      .split("\n")
+      .map((line) => line.trim().replace(/\s+/g, " "))
+      .filter(Boolean)
+      .join("\n");
     const { input: drawing } = current();
     const status = $("#text-feedback-status");
     if (!text || !drawing) return;

@@ -599,7 +599,7 @@ def test_switching_to_numbers_and_words_starts_a_fresh_pad(open_app):
     draw_with_mouse(page, DIGITS["7"])
     expect_prediction(page, "7")
     page.select_option("#model-choice", "@text")
-    expect(page.locator("#draw-title")).to_have_text("Write a number or a word", timeout=10_000)
+    expect(page.locator("#draw-title")).to_have_text("Write numbers or words, one or two lines", timeout=10_000)
     rgb = pad_pixels(page)
     assert not any(rgb[i] > 128 for i in range(0, len(rgb), 4)), "the 7 is still on the pad"
     draw_line(page, [DIGITS["4"], DIGITS["2"]])
@@ -670,4 +670,43 @@ def test_letters_read_as_a_number_offer_to_be_read_as_words(open_app):
     button.click()
     expect(page.locator("#prediction")).to_have_text("HAT", timeout=10_000)  # the same drawing, read as words
     assert page.locator("input[name='text-kind'][value='characters']").is_checked() and button.is_hidden()
+    assert not open_app.errors, open_app.errors
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_two_lines_on_the_taller_pad_are_read_a_line_each(open_app, size):
+    from playwright.sync_api import expect
+
+    from devtools.browser import draw_lines
+
+    page = open_app(**(PHONE if size == "phone" else DESKTOP))
+    text_mode(page)
+    draw_lines(page, [[DIGITS["4"], DIGITS["2"]], [DIGITS["7"]]], touch=size == "phone")
+    expect(page.locator("#lines .line")).to_have_count(2, timeout=10_000)
+    assert page.locator("#prediction").text_content() == "42\n7"
+    lines = page.locator("#lines .line").all_text_contents()
+    assert lines[0].startswith("Line 1: 42") and lines[1].startswith("Line 2: 7")
+    assert page.locator("#characters .character-label").all_text_contents() == ["4", "2", "7"]
+    expect(page.locator("#true-text")).to_have_value("42\n7")  # the correction holds both lines
+    if size == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not open_app.errors, open_app.errors
+
+
+def test_what_may_be_written_constrains_the_reading_and_keeps_the_free_one(open_app):
+    from playwright.sync_api import expect
+
+    from devtools.browser import draw_line
+
+    page = open_app(**DESKTOP)
+    text_mode(page)
+    draw_line(page, [DIGITS["1"], DIGITS["7"]])
+    expect(page.locator("#prediction")).to_have_text("17", timeout=10_000)
+    page.click("#constraint summary")
+    page.fill("#allowed", "0123")
+    expect(page.locator("#prediction")).not_to_have_text("17", timeout=10_000)
+    assert set(page.locator("#prediction").text_content()) <= set("0123")
+    expect(page.locator("#alternatives")).to_contain_text("17")  # the free reading, kept beside
+    page.click("#clear-constraint")
+    expect(page.locator("#prediction")).to_have_text("17", timeout=10_000)
     assert not open_app.errors, open_app.errors
