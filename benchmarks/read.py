@@ -23,6 +23,7 @@ on), each condition in turn (plain, shadow, ruling, small, contrast, exif): exac
 
     python benchmarks/read.py --photos [--split validation] [--count 300]
     python benchmarks/read.py --hints [--split validation] [--count 1000]   # "Read as words"
+    python benchmarks/read.py --page [--split validation] [--count 300]     # every line, constraints
 
 `--record` (with `--split test`) writes the figures into the reader's card
 (artifacts/reader.json), which GET /api/model-info/ serves as `reader`.
@@ -358,6 +359,104 @@ def read_lines(args) -> None:
         record(args, "digits", model, {"lines": figures, "written_exact": written, "nothing_drawn": nothing}, "lines")
 
 
+def stacked(inks: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """Lines of writing (light on dark, [0, 1]) one under another, 0.15-0.6 of a line apart
+    and each moved along by up to a third of the widest: a page of lines, dark on light or not."""
+    height = max(ink.shape[0] for ink in inks)
+    widest = max(ink.shape[1] for ink in inks)
+    gaps = [int(rng.uniform(0.15, 0.6) * height) for _ in inks[1:]]
+    lefts = [int(rng.uniform(0, widest / 3)) for _ in inks]
+    page = np.zeros((sum(i.shape[0] for i in inks) + sum(gaps) + 40, widest + int(widest / 3) + 40), np.float32)
+    y = 20
+    for k, ink in enumerate(inks):
+        region = page[y : y + ink.shape[0], 20 + lefts[k] : 20 + lefts[k] + ink.shape[1]]
+        np.maximum(region, ink[: region.shape[0], : region.shape[1]], out=region)
+        y += ink.shape[0] + (gaps[k] if k < len(gaps) else 0)
+    dark = rng.random() < 0.5
+    return np.clip(235 - page * 205 if dark else page * 255, 0, 255).astype(np.uint8)
+
+
+def read_page_figures(args) -> None:
+    """Every line and what may be written (predict-text's lines, allowed, words): numbers of
+    EMNIST's digits stacked two (and three to five) a picture; digit strings whose 0s and 1s are
+    drawn as the letters O and I, read as characters with and without `allowed` digits; words
+    of a 2,000-word lexicon (data/lexicon) read with and without it, and the time it costs."""
+    import time
+
+    from model_core.data.numbers import compose as compose_number
+    from model_core.data.text_lines import class_glyphs
+    from model_core.data.words import compose as compose_words
+    from model_core.data.words import glyph_class
+    from model_core.reading.constraints import Constraint
+    from model_core.serving import Limits, read_texts
+
+    numbers_model, words_model = load_model("line-digits"), load_model(args.model or "line-characters")
+    part = load_characters(args.split)
+    glyphs = class_glyphs(part.images, part.labels)
+    rng = np.random.default_rng(args.seed)
+
+    def number_ink(length: int) -> tuple[str, np.ndarray]:
+        text = "".join(str(int(d)) for d in rng.integers(0, 10, length))
+        written = compose_number([glyphs[int(d)][int(rng.integers(len(glyphs[int(d)])))] for d in text], rng)
+        return text, written.canvas.astype(np.float32) / 255
+
+    def read(model, grey, alphabet="digits", constraint=None):
+        return read_texts(model, [grey], limits=Limits(), alphabet=alphabet, constraint=constraint)[0]
+
+    found = both = 0
+    for _ in range(args.count):
+        texts, inks = zip(*(number_ink(int(rng.integers(2, 9))) for _ in range(2)), strict=True)
+        answer = read(numbers_model, stacked(list(inks), rng))
+        read_lines = [line["text"] for line in answer["lines"]]
+        found += len(read_lines) == 2
+        both += read_lines == list(texts)
+    print(f"two lines of numbers ({args.count}, EMNIST {args.split} digits): two lines found {found / args.count:.2%}, "
+          f"both read right {both / args.count:.2%}")  # fmt: skip
+    reported = {}
+    for n in (3, 4, 5):
+        hits = 0
+        for _ in range(max(1, args.count // 6)):
+            texts, inks = zip(*(number_ink(int(rng.integers(2, 7))) for _ in range(n)), strict=True)
+            hits += len(read(numbers_model, stacked(list(inks), rng))["lines"]) == n
+        reported[n] = hits / max(1, args.count // 6)
+    print("every line reported: " + ", ".join(f"{n} lines {v:.2%}" for n, v in reported.items()))
+
+    def letter(ch: str) -> np.ndarray:
+        pool = glyphs[glyph_class(ch)]
+        return pool[int(rng.integers(len(pool)))]
+
+    free = held = 0
+    count = max(1, args.count // 2)
+    digits_only = Constraint(allowed="0123456789")
+    for _ in range(count):
+        text = "".join(rng.choice(list("0101") + list("23456789"), int(rng.integers(3, 7))))
+        drawn = [letter({"0": "O", "1": "I"}.get(ch, ch)) for ch in text]  # 0 as an O, 1 as an I
+        canvas = compose_words(text, drawn, rng, upright=True).canvas
+        free += read(words_model, canvas, "characters")["text"] == text
+        held += read(words_model, canvas, "characters", digits_only)["text"] == text
+    print(f"digits with their 0s and 1s drawn as O and I ({count}), read as characters: {free / count:.2%} right "
+          f"without a constraint, {held / count:.2%} with allowed digits ({held - free:+d} corrected)")  # fmt: skip
+
+    lexicon = Path(__file__).resolve().parents[1].joinpath("data/lexicon/web2-2000.txt").read_text().split()
+    with_words = Constraint(words=tuple(lexicon))
+    right_free = right_lexicon = 0
+    seconds_free, seconds_lexicon = [], []
+    for _ in range(count):
+        word = str(rng.choice(lexicon))
+        canvas = compose_words(word, [letter(ch) for ch in word], rng).canvas
+        started = time.perf_counter()
+        right_free += read(words_model, canvas, "characters")["text"].lower() == word
+        seconds_free.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        right_lexicon += read(words_model, canvas, "characters", with_words)["text"].lower() == word
+        seconds_lexicon.append(time.perf_counter() - started)
+    ratio = np.median(seconds_lexicon) / np.median(seconds_free)
+    print(f"words of the 2,000-word lexicon ({count}, EMNIST {args.split} letters), case folded: "
+          f"{right_free / count:.2%} without it, {right_lexicon / count:.2%} with it; a reading takes "
+          f"{np.median(seconds_free) * 1000:.1f} ms without, {np.median(seconds_lexicon) * 1000:.1f} ms with "
+          f"({ratio:.2f}×)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["validation", "test"], default="validation")
@@ -369,6 +468,7 @@ def main() -> None:
     parser.add_argument("--photos", action="store_true", help="the numbers as phone photos of paper")
     parser.add_argument("--lines", action="store_true", help="written lines as documents carry them (docs/lines.md)")
     parser.add_argument("--hints", action="store_true", help="how often a word, and a number, read as words")
+    parser.add_argument("--page", action="store_true", help="every line, allowed digits, a 2,000-word lexicon")
     parser.add_argument("--record", action="store_true", help="write the test figures into artifacts/reader.json")
     parser.add_argument("--show", type=int, default=0, help="print this many misread numbers")
     parser.add_argument("--scorer", default=None, help="a model saying how much each candidate is one character")
@@ -380,6 +480,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.words:
         return read_words(args)
+    if args.page:
+        return read_page_figures(args)
     if args.photos:
         return read_photos(args)
     if args.lines:
