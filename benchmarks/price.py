@@ -6,6 +6,7 @@ network's column is worth in those units (its card's `ctc.column_units`): the ti
 takes over the time a 28×28 takes through the cnn.
 
     python benchmarks/price.py [--count 200] [--record]   # --record writes column_units into the line card
+    python benchmarks/price.py --line line-characters --record   # the line network for characters' column
 """
 
 from __future__ import annotations
@@ -59,14 +60,21 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--seed", type=int, default=49)
     parser.add_argument("--record", action="store_true", help="write the measured column_units into the line card")
+    parser.add_argument("--line", default="line-digits", help="the line network whose column is measured")
     args = parser.parse_args()
-    cnn, line = load_model("cnn"), load_model("line-digits")
+    cnn, line = load_model("cnn"), load_model(args.line)
     one = np.zeros((1, 28, 28), np.float32)
     cnn_ms = median_ms(lambda: cnn.scores(np.repeat(one, 64, axis=0)), 9) / 64  # a 28×28 in a batch
     wide = np.zeros((1, 32, 4 * 256), np.float32)
     column_ms = median_ms(lambda: line.members[0].logits(wide), 9) / 256
     units = column_ms / cnn_ms
     print(f"a 28×28 through the cnn {cnn_ms * 1000:.1f} µs; a line column {column_ms * 1000:.1f} µs: {units:.3f} units")
+    if line.alphabet != "digits":
+        if args.record:
+            line.card.setdefault("ctc", {})["column_units"] = round(units, 3)
+            save_card(line, resolve(args.line))
+            print("recorded in the line card")
+        return
     rows = []
     for name in ("line-digits", "cnn", "ensemble"):
         reader = reader_for(load_model(name), "digits")
@@ -87,7 +95,7 @@ def main() -> None:
         print(f"  {name}: median price {np.median(p):.0f}, median {np.median(t):.1f} ms, {per_unit:.0f} µs a unit")
     if args.record:
         line.card.setdefault("ctc", {})["column_units"] = round(units, 3)
-        save_card(line, resolve("line-digits"))
+        save_card(line, resolve(args.line))
         print("recorded in the line card")
 
 

@@ -239,7 +239,7 @@ def read_words(args) -> None:
     ece = calibration_error(confidences, right)
     print(f"confidence (letter case aside): expected calibration error {ece * 100:.2f}% (15 bins)")
     if args.fit_confidence:
-        fitted(raw, right, args.split, "characters")
+        fitted(raw, right, args.split, "characters", model)
     boxed: dict[str, list[tuple[bool, int, int]]] = defaultdict(list)
     for text, form in forms(part.images[letters], part.labels[letters], args.boxes, args.seed + 1):
         read = read_text(model, png_of(form.page), alphabet="characters").text

@@ -217,7 +217,9 @@ SPECTACULAR_SETTINGS = {
         "Read handwriting with NumPy networks of our own: one digit (and, with `model: characters`, one of "
         "EMNIST's 47 handwritten characters: 0-9, A-Z and a b d e f g h n q r t) with predict-digit; a "
         "whole number (read by a network that reads the line, separators passed over and kept in `written`) "
-        "or words with predict-text. Send a canvas drawing, a photo or raw pixels, as JSON or a multipart "
+        "or words, names and codes (a network that reads them whole: spaces, hyphens, apostrophes) with "
+        "predict-text, every line of a picture top first, optionally constrained to the characters, template or "
+        "words a field may hold. Send a canvas drawing, a photo or raw pixels, as JSON or a multipart "
         "file; get the reading, its calibrated confidence, each character's box and probabilities and the "
         'image the network saw. Errors are JSON: `{"code": ..., "detail": ...}`.'
     ),
