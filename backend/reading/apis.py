@@ -167,6 +167,12 @@ class PredictTextApi(JsonOrFormApi):
 
     class UploadInputSerializer(ConstraintInput, ImageUploadSerializer):
         alphabet = alphabet_field()
+        words = serializers.ListField(  # a form holds at most 1,000 fields (Django's limit): 900 words
+            child=serializers.CharField(max_length=64),
+            required=False,
+            max_length=900,
+            help_text="The words the text may be (up to 900 in a form; 2,000 in JSON).",
+        )
 
         class Meta:
             ref_name = "PredictTextUpload"
