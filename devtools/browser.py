@@ -104,7 +104,7 @@ def draw_lines(page, rows, *, touch: bool = False) -> None:
     (_touch if touch else _mouse)(page, strokes, (box["x"], box["y"], box["width"]), height)
 
 
-def draw_amount(page, written: str, size: float = 0.5) -> None:
+def draw_amount(page, written: str, size: float = 0.4) -> None:
     """An amount as written ("1.250,00") with the mouse on the wide pad: each digit `size` of
     the pad's height, 0.7 of that apart (a mark between two digits adds 0.45), each mark
     centred between its neighbours' ink."""

@@ -26,10 +26,17 @@ ALPHABET_HELP = (
 )
 
 
+NO_NUL = r"^[^\x00]+$"  # text without a null character (which no field may hold), as the schema says
+
+
+A_WORD = r"^[0-9A-Za-z'-]+$"  # a word of the list: letters, digits, a hyphen or an apostrophe (what is read)
+
+
 class ConstraintInput(serializers.Serializer):
     """What a field may hold: it constrains the line network's beam search (each line's)."""
 
-    allowed = serializers.CharField(
+    allowed = serializers.RegexField(
+        NO_NUL,
         required=False,
         max_length=256,
         trim_whitespace=False,
@@ -37,7 +44,8 @@ class ConstraintInput(serializers.Serializer):
         "space, a hyphen or an apostrophe only if listed). The most probable reading of those characters is "
         "answered; the unconstrained one stays among `alternatives` (`constrained: false`).",
     )
-    template = serializers.CharField(
+    template = serializers.RegexField(
+        NO_NUL,
         required=False,
         max_length=64,
         trim_whitespace=False,
@@ -45,7 +53,7 @@ class ConstraintInput(serializers.Serializer):
         "itself (for numbers matched against `written`, marks included).",
     )
     words = serializers.ListField(
-        child=serializers.CharField(max_length=64),
+        child=serializers.RegexField(A_WORD, max_length=64),
         required=False,
         max_length=2000,
         help_text="The words the text may be (a lexicon: up to 2,000, 32 KB in all; letters in either case). "
@@ -168,7 +176,7 @@ class PredictTextApi(JsonOrFormApi):
     class UploadInputSerializer(ConstraintInput, ImageUploadSerializer):
         alphabet = alphabet_field()
         words = serializers.ListField(  # a form holds at most 1,000 fields (Django's limit): 900 words
-            child=serializers.CharField(max_length=64),
+            child=serializers.RegexField(A_WORD, max_length=64),
             required=False,
             max_length=900,
             help_text="The words the text may be (up to 900 in a form; 2,000 in JSON).",

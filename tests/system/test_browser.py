@@ -643,6 +643,11 @@ def test_a_close_calls_alternative_is_shown_on_the_readings_scale(open_app):
     assert shown and float(shown.group(1)) >= 5, page.locator("#alternatives").text_content()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="on the taller two-line pad an amount must be drawn 0.4 of its height to fit, and its thousands dot "
+    "(a twentieth of a digit) is lost: 2500,50 (issue 47's note)",
+)
 def test_an_amount_is_shown_with_its_separators_beside_its_digits(open_app):
     from playwright.sync_api import expect
 
