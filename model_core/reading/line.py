@@ -110,7 +110,8 @@ class Lines:
 
 MAX_LINES = 8  # lines one picture may hold; more are left out (beyond_limit)
 SMALL_BAND = 0.5  # a band whose pieces are all under this share of the writing's height: a mark's (an accent, a dot)
-LIGHT_BAND = 0.1  # ... or whose ink is under this share of the heaviest band's: specks, not a line
+LIGHT_BAND = 0.1  # ... or whose heaviest piece is under this share of the heaviest piece: specks, not a line
+# (a piece's, not the band's whole ink: two small digits under eight large ones are a line)
 
 
 def find_written_lines(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS, most: int = MAX_LINES) -> Lines:
@@ -137,7 +138,7 @@ def find_written_lines(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS, most: 
         band = [p for p in rest if seed.box[0] <= (p.box[0] + p.box[2]) / 2 <= seed.box[2]]
         rest = [p for p in rest if p not in band]
         tall = max(p.box[2] - p.box[0] for p in band) >= SMALL_BAND * writing
-        if not bands or (tall and sum(p.mass for p in band) >= LIGHT_BAND * sum(p.mass for p in bands[0])):
+        if not bands or (tall and max(p.mass for p in band) >= LIGHT_BAND * heaviest):
             bands.append(band)
     boxes = [_band_box(seed_band, writing) for seed_band in bands]
     kept = sorted(range(min(most, len(bands))), key=lambda i: boxes[i][0])

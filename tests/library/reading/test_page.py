@@ -69,6 +69,22 @@ def test_one_line_answers_as_it_did_with_one_entry_in_lines(line_model, glyph_of
     np.testing.assert_array_equal(lines.lines[0].strength, find_written_line(load_pixels(grey)).strength)
 
 
+def test_a_short_small_line_under_a_long_heavy_one_is_a_line_of_its_own(line_model, glyph_of):
+    # Two small digits, lightly written, hold a tenth of the ink of eight large ones above them:
+    # still a line (a line is told from specks by its pieces, not by its whole ink).
+    from PIL import Image
+
+    small = amount("12", glyph_of, seed=3)
+    small = np.asarray(
+        Image.fromarray((small * 255).astype(np.uint8)).resize((small.shape[1] * 3 // 5, small.shape[0] * 3 // 5)),
+        np.float32,
+    ) / 255 * 0.6
+    grey = sheet([amount("48213659", glyph_of, seed=2), small], left=[20, 60])
+    answer = read_texts(line_model, [grey], limits=Limits(), alphabet="digits")[0]
+    assert len(answer["lines"]) == 2 and answer["left_out"] == []
+    assert answer["lines"][1]["text"] == "12"
+
+
 def test_lines_past_the_limit_are_left_out_not_dropped(line_model, glyph_of):
     grey = sheet([amount(str(n), glyph_of, seed=n) for n in (12, 34, 56)])
     reader = reader_for(line_model, "digits")
