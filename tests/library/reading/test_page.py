@@ -74,11 +74,8 @@ def test_a_short_small_line_under_a_long_heavy_one_is_a_line_of_its_own(line_mod
     # still a line (a line is told from specks by its pieces, not by its whole ink).
     from PIL import Image
 
-    small = amount("12", glyph_of, seed=3)
-    small = np.asarray(
-        Image.fromarray((small * 255).astype(np.uint8)).resize((small.shape[1] * 3 // 5, small.shape[0] * 3 // 5)),
-        np.float32,
-    ) / 255 * 0.6
+    small = Image.fromarray((amount("12", glyph_of, seed=3) * 255).astype(np.uint8))
+    small = np.asarray(small.resize((small.width * 3 // 5, small.height * 3 // 5)), np.float32) / 255 * 0.6
     grey = sheet([amount("48213659", glyph_of, seed=2), small], left=[20, 60])
     answer = read_texts(line_model, [grey], limits=Limits(), alphabet="digits")[0]
     assert len(answer["lines"]) == 2 and answer["left_out"] == []
