@@ -106,10 +106,12 @@ class Lines:
 
     lines: list[Line]
     left_out: list[tuple[tuple[int, int, int, int], str]]  # (top, left, bottom, right), why: beyond_limit
+    main: int = 0  # the index in `lines` of the heaviest writing's line
 
 
 MAX_LINES = 8  # lines one picture may hold; more are left out (beyond_limit)
 SMALL_BAND = 0.5  # a band whose pieces are all under this share of the writing's height: a mark's (an accent, a dot)
+PRINTED_WIDTH = 0.6  # ink no line reads, this share of the writing's height wide (or wider): print, left out
 LIGHT_BAND = 0.1  # ... or whose heaviest piece is under this share of the heaviest piece: specks, not a line
 # (a piece's, not the band's whole ink: two small digits under eight large ones are a line)
 
@@ -132,7 +134,7 @@ def find_written_lines(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS, most: 
     compact = [p for p in found if p.mass >= DUST * heaviest]
     writing = _writing_height(compact)
     compact = [p for p in compact if not _sparse(p, writing)] or compact
-    bands, rest = [], compact
+    bands, small, rest = [], [], compact
     while rest:
         seed = max(rest, key=lambda p: p.mass)
         band = [p for p in rest if seed.box[0] <= (p.box[0] + p.box[2]) / 2 <= seed.box[2]]
@@ -140,14 +142,19 @@ def find_written_lines(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS, most: 
         tall = max(p.box[2] - p.box[0] for p in band) >= SMALL_BAND * writing
         if not bands or (tall and max(p.mass for p in band) >= LIGHT_BAND * heaviest):
             bands.append(band)
+        else:
+            small.append(band)
     boxes = [_band_box(seed_band, writing) for seed_band in bands]
     kept = sorted(range(min(most, len(bands))), key=lambda i: boxes[i][0])
     left_out = [(_ink_box(bands[i]), "beyond_limit") for i in range(most, len(bands))]
-    lines = []
+    left_out += [(box, "printed") for box in _small_words(small, [boxes[i] for i in kept], writing)]
+    lines, main = [], 0
     for i in kept:
         line = _cropped(grey, ink, boxes[i])
         if line is None:
             continue
+        if i == 0:
+            main = len(lines)
         line.ink = [p.box for p in bands[i]]
         own = _ink_box(bands[i])
         for j in kept:  # the other lines' writing is not this line's (where it reaches past this one's rows)
@@ -155,7 +162,33 @@ def find_written_lines(grey: np.ndarray, limits: Limits = DEFAULT_LIMITS, most: 
                 for p in bands[j]:
                     _blank(line, p.box, (own[0], own[2]))
         lines.append(line)
-    return Lines(lines, left_out)
+    return Lines(lines, left_out, main)
+
+
+def _small_words(small, kept, writing: float) -> list[tuple[int, int, int, int]]:
+    """Of the bands too small or light to be a line, the ink outside every line's box that is a
+    word's (pieces under half the writing's height apart, PRINTED_WIDTH of it wide at least: a
+    small printed caption above or below the writing), not an accent's or a dot's."""
+
+    def inside(piece, box) -> bool:
+        middle = ((piece.box[0] + piece.box[2]) / 2, (piece.box[1] + piece.box[3]) / 2)
+        return box[0] <= middle[0] <= box[2] and box[1] <= middle[1] <= box[3]
+
+    words = []
+    for band in small:
+        apart = sorted((p.box for p in band if not any(inside(p, box) for box in kept)), key=lambda b: b[1])
+        groups: list[list[tuple[int, int, int, int]]] = []
+        for box in apart:
+            if groups and box[1] - max(b[3] for b in groups[-1]) < 0.5 * writing:
+                groups[-1].append(box)
+            else:
+                groups.append([box])
+        words += [box_union(g) for g in groups]
+    return [b for b in words if b[3] - b[1] >= PRINTED_WIDTH * writing]
+
+
+def box_union(boxes) -> tuple[int, int, int, int]:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _band_box(band, writing: float) -> tuple[int, int, int, int]:
@@ -178,8 +211,7 @@ def _band_box(band, writing: float) -> tuple[int, int, int, int]:
 
 
 def _ink_box(band) -> tuple[int, int, int, int]:
-    return (min(p.box[0] for p in band), min(p.box[1] for p in band),
-            max(p.box[2] for p in band), max(p.box[3] for p in band))  # fmt: skip
+    return box_union([p.box for p in band])
 
 
 def _cropped(grey: np.ndarray, ink, box: tuple[int, int, int, int]) -> Line | None:

@@ -6,10 +6,14 @@ nothing the finder or the reader saw is dropped silently:
 
 - `beyond_limit`: a line past the picture's MAX_LINES (the heaviest lines are read);
 - `printed`: ink on a read line that no emitted character covers, as wide as a character at
-  least: what the network was taught to read as nothing (a form's printed label beside the
-  writing, a currency's printed sign);
+  least (PRINTED_WIDTH of the writing's height): what the network was taught to read as nothing
+  (a form's printed label beside the writing, a currency's printed sign); and a word's width of
+  ink too small to be a line, outside every line (a small printed caption);
 - `unreadable`: a band of ink the network read as nothing at all (a printed line above the
-  writing, a scribble).
+  writing, a scribble), or a line beside the main writing's (the heaviest) read, with the
+  constraint and without, at a confidence under UNLIKELY_LINE: what a printed word above or
+  below the writing, or a ruling's fragment, reads as (on validation documents 0.0-0.28; a
+  written line's under 0.2 once in 599).
 
     found = find_lines_for(reader, grey, limits)      # priced before reading: price_of(found)
     page = read_page(reader, found, limits, constraint) # Page(lines, left_out)
@@ -24,12 +28,12 @@ import numpy as np
 from ..imaging.decode import DEFAULT_LIMITS, Limits
 from .answer import Reading, TooManyCharacters
 from .constraints import Constraint
-from .line import MARGIN_ROWS, Line, Lines, find_line, find_written_lines
+from .line import MARGIN_ROWS, PRINTED_WIDTH, Line, Lines, box_union, find_line, find_written_lines
 from .readers import Reader, read_line
 
 MAX_PICTURE_COLUMNS = 2048  # a line network's steps over all of a picture's lines (each line: network.MAX_COLUMNS)
-PRINTED_WIDTH = 0.6  # uncovered ink this share of the line's writing height wide (or wider) is left out as printed
 COVERED = 0.3  # a piece is a character's when a character's box covers this share of its width
+UNLIKELY_LINE = 0.2  # a line beside the main one read less likely than this is left out as unreadable
 
 
 @dataclass
@@ -71,13 +75,14 @@ def read_page(
     """Read every found line, top first; a line read as nothing, and ink no character covers,
     are left out with their reason."""
     page = Page(left_out=[(_xywh(box), reason) for box, reason in found.left_out])
-    for line in found.lines:
+    for i, line in enumerate(found.lines):
         reading = read_line(reader, line, limits, constraint)
         ink = line.ink or [line.box]
-        if not reading.is_text and not reading.unconstrained:
-            page.left_out.append((_xywh(_union(ink)), "unreadable"))
+        likely = max(reading.confidence, reading.unconstrained[1] if reading.unconstrained else 0.0)
+        if (not reading.is_text and not reading.unconstrained) or (i != found.main and likely < UNLIKELY_LINE):
+            page.left_out.append((_xywh(box_union(ink)), "unreadable"))
             continue
-        page.lines.append(PageLine(reading, _xywh(_union(ink))))
+        page.lines.append(PageLine(reading, _xywh(box_union(ink))))
         page.left_out += [(_xywh(box), "printed") for box in _uncovered(line, reading)]
     page.left_out.sort(key=lambda item: (item[0][1], item[0][0]))
     return page
@@ -101,12 +106,8 @@ def _uncovered(line: Line, reading: Reading) -> list[tuple[int, int, int, int]]:
             groups[-1].append(box)
         else:
             groups.append([box])
-    boxes = [_union(g) for g in groups]
+    boxes = [box_union(g) for g in groups]
     return [b for b in boxes if b[3] - b[1] >= PRINTED_WIDTH * height]
-
-
-def _union(boxes) -> tuple[int, int, int, int]:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _xywh(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
