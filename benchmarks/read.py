@@ -380,15 +380,18 @@ def read_page_figures(args) -> None:
     """Every line and what may be written (predict-text's lines, allowed, words): numbers of
     EMNIST's digits stacked two (and three to five) a picture; digit strings whose 0s and 1s are
     drawn as the letters O and I, read as characters with and without `allowed` digits; words
-    of a 2,000-word lexicon (data/lexicon) read with and without it, and the time it costs."""
+    of a 2,000-word lexicon (data/lexicon) read with and without it, and the time it costs; and
+    documents of one number (data.lines: printed words, rulings, photos) answered as one line."""
     import time
 
+    from model_core.data.lines import compose_line, printed_fonts
     from model_core.data.numbers import compose as compose_number
     from model_core.data.text_lines import class_glyphs
     from model_core.data.words import compose as compose_words
     from model_core.data.words import glyph_class
     from model_core.reading.constraints import Constraint
     from model_core.serving import Limits, read_texts
+    from model_core.training.lines import _glyph_sources
 
     numbers_model, words_model = load_model("line-digits"), load_model(args.model or "line-characters")
     part = load_characters(args.split)
@@ -455,6 +458,23 @@ def read_page_figures(args) -> None:
           f"{right_free / count:.2%} without it, {right_lexicon / count:.2%} with it; a reading takes "
           f"{np.median(seconds_free) * 1000:.1f} ms without, {np.median(seconds_lexicon) * 1000:.1f} ms with "
           f"({ratio:.2f}×)")  # fmt: skip
+
+    digit_glyphs, fonts = _glyph_sources(args.split), printed_fonts("test" if args.split == "test" else "train")
+    extra = right_alone = right_page = documents = 0
+    for _ in range(args.count):
+        document = compose_line(digit_glyphs, rng, fonts, part="test" if args.split == "test" else "train")
+        source = document.jpeg or png_of(document.page)
+        try:
+            alone, answer = read_text(numbers_model, source).text, read(numbers_model, source)
+        except PreprocessError:
+            continue
+        truth = "".join(c for c in document.written if c.isdigit())
+        documents += 1
+        extra += len(answer["lines"]) > 1
+        right_alone, right_page = right_alone + (alone == truth), right_page + (answer["text"] == truth)
+    print(f"documents of one number ({documents}, docs/lines.md, {args.split}): answered as more than one line "
+          f"{extra / documents:.2%}; exact {right_page / documents:.2%} read line by line, "
+          f"{right_alone / documents:.2%} read as one line")  # fmt: skip
 
 
 def main() -> None:

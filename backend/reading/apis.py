@@ -156,8 +156,10 @@ class LeftOutSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
         choices=["printed", "beyond_limit", "unreadable"],
         help_text="printed: ink on a read line no character covers, as wide as a character (a form's "
-        "printed label: read as nothing, as the network was taught); beyond_limit: a line past the "
-        "picture's 8 (the heaviest are read); unreadable: a band of ink read as nothing at all.",
+        "printed label: read as nothing, as the network was taught), or a word's width of ink too small "
+        "to be a line (a printed caption); beyond_limit: a line past the picture's 8 (the heaviest are "
+        "read); unreadable: a band of ink read as nothing at all, or a line beside the main writing's "
+        "read at a confidence under 0.2 (a printed word or a ruling's fragment read as characters).",
     )
 
     class Meta:
