@@ -174,17 +174,21 @@ def _small_words(small, kept, writing: float) -> list[tuple[int, int, int, int]]
         middle = ((piece.box[0] + piece.box[2]) / 2, (piece.box[1] + piece.box[3]) / 2)
         return box[0] <= middle[0] <= box[2] and box[1] <= middle[1] <= box[3]
 
-    words = []
-    for band in small:
-        apart = sorted((p.box for p in band if not any(inside(p, box) for box in kept)), key=lambda b: b[1])
-        groups: list[list[tuple[int, int, int, int]]] = []
-        for box in apart:
-            if groups and box[1] - max(b[3] for b in groups[-1]) < 0.5 * writing:
-                groups[-1].append(box)
-            else:
-                groups.append([box])
-        words += [box_union(g) for g in groups]
-    return [b for b in words if b[3] - b[1] >= PRINTED_WIDTH * writing]
+    apart = [[p.box for p in band if not any(inside(p, box) for box in kept)] for band in small]
+    return [word for boxes in apart for word in word_boxes(boxes, writing)]
+
+
+def word_boxes(boxes, height: float) -> list[tuple[int, int, int, int]]:
+    """Pieces' boxes (top, left, bottom, right) grouped into words, left to right (a piece under
+    half the writing's `height` from the group before it joins it): each group's box that is
+    PRINTED_WIDTH of the height wide at least (a word's, not a stray dot's)."""
+    groups: list[list[tuple[int, int, int, int]]] = []
+    for box in sorted(boxes, key=lambda b: b[1]):
+        if groups and box[1] - max(b[3] for b in groups[-1]) < 0.5 * height:
+            groups[-1].append(box)
+        else:
+            groups.append([box])
+    return [b for b in map(box_union, groups) if b[3] - b[1] >= PRINTED_WIDTH * height]
 
 
 def box_union(boxes) -> tuple[int, int, int, int]:

@@ -6,7 +6,7 @@ nothing the finder or the reader saw is dropped silently:
 
 - `beyond_limit`: a line past the picture's MAX_LINES (the heaviest lines are read);
 - `printed`: ink on a read line that no emitted character covers, as wide as a character at
-  least (PRINTED_WIDTH of the writing's height): what the network was taught to read as nothing
+  least (line.PRINTED_WIDTH of the writing's height): what the network was taught to read as nothing
   (a form's printed label beside the writing, a currency's printed sign); and a word's width of
   ink too small to be a line, outside every line (a small printed caption);
 - `unreadable`: a band of ink the network read as nothing at all (a printed line above the
@@ -28,7 +28,7 @@ import numpy as np
 from ..imaging.decode import DEFAULT_LIMITS, Limits
 from .answer import Reading, TooManyCharacters
 from .constraints import Constraint
-from .line import MARGIN_ROWS, PRINTED_WIDTH, Line, Lines, box_union, find_line, find_written_lines
+from .line import MARGIN_ROWS, Line, Lines, box_union, find_line, find_written_lines, word_boxes
 from .readers import Reader, read_line
 
 MAX_PICTURE_COLUMNS = 2048  # a line network's steps over all of a picture's lines (each line: network.MAX_COLUMNS)
@@ -98,16 +98,7 @@ def _uncovered(line: Line, reading: Reading) -> list[tuple[int, int, int, int]]:
         covered = max((min(right, x + w) - max(left, x) for x, _, w, _ in spans), default=0)
         if covered < COVERED * width:
             alone.append((top, left, bottom, right))
-    alone.sort(key=lambda b: b[1])
-    height = max(1, line.height / (1 + 2 * MARGIN_ROWS))  # the writing's, the line's margins aside
-    groups: list[list[tuple[int, int, int, int]]] = []
-    for box in alone:
-        if groups and box[1] - max(b[3] for b in groups[-1]) < 0.5 * height:
-            groups[-1].append(box)
-        else:
-            groups.append([box])
-    boxes = [box_union(g) for g in groups]
-    return [b for b in boxes if b[3] - b[1] >= PRINTED_WIDTH * height]
+    return word_boxes(alone, max(1, line.height / (1 + 2 * MARGIN_ROWS)))  # the writing's height, margins aside
 
 
 def _xywh(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
