@@ -459,10 +459,11 @@ def read_page_figures(args) -> None:
           f"{np.median(seconds_free) * 1000:.1f} ms without, {np.median(seconds_lexicon) * 1000:.1f} ms with "
           f"({ratio:.2f}×)")  # fmt: skip
 
-    digit_glyphs, fonts = _glyph_sources(args.split), printed_fonts("test" if args.split == "test" else "train")
+    material = "test" if args.split == "test" else "train"  # the fonts and patterns validation is read with
+    digit_glyphs, fonts = _glyph_sources(args.split), printed_fonts(material)
     extra = right_alone = right_page = documents = 0
     for _ in range(args.count):
-        document = compose_line(digit_glyphs, rng, fonts, part="test" if args.split == "test" else "train")
+        document = compose_line(digit_glyphs, rng, fonts, part=material)
         source = document.jpeg or png_of(document.page)
         try:
             alone, answer = read_text(numbers_model, source).text, read(numbers_model, source)

@@ -645,8 +645,8 @@ def test_a_close_calls_alternative_is_shown_on_the_readings_scale(open_app):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="on the taller two-line pad an amount must be drawn 0.4 of its height to fit, and its thousands dot "
-    "(a twentieth of a digit) is lost: 2500,50 (issue 47's note)",
+    reason="on the taller two-line pad an amount must be drawn 0.4 of its height to fit; the pad's brush, sized "
+    "for a digit, then sets the thousands dot against the 5, which reads it as its own: 2500,50 (issue 47's note)",
 )
 def test_an_amount_is_shown_with_its_separators_beside_its_digits(open_app):
     from playwright.sync_api import expect
